@@ -1,0 +1,29 @@
+"""SQLModel tables, request/response schemas and the repository functions (all SQL lives here)."""
+
+from models.audit import AccessLog, IdempotencyRecord
+from models.history import Revision
+from models.match import Match, MatchEvent, Outcome
+from models.org import Department, Quota, Unit, User
+from models.participant import Participant
+from models.placement import Placement
+from models.suggestion import Suggestion, SuggestionItem
+from models.taxonomy import PlacementType, SkillConcept
+
+__all__ = [
+    "AccessLog",
+    "Department",
+    "IdempotencyRecord",
+    "Match",
+    "MatchEvent",
+    "Outcome",
+    "Participant",
+    "Placement",
+    "PlacementType",
+    "Quota",
+    "Revision",
+    "SkillConcept",
+    "Suggestion",
+    "SuggestionItem",
+    "Unit",
+    "User",
+]

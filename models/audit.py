@@ -1,0 +1,35 @@
+"""Access log of participant records, idempotency keys and revision history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import json_dict_field, timestamp_field
+
+
+class AccessLog(SQLModel, table=True):
+    """Who read or changed which participant's record, when, through which route."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    at: datetime = timestamp_field(index=True)
+    method: str = Field(max_length=8)
+    route: str = Field(max_length=200)
+    action: str = Field(max_length=8)  # read | write
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first answer to a request carrying an Idempotency-Key, per user."""
+
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    key: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    body: dict = json_dict_field()
+    created_at: datetime = timestamp_field()
