@@ -1,0 +1,35 @@
+# Two commands: `make run` and `make test`. Both create .venv and install the pinned
+# dependencies (constraints.txt) the first time, and again when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: run test install lock lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start Platsa with the demo municipality on SQLite at http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/platsa serve
+
+## Run the whole test suite (PostgreSQL tests skip when no server is reachable)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+## Re-pin constraints.txt from the current venv (after changing pyproject.toml)
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable --exclude platsa > constraints.txt
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -1,0 +1,75 @@
+"""Request dependencies, declared once as ``Annotated`` aliases.
+
+Deny by default: the v1 router runs :func:`authorise` on every route, and a route that
+does not declare its roles with :func:`roles` answers 403 to everyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.errors import Forbidden, Unauthorized
+from api.settings import Settings, get_settings
+from models.org import Role, User
+from models.users import user_for_token
+
+ROLES_KEY = "x-roles"
+_bearer = HTTPBearer(auto_error=False, description="A user's token from `platsa users create`")
+
+
+def roles(*allowed: Role) -> dict[str, Any]:
+    """``openapi_extra`` for a route: the roles it admits (also shown in the OpenAPI)."""
+    return {ROLES_KEY: [r.value for r in allowed]}
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One request, one transaction: commit when the route succeeds, roll back otherwise."""
+    with Session(get_engine(request), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def current_user(
+    session: SessionDep,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("send 'Authorization: Bearer <token>'")
+    user = user_for_token(session, credentials.credentials)
+    if user is None:
+        raise Unauthorized("the bearer token is unknown or revoked")
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def authorise(request: Request, user: CurrentUser) -> User:
+    """Admit the caller only if the matched route lists their role."""
+    route = request.scope.get("route")
+    allowed = (getattr(route, "openapi_extra", None) or {}).get(ROLES_KEY)
+    if not allowed:
+        raise Forbidden("this route declares no roles, so nobody may use it")
+    if user.role.value not in allowed:
+        raise Forbidden(f"role {user.role.value!r} may not use this route; allowed: {allowed}")
+    return user

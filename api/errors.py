@@ -1,0 +1,178 @@
+"""One error shape for the whole API: RFC 9457 ``application/problem+json``.
+
+Business errors are classes raised anywhere below the routes and rendered by one
+handler; 422 stays for payload validation, with each offending field named in
+``errors[].loc``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("platsa.api")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://platsa.example/problems/"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="where: e.g. ['body', 'placement_id']")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=[TYPE_BASE + "placement-full"])
+    title: str = Field(examples=["Placement is full"])
+    status: int = Field(examples=[409])
+    detail: str = Field(examples=["placement 12 has no slot left (3 of 3 booked)"])
+    instance: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class PlatsaError(Exception):
+    """Base of the business errors; subclasses fix status, type and title."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.extra = extra
+
+
+class BadRequest(PlatsaError):
+    pass
+
+
+class Unauthorized(PlatsaError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(PlatsaError):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(PlatsaError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(PlatsaError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class CapacityFull(Conflict):
+    slug, title = "capacity-full", "No capacity left"
+
+
+class InvalidReference(PlatsaError):
+    """A body refers to something that does not exist (unknown skill, department...)."""
+
+    status, slug, title = 422, "invalid-reference", "Unknown reference"
+
+
+def problem_response(
+    status: int, title: str, detail: str, slug: str, errors=None, instance=None, **extra
+) -> JSONResponse:
+    body = Problem(
+        type=TYPE_BASE + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=[FieldError(**e) for e in (errors or [])],
+    ).model_dump()
+    body.update(extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_HTTP_TITLES = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PlatsaError)
+    async def _business(request: Request, error: PlatsaError):
+        return problem_response(
+            error.status,
+            error.title,
+            error.detail,
+            error.slug,
+            error.errors,
+            instance=request.url.path,
+            **error.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError):
+        errors = [
+            {
+                "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
+                "msg": e.get("msg", "invalid"),
+                "type": e.get("type", "value_error"),
+            }
+            for e in error.errors()
+        ]
+        where = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors[:5])
+        return problem_response(
+            422,
+            "Invalid request",
+            f"the request is not valid at: {where}",
+            "validation",
+            errors,
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException):
+        slug, title = _HTTP_TITLES.get(error.status_code, ("http-error", "HTTP error"))
+        return problem_response(
+            error.status_code, title, str(error.detail), slug, instance=request.url.path
+        )
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500, "Internal error", "an unexpected error; it has been logged", "internal"
+        )
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` declaring the problem shape for each status a route can return."""
+    described = {
+        400: "Bad request",
+        401: "Missing or invalid bearer token",
+        403: "The caller's role may not use this route",
+        404: "Not found (or not visible to the caller's unit)",
+        409: "Conflict with the current state (full, already decided, key reuse)",
+        422: "Invalid body, query or path parameter; errors[].loc names the field",
+    }
+    return {
+        status: {
+            "model": Problem,
+            "description": described.get(status, "Error"),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in sorted({401, 403, 422, *statuses})
+    }

@@ -1,0 +1,64 @@
+"""Admins: users and the access log of participant records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from sqlmodel import SQLModel, func, select
+
+from api.deps import SessionDep, roles
+from api.errors import BadRequest, problems
+from api.pagination import Paged, PageDep
+from models.audit_log import list_access
+from models.org import Role, User, UserPublic
+
+router = APIRouter(tags=["admin"])
+
+
+class AccessLogPublic(SQLModel):
+    id: int
+    user_id: int
+    participant_id: int | None
+    at: datetime
+    method: str
+    route: str
+    action: str
+
+
+@router.get(
+    "/users",
+    response_model=Paged[UserPublic],
+    openapi_extra=roles(Role.admin),
+    responses=problems(),
+)
+def list_users(session: SessionDep, page: PageDep):
+    """List users (never their tokens)."""
+    total = session.exec(select(func.count()).select_from(User)).one()
+    rows = session.exec(select(User).order_by(User.id).offset(page.offset).limit(page.limit)).all()
+    return Paged(data=rows, count=total, offset=page.offset, limit=page.limit)
+
+
+@router.get(
+    "/access-log",
+    response_model=Paged[AccessLogPublic],
+    openapi_extra=roles(Role.admin),
+    responses=problems(400),
+)
+def access_log(
+    session: SessionDep,
+    page: PageDep,
+    participant_id: int | None = None,
+    user_id: int | None = None,
+):
+    """Who read or changed participant records: filter by participant or by user."""
+    if participant_id is None and user_id is None:
+        raise BadRequest("give participant_id or user_id")
+    rows, total = list_access(
+        session,
+        participant_id=participant_id,
+        user_id=user_id,
+        offset=page.offset,
+        limit=page.limit,
+    )
+    return Paged(data=rows, count=total, offset=page.offset, limit=page.limit)

@@ -1,0 +1,89 @@
+"""Shared fixtures: a fresh database per test on SQLite, and a real PostgreSQL when reachable.
+
+PostgreSQL tests use the server at PLATSA_TEST_POSTGRES_URL (default: the local one,
+user postgres). Each test session creates its own throwaway database there and drops it
+at the end. Without a reachable server those tests are skipped with the reason, unless
+PLATSA_REQUIRE_POSTGRES=1 (set by .ci/run), when they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel
+
+import models  # noqa: F401  (registers the tables)
+from api.app import create_app
+from api.settings import Settings
+from models.db import make_engine, upgrade
+
+PG_ADMIN_URL = os.environ.get(
+    "PLATSA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_PG = os.environ.get("PLATSA_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    """A fresh in-memory SQLite database with every table."""
+    engine = make_engine("sqlite://", poolclass=StaticPool)
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    app = create_app(settings=Settings(database_url="sqlite://"), engine=engine)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def _pg_admin_connection():
+    import psycopg
+
+    url = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    return psycopg.connect(url, autocommit=True, connect_timeout=3)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a throwaway PostgreSQL database migrated to head, for this test session."""
+    try:
+        admin = _pg_admin_connection()
+    except Exception as error:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required (PLATSA_REQUIRE_POSTGRES=1) but: {error}")
+        pytest.skip(f"no PostgreSQL server reachable at {PG_ADMIN_URL}: {error}")
+    name = f"platsa_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    upgrade(url)
+    yield url
+    with _pg_admin_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    """An engine on the session's PostgreSQL database, emptied after each test."""
+    engine = make_engine(pg_url)
+    yield engine
+    with engine.begin() as connection:
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    engine.dispose()
