@@ -1,0 +1,54 @@
+"""Who may see which participant, and the access log of every read and change.
+
+A caseworker sees only participants owned by their unit; anyone else's answers 404 (not
+403), so ids of other units' participants are not confirmed to exist. Coordinators and
+admins see all units. Evaluators never read participant records here: they work on
+pseudonymised extracts through the evaluation routes.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from sqlmodel import Session
+
+from api.errors import NotFound
+from models.audit_log import log_access
+from models.org import Role, User
+from models.participant import Participant
+
+
+def visible_unit(user: User) -> int | None:
+    """The unit a user is limited to, or None when they see every unit."""
+    return user.unit_id if user.role is Role.caseworker else None
+
+
+def participant_for(
+    session: Session,
+    user: User,
+    participant_id: int,
+    request: Request,
+    *,
+    action: str = "read",
+    for_update: bool = False,
+) -> Participant:
+    """Load a participant the user may see and log the access; 404 otherwise."""
+    participant = session.get(Participant, participant_id, with_for_update=for_update)
+    unit = visible_unit(user)
+    if participant is None or (unit is not None and participant.unit_id != unit):
+        raise NotFound(f"participant {participant_id} not found")
+    record_access(session, user, request, participant_id, action)
+    return participant
+
+
+def record_access(
+    session: Session, user: User, request: Request, participant_id: int | None, action: str
+) -> None:
+    route = request.scope.get("route")
+    log_access(
+        session,
+        user_id=user.id,
+        participant_id=participant_id,
+        method=request.method,
+        route=getattr(route, "path", request.url.path),
+        action=action,
+    )
