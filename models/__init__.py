@@ -1,6 +1,7 @@
 """SQLModel tables, request/response schemas and the repository functions (all SQL lives here)."""
 
 from models.audit import AccessLog, IdempotencyRecord
+from models.catalog_state import CatalogVersion
 from models.history import Revision
 from models.match import Match, MatchEvent, Outcome
 from models.org import Department, Quota, Unit, User
@@ -11,6 +12,7 @@ from models.taxonomy import PlacementType, SkillConcept
 
 __all__ = [
     "AccessLog",
+    "CatalogVersion",
     "Department",
     "IdempotencyRecord",
     "Match",
