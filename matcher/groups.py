@@ -24,7 +24,7 @@ undefined), so ``dataclasses.asdict`` is JSON-ready.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,10 +86,13 @@ def _collapse(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows, np.ones(rows.shape[0], dtype=np.int64)
 
 
-def _iter_blocks(rows, n_boot, rng) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    distinct, multiplicity = _collapse(rows)
-    for counts in _resample_counts(multiplicity, n_boot, rng):
-        yield distinct, counts
+def _known_rows(values: np.ndarray) -> np.ndarray:
+    """The rows of ``values`` without NaN (metric undefined for that decision)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim not in (1, 2):
+        raise ValueError(f"values must be 1-D or 2-D, got shape {values.shape}")
+    missing = np.isnan(values)
+    return values[~(missing.any(axis=1) if values.ndim == 2 else missing)]
 
 
 def bootstrap_distribution(
@@ -102,17 +105,22 @@ def bootstrap_distribution(
     """Point estimate and ``n_boot`` bootstrap replicates of ``statistic`` over ``values``.
 
     ``values`` is ``(n,)`` per-decision values or ``(n, d)`` per-decision rows; the
-    default statistic is the mean of a 1-D ``values``.
+    default statistic is the mean of a 1-D ``values``. Rows holding NaN are left out.
     """
-    values = np.asarray(values, dtype=np.float64)
+    values = _known_rows(values)
     if values.shape[0] == 0:
         raise ValueError("cannot bootstrap zero values")
     if n_boot < 1:
         raise ValueError("n_boot must be at least 1")
-    statistic = statistic or weighted_mean
+    if statistic is None:
+        if values.ndim != 1:
+            raise ValueError("the default statistic (mean) needs 1-D values")
+        statistic = weighted_mean
     distinct, multiplicity = _collapse(values)
     estimate = float(statistic(distinct, multiplicity[None, :].astype(np.float64))[0])
-    replicates = [statistic(rows, counts) for rows, counts in _iter_blocks(values, n_boot, rng)]
+    replicates = [
+        statistic(distinct, counts) for counts in _resample_counts(multiplicity, n_boot, rng)
+    ]
     return estimate, np.concatenate(replicates)
 
 
@@ -164,10 +172,10 @@ def bootstrap_ci(
 
     Returns
     -------
-    :class:`BootstrapCI`. Resamples where the statistic is NaN are left out of the
-    quantiles.
+    :class:`BootstrapCI`; ``n`` counts the rows used (rows holding NaN are left out).
+    Resamples where the statistic is NaN are left out of the quantiles.
     """
-    values = np.asarray(values, dtype=np.float64)
+    values = _known_rows(values)
     estimate, replicates = bootstrap_distribution(
         values, statistic=statistic, n_boot=n_boot, rng=rng
     )
@@ -228,7 +236,8 @@ def _split(values: np.ndarray, groups: np.ndarray):
     groups = np.asarray(groups)
     if groups.shape[0] != values.shape[0]:
         raise ValueError(f"{values.shape[0]} values but {groups.shape[0]} group labels")
-    keep = ~np.isnan(values).reshape(values.shape[0], -1).any(axis=1)
+    missing = np.isnan(values)
+    keep = ~(missing.any(axis=1) if values.ndim == 2 else missing)
     labels, inverse = np.unique(groups.astype(str), return_inverse=True)
     members = [values[keep & (inverse == g)] for g in range(labels.size)]
     return [str(x) for x in labels], members

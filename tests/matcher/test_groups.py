@@ -133,3 +133,26 @@ def test_gap_interval_covers_zero_when_groups_are_alike():
 def test_groups_must_align_with_values():
     with pytest.raises(ValueError, match="group labels"):
         metric_by_group(np.ones(3), np.array(["a"]), rng=np.random.default_rng(0))
+
+
+def test_bootstrap_leaves_out_nan_and_wants_a_statistic_for_rows():
+    ci = bootstrap_ci(np.array([1.0, np.nan, 0.0]), n_boot=20, rng=np.random.default_rng(0))
+    assert ci.n == 2 and ci.estimate == 0.5
+    with pytest.raises(ValueError, match="1-D"):
+        bootstrap_ci(np.ones((4, 2)), rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="zero values"):
+        bootstrap_ci(np.array([np.nan]), rng=np.random.default_rng(0))
+
+
+def test_metric_by_group_with_the_rank_auc_statistic():
+    from matcher.metrics import rank_auc_statistic, rank_separation
+
+    rng = np.random.default_rng(6)
+    ranks = rng.integers(1, 10, 600).astype(float)
+    success = (rng.random(600) < 0.5).astype(float)
+    groups = np.repeat(["newcomer", "other"], 300)
+    rows = np.column_stack([ranks, success])
+    result = metric_by_group(rows, groups, rng=rng, n_boot=200, statistic=rank_auc_statistic)
+    first = rank_separation(ranks[:300], success[:300]).auc
+    assert result[0].group == "newcomer" and result[0].value == pytest.approx(first)
+    assert result[0].ci_low < first < result[0].ci_high
