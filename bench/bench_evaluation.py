@@ -18,15 +18,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from matcher.exploration import explore_top_k  # noqa: E402
 from matcher.groups import bootstrap_ci, group_gaps, metric_by_group  # noqa: E402
-from matcher.metrics import (  # noqa: E402
+from matcher.metrics import hit_at_k, ndcg_at_k  # noqa: E402
+from matcher.ope import estimate  # noqa: E402
+from matcher.outcome_metrics import (  # noqa: E402
     concentration,
-    hit_at_k,
-    ndcg_at_k,
     rank_auc_statistic,
     rank_separation,
     success_by_rank,
 )
-from matcher.ope import estimate  # noqa: E402
 
 N = 100_000
 N_BOOT = 1000

@@ -145,7 +145,7 @@ def test_bootstrap_leaves_out_nan_and_wants_a_statistic_for_rows():
 
 
 def test_metric_by_group_with_the_rank_auc_statistic():
-    from matcher.metrics import rank_auc_statistic, rank_separation
+    from matcher.outcome_metrics import rank_auc_statistic, rank_separation
 
     rng = np.random.default_rng(6)
     ranks = rng.integers(1, 10, 600).astype(float)

@@ -12,17 +12,19 @@ from sklearn.metrics import ndcg_score
 
 from matcher.groups import bootstrap_ci
 from matcher.metrics import (
-    concentration,
-    coverage,
     hit_at_k,
     mrr,
     ndcg_at_k,
     ndcg_from_ranks,
-    rank_auc_statistic,
-    rank_separation,
     ranks_to_csr,
     recall_at_k,
     reciprocal_rank,
+)
+from matcher.outcome_metrics import (
+    concentration,
+    coverage,
+    rank_auc_statistic,
+    rank_separation,
     success_by_rank,
 )
 
