@@ -40,6 +40,7 @@ __all__ = [
     "bootstrap_distribution",
     "group_gaps",
     "metric_by_group",
+    "percentile_interval",
     "weighted_mean",
 ]
 
@@ -137,7 +138,8 @@ class BootstrapCI:
     alpha: float
 
 
-def _interval(replicates: np.ndarray, alpha: float) -> tuple[float | None, float | None]:
+def percentile_interval(replicates: np.ndarray, alpha: float) -> tuple[float | None, float | None]:
+    """The ``alpha/2`` and ``1 - alpha/2`` quantiles of the replicates that are not NaN."""
     finite = replicates[~np.isnan(replicates)]  # e.g. a ratio whose resample had no mass
     if finite.size == 0:
         return None, None
@@ -180,7 +182,7 @@ def bootstrap_ci(
     estimate, replicates = bootstrap_distribution(
         values, statistic=statistic, n_boot=n_boot, rng=rng
     )
-    low, high = _interval(replicates, alpha)
+    low, high = percentile_interval(replicates, alpha)
     return BootstrapCI(_none_if_nan(estimate), low, high, int(values.shape[0]), n_boot, alpha)
 
 
@@ -280,7 +282,7 @@ def metric_by_group(
     results = _group_replicates(members, statistic, n_boot, rng)
     out = []
     for label, rows, (estimate, replicates) in zip(labels, members, results, strict=True):
-        low, high = _interval(replicates, alpha)
+        low, high = percentile_interval(replicates, alpha)
         out.append(GroupMetric(label, int(rows.shape[0]), _none_if_nan(estimate), low, high))
     return tuple(out)
 
@@ -343,7 +345,7 @@ def group_gaps(
             r = labels.index(reference)
             other_est, other_rep, n_other = estimates[r], replicates[r], sizes[r]
             compared_to = reference
-        low, high = _interval(replicates[g] - other_rep, alpha)
+        low, high = percentile_interval(replicates[g] - other_rep, alpha)
         gap = estimates[g] - other_est
         out.append(
             GroupGap(label, compared_to, _none_if_nan(gap), low, high, int(sizes[g]), int(n_other))

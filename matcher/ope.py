@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 
-from matcher.groups import _interval, _none_if_nan, bootstrap_distribution
+from matcher.groups import bootstrap_distribution, percentile_interval
 
 __all__ = [
     "DEFAULT_MIN_ESS",
@@ -205,7 +205,7 @@ def estimate(
     rows = np.column_stack([w * r, w])
     statistic = _ips_statistic(n) if estimator == "ips" else _snips_statistic
     value, replicates = bootstrap_distribution(rows, statistic=statistic, n_boot=n_boot, rng=rng)
-    low, high = _interval(replicates, alpha)
+    low, high = percentile_interval(replicates, alpha)
     warning = None
     if w.sum() == 0:
         warning = "no logged decision is one the target policy would take: no overlap"
@@ -214,4 +214,5 @@ def estimate(
             f"effective sample size {ess:.1f} is below {min_ess:g} "
             f"(of {n} decisions; largest weight {max_weight:.3g}): too few to trust"
         )
-    return OPEEstimate(estimator, _none_if_nan(value), low, high, ess, max_weight, n, warning)
+    value_or_none = None if np.isnan(value) else value
+    return OPEEstimate(estimator, value_or_none, low, high, ess, max_weight, n, warning)
