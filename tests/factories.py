@@ -10,6 +10,7 @@ from models.history import record_revision
 from models.org import Department, Quota, Role, Unit, User
 from models.participant import Participant
 from models.placement import Placement
+from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
 from models.users import create_user
 
@@ -163,3 +164,26 @@ def make_participant(
     session.add(participant)
     record_revision(session, participant, by=None)
     return participant
+
+
+def make_suggestion(
+    session: Session, *, participant: Participant, placements: list[Placement]
+) -> Suggestion:
+    """A stored list of placements for one participant, ranked 1.. in the order given."""
+    suggestion = Suggestion(
+        subject="participant",
+        participant_id=participant.id,
+        policy_version="test",
+        candidate_count=len(placements),
+        k=len(placements),
+    )
+    session.add(suggestion)
+    session.flush()
+    for rank, placement in enumerate(placements, start=1):
+        session.add(
+            SuggestionItem(
+                suggestion_id=suggestion.id, rank=rank, placement_id=placement.id, score=1.0
+            )
+        )
+    session.flush()
+    return suggestion

@@ -1,0 +1,410 @@
+"""Repository for decisions, bookings and outcomes: all their SQL lives here.
+
+Booking is a conditional UPDATE in the caller's transaction::
+
+    UPDATE placement SET booked = booked + 1 WHERE id = :id AND is_open AND booked < slots
+    UPDATE quota     SET booked = booked + 1 WHERE id = :qid AND booked < max_headcount
+
+No row updated means full: :class:`BookingRefused` is raised and the caller must roll the
+transaction back (the API's session dependency does), so nothing is half-written. On
+PostgreSQL under READ COMMITTED a concurrent UPDATE of the same row waits for the row
+lock and then re-evaluates its WHERE against the committed row, so the counts never pass
+their limits however many requests race. Locks are always taken in the same order —
+participant, match, placement, quota, catalog counter — so two decisions cannot deadlock.
+
+Every booking change appends a :class:`~models.match.MatchEvent` (the replay reads
+bookings as of a moment from that log) and bumps the catalog counter, so cached compiled
+placements see the new remaining slots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, func, select
+
+from models.base import utcnow
+from models.catalog_state import bump_catalog_version
+from models.match import BOOKED_STATUSES, Match, MatchEvent, MatchStatus, Outcome, OutcomeKind
+from models.org import Department, Quota
+from models.participant import Participant
+from models.placement import Placement
+from models.suggestion import Suggestion, SuggestionItem
+
+MUNICIPAL_TZ = ZoneInfo("Europe/Stockholm")
+
+#: allowed status changes after a decision; anything else is a conflict
+TRANSITIONS: dict[MatchStatus, frozenset[MatchStatus]] = {
+    MatchStatus.accepted: frozenset({MatchStatus.started, MatchStatus.withdrawn}),
+    MatchStatus.started: frozenset({MatchStatus.ended, MatchStatus.withdrawn}),
+}
+
+#: statuses after which outcomes can be recorded
+OUTCOME_STATUSES = frozenset({MatchStatus.accepted, MatchStatus.started, MatchStatus.ended})
+
+
+class BookingRefused(Exception):
+    """A decision the current state does not allow; ``what`` names the rule that refused it.
+
+    ``full`` is true when capacity ran out (a placement's slots or a department's quota).
+    """
+
+    def __init__(self, detail: str, *, what: str, full: bool = False):
+        super().__init__(detail)
+        self.detail = detail
+        self.what = what
+        self.full = full
+
+
+def local_today() -> date:
+    """The municipality's calendar date: decisions and quota periods are local dates."""
+    return utcnow().astimezone(MUNICIPAL_TZ).date()
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def get_match(session: Session, match_id: int, *, for_update: bool = False) -> Match | None:
+    """A match; ``for_update`` locks it and re-reads it from the database."""
+    return session.get(Match, match_id, with_for_update=for_update, populate_existing=for_update)
+
+
+def list_matches(
+    session: Session,
+    *,
+    unit_id: int | None,
+    participant_id: int | None = None,
+    placement_id: int | None = None,
+    status: MatchStatus | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Match], int]:
+    """Matches newest first, limited to one unit's participants when ``unit_id`` is set."""
+    query = select(Match)
+    if unit_id is not None:
+        query = query.join(Participant, Participant.id == Match.participant_id).where(
+            Participant.unit_id == unit_id
+        )
+    if participant_id is not None:
+        query = query.where(Match.participant_id == participant_id)
+    if placement_id is not None:
+        query = query.where(Match.placement_id == placement_id)
+    if status is not None:
+        query = query.where(Match.status == status)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(Match.decided_at.desc(), Match.id.desc()).offset(offset).limit(limit)
+    ).all()
+    return list(rows), total
+
+
+def list_outcomes(session: Session, match_id: int) -> list[Outcome]:
+    rows = session.exec(
+        select(Outcome)
+        .where(Outcome.match_id == match_id)
+        .order_by(Outcome.occurred_on, Outcome.id)
+    ).all()
+    return list(rows)
+
+
+def booked_match_of(session: Session, participant_id: int) -> Match | None:
+    """The participant's match that holds a slot (accepted or started), if any."""
+    return session.exec(
+        select(Match).where(
+            Match.participant_id == participant_id, Match.status.in_(BOOKED_STATUSES)
+        )
+    ).first()
+
+
+def covering_quota(session: Session, department_id: int, on: date) -> Quota | None:
+    """The department's quota whose period covers ``on`` (the earliest-created if several)."""
+    return session.exec(
+        select(Quota)
+        .where(
+            Quota.department_id == department_id,
+            Quota.period_start <= on,
+            Quota.period_end >= on,
+        )
+        .order_by(Quota.id)
+    ).first()
+
+
+def cited_rank(
+    session: Session, suggestion_id: int, participant_id: int, placement_id: int
+) -> tuple[bool, int | None]:
+    """Whether the suggestion exists for this participant, and the placement's rank in it.
+
+    A list of placements for one participant must be that participant's; a list of
+    participants for one placement must contain the participant, and gives a rank only
+    when it is the list for this placement. The rank is None when the pair was not shown.
+    """
+    suggestion = session.get(Suggestion, suggestion_id)
+    if suggestion is None:
+        return False, None
+    items = select(SuggestionItem.rank).where(SuggestionItem.suggestion_id == suggestion_id)
+    if suggestion.subject == "placement":
+        rank = session.exec(items.where(SuggestionItem.participant_id == participant_id)).first()
+        if rank is None:
+            return False, None
+        return True, rank if suggestion.placement_id == placement_id else None
+    if suggestion.participant_id != participant_id:
+        return False, None
+    return True, session.exec(items.where(SuggestionItem.placement_id == placement_id)).first()
+
+
+# --- eligibility ---------------------------------------------------------------------------
+
+
+def placement_refusal(placement: Placement, on: date) -> str | None:
+    """Why a placement cannot be accepted on ``on`` (closed, not started, ended), or None."""
+    if not placement.is_open:
+        return f"placement {placement.id} is closed"
+    if placement.start_date > on:
+        return f"placement {placement.id} has not started yet (starts {placement.start_date})"
+    if placement.end_date is not None and placement.end_date < on:
+        return f"placement {placement.id} has ended (ended {placement.end_date})"
+    return None
+
+
+def type_refusal(
+    session: Session, participant: Participant, placement: Placement, on: date
+) -> str | None:
+    """Why the placement type's eligibility rules exclude the participant, or None.
+
+    HOOK — pending ``matcher.why_not(participant, placement_id, compiled, as_of=...,
+    policy=...)`` from the engine helper. When it exists, build the engine's participant
+    and compiled placement here, call it, and return e.g. ``"not eligible for type
+    'extratjanst': <rule> (<en>)"`` for the first Exclusion. Until then type rules are not
+    enforced at decision time (suggestion lists already leave ineligible pairs out).
+    """
+    return None
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def book(session: Session, placement: Placement, on: date) -> int | None:
+    """Take one slot of the placement and one place in its department's quota for ``on``.
+
+    Returns the quota id counted against (None when the department has no quota covering
+    ``on``). Raises :class:`BookingRefused` with ``full=True`` naming what is full; the
+    caller must then roll back (the placement may already have been incremented).
+    """
+    now = utcnow()
+    taken = session.execute(
+        update(Placement)
+        .where(
+            Placement.id == placement.id,
+            Placement.is_open == True,  # noqa: E712
+            Placement.booked < Placement.slots,
+        )
+        .values(booked=Placement.booked + 1, updated_at=now)
+        .returning(Placement.booked)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if taken is None:
+        booked, slots, is_open = session.execute(
+            select(Placement.booked, Placement.slots, Placement.is_open).where(
+                Placement.id == placement.id
+            )
+        ).one()
+        if not is_open:
+            raise BookingRefused(f"placement {placement.id} is closed", what="placement-closed")
+        raise BookingRefused(
+            f"placement {placement.id} has no slot left ({booked} of {slots} booked)",
+            what="placement",
+            full=True,
+        )
+    quota = covering_quota(session, placement.department_id, on)
+    if quota is not None:
+        counted = session.execute(
+            update(Quota)
+            .where(Quota.id == quota.id, Quota.booked < Quota.max_headcount)
+            .values(booked=Quota.booked + 1, updated_at=now)
+            .returning(Quota.booked)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if counted is None:
+            raise BookingRefused(_quota_full_detail(session, quota.id), what="quota", full=True)
+    session.expire(placement, ["booked", "updated_at"])
+    if quota is not None:
+        session.expire(quota, ["booked", "updated_at"])
+    bump_catalog_version(session)
+    return quota.id if quota is not None else None
+
+
+def _quota_full_detail(session: Session, quota_id: int) -> str:
+    booked, maximum, start, end, department = session.execute(
+        select(
+            Quota.booked, Quota.max_headcount, Quota.period_start, Quota.period_end, Department.code
+        )
+        .join(Department, Department.id == Quota.department_id)
+        .where(Quota.id == quota_id)
+    ).one()
+    return f"department {department}'s quota for {start}–{end} is full ({booked} of {maximum})"
+
+
+def release(session: Session, match: Match) -> None:
+    """Give back the slot and the quota place a booked match held."""
+    now = utcnow()
+    session.execute(
+        update(Placement)
+        .where(Placement.id == match.placement_id, Placement.booked > 0)
+        .values(booked=Placement.booked - 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if match.quota_id is not None:
+        session.execute(
+            update(Quota)
+            .where(Quota.id == match.quota_id, Quota.booked > 0)
+            .values(booked=Quota.booked - 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    bump_catalog_version(session)
+
+
+def record_decision(
+    session: Session,
+    *,
+    participant_id: int,
+    placement_id: int,
+    status: MatchStatus,
+    by: int,
+    quota_id: int | None = None,
+    reason_code: str | None = None,
+    reason_text: str | None = None,
+    suggestion_id: int | None = None,
+    suggestion_rank: int | None = None,
+    override: bool = False,
+) -> Match:
+    """Insert the match and its first event (flushes to get the id)."""
+    now = utcnow()
+    match = Match(
+        participant_id=participant_id,
+        placement_id=placement_id,
+        quota_id=quota_id,
+        status=status,
+        reason_code=reason_code,
+        reason_text=reason_text,
+        decided_by=by,
+        decided_at=now,
+        from_suggestion=suggestion_rank is not None,
+        suggestion_id=suggestion_id,
+        suggestion_rank=suggestion_rank,
+        override=override,
+        updated_at=now,
+    )
+    session.add(match)
+    session.flush()
+    session.add(
+        MatchEvent(match_id=match.id, status=status, at=now, by=by, reason_code=reason_code)
+    )
+    session.flush()
+    return match
+
+
+def accept(
+    session: Session,
+    *,
+    participant: Participant,
+    placement: Placement,
+    by: int,
+    on: date,
+    reason_text: str | None = None,
+    suggestion_id: int | None = None,
+    suggestion_rank: int | None = None,
+) -> Match:
+    """Book the placement for the participant and record the accepted match.
+
+    The participant row must already be locked (``SELECT ... FOR UPDATE``) so two accepts
+    for one participant are serialised and the one-booking rule holds. Raises
+    :class:`BookingRefused` when the placement cannot be taken or capacity is full.
+    """
+    why = placement_refusal(placement, on) or type_refusal(session, participant, placement, on)
+    if why is not None:
+        raise BookingRefused(why, what="eligibility")
+    held = booked_match_of(session, participant.id)
+    if held is not None:
+        raise BookingRefused(
+            f"participant {participant.id} already has a booked match {held.id} "
+            f"({held.status.value}) on placement {held.placement_id}",
+            what="participant",
+        )
+    quota_id = book(session, placement, on)
+    return record_decision(
+        session,
+        participant_id=participant.id,
+        placement_id=placement.id,
+        status=MatchStatus.accepted,
+        by=by,
+        quota_id=quota_id,
+        reason_text=reason_text,
+        suggestion_id=suggestion_id,
+        suggestion_rank=suggestion_rank,
+        override=suggestion_rank is None,
+    )
+
+
+def change_status(
+    session: Session,
+    match: Match,
+    to: MatchStatus,
+    *,
+    by: int,
+    reason_code: str | None = None,
+    reason_text: str | None = None,
+) -> Match:
+    """Move a locked match to ``to`` if allowed; leaving a booked status frees its slot."""
+    allowed = TRANSITIONS.get(match.status, frozenset())
+    if to not in allowed:
+        raise BookingRefused(
+            f"match {match.id} is {match.status.value}; it cannot become {to.value}"
+            + (f" (allowed: {', '.join(sorted(allowed))})" if allowed else ""),
+            what="status",
+        )
+    if match.status in BOOKED_STATUSES and to not in BOOKED_STATUSES:
+        release(session, match)
+    now = utcnow()
+    match.status = to
+    match.updated_at = now
+    if reason_code is not None:
+        match.reason_code = reason_code
+    if reason_text is not None:
+        match.reason_text = reason_text
+    session.add(match)
+    session.add(MatchEvent(match_id=match.id, status=to, at=now, by=by, reason_code=reason_code))
+    session.flush()
+    return match
+
+
+def add_outcome(
+    session: Session,
+    match: Match,
+    *,
+    kind: OutcomeKind,
+    occurred_on: date,
+    reason: str | None,
+    by: int,
+) -> Outcome:
+    """Record what happened after a match that was taken up."""
+    if match.status not in OUTCOME_STATUSES:
+        raise BookingRefused(
+            f"match {match.id} is {match.status.value}; outcomes are recorded only for "
+            "accepted, started or ended matches",
+            what="status",
+        )
+    outcome = Outcome(
+        match_id=match.id, kind=kind, occurred_on=occurred_on, reason=reason, recorded_by=by
+    )
+    session.add(outcome)
+    session.flush()
+    return outcome
+
+
+def match_events(session: Session, match_id: int) -> Sequence[MatchEvent]:
+    return session.exec(
+        select(MatchEvent).where(MatchEvent.match_id == match_id).order_by(MatchEvent.id)
+    ).all()
