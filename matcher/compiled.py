@@ -1,0 +1,187 @@
+"""Open placements compiled once into arrays, reused across requests until they change.
+
+Compiling sorts the placements by id, so the arrays (and every ranking made from them)
+do not depend on the order the caller passed them in, and array position order *is* id
+order, which the tie-break uses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import scipy.sparse as sp
+
+from matcher.domain import DepartmentCapacity, Placement, PlacementType
+from matcher.language import MAX_LEVEL
+from matcher.taxonomy import Taxonomy
+
+_NO_DATE_BEFORE = np.iinfo(np.int64).min
+_NO_DATE_AFTER = np.iinfo(np.int64).max
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+def _skill_matrix(rows: Sequence[tuple[str, ...]], taxonomy: Taxonomy) -> sp.csr_matrix:
+    indptr = [0]
+    indices: list[int] = []
+    for skills in rows:
+        for skill in skills:
+            if skill not in taxonomy:
+                raise ValueError(f"placement skill {skill!r} is not in the taxonomy")
+            indices.append(taxonomy.index_of(skill))
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float64)
+    # A skill listed twice counts twice, as in the per-pair definition; keep duplicates.
+    return sp.csr_matrix(
+        (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(rows), len(taxonomy)),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledPlacements:
+    """Immutable arrays over a set of placements, position ``i`` = ``placements[i]``.
+
+    Build with :meth:`build`. Columns hold what the factors need; skills are CSR
+    matrices (placements x taxonomy concepts) so the skills factor is a sparse
+    matrix-vector product per participant.
+    """
+
+    placements: tuple[Placement, ...]
+    taxonomy: Taxonomy
+    types: Mapping[str, PlacementType]
+    capacities: Mapping[int, DepartmentCapacity]
+    ids: np.ndarray  # int64, ascending
+    required: sp.csr_matrix
+    useful: sp.csr_matrix
+    n_required: np.ndarray  # float64
+    n_useful: np.ndarray  # float64
+    areas: tuple[str, ...]  # distinct work areas, sorted
+    area_position: Mapping[str, int]  # work area -> position in ``areas``
+    area_index: np.ndarray  # int64 position into ``areas``
+    language_code: np.ndarray  # min_level * 2 + language_practice, for table look-ups
+    supervision: np.ndarray  # int64 1..3
+    remaining_slots: np.ndarray  # int64
+    hours_per_week: np.ndarray  # float64
+    site_lat_rad: np.ndarray
+    site_lon_rad: np.ndarray
+    site_cos_lat: np.ndarray
+    type_codes: tuple[str, ...]  # distinct type codes, sorted
+    type_index: np.ndarray  # int64 position into ``type_codes``
+    short_of_minimum: np.ndarray  # int64, of the placement's department
+    start_ordinal: np.ndarray  # int64, date.toordinal(); very small when open-ended
+    end_ordinal: np.ndarray  # int64; very large when open-ended
+    has_room: np.ndarray  # bool: a slot left and the department's quota not full
+    _position: Mapping[int, int]
+
+    @classmethod
+    def build(
+        cls,
+        placements: Sequence[Placement],
+        taxonomy: Taxonomy,
+        types: Mapping[str, PlacementType],
+        capacities: Mapping[int, DepartmentCapacity],
+    ) -> CompiledPlacements:
+        """Compile placements; ``ValueError`` on duplicate ids, unknown types or skills.
+
+        A department without an entry in ``capacities`` has no quota and no minimum.
+        """
+        ordered = tuple(sorted(placements, key=lambda p: p.id))
+        position = {p.id: i for i, p in enumerate(ordered)}
+        if len(position) != len(ordered):
+            raise ValueError("duplicate placement id")
+        for p in ordered:
+            if p.type_code not in types:
+                raise ValueError(f"placement {p.id} has unknown type {p.type_code!r}")
+            if not 0 <= p.min_language_level <= MAX_LEVEL:
+                raise ValueError(f"placement {p.id}: min_language_level outside 0..{MAX_LEVEL}")
+            if not 1 <= p.supervision <= 3:
+                raise ValueError(f"placement {p.id}: supervision outside 1..3")
+        areas = tuple(sorted({p.work_area for p in ordered}))
+        area_pos = {a: i for i, a in enumerate(areas)}
+        type_codes = tuple(sorted({p.type_code for p in ordered}))
+        type_pos = {t: i for i, t in enumerate(type_codes)}
+
+        def column(values, dtype) -> np.ndarray:
+            return _frozen(np.fromiter(values, dtype=dtype, count=len(ordered)))
+
+        def quota_left(p: Placement) -> float:
+            cap = capacities.get(p.department_id)
+            return math.inf if cap is None or cap.remaining_quota is None else cap.remaining_quota
+
+        required = _skill_matrix([p.required_skills for p in ordered], taxonomy)
+        useful = _skill_matrix([p.useful_skills for p in ordered], taxonomy)
+        lat = np.radians(column((p.site_lat for p in ordered), np.float64))
+        slots = column((p.remaining_slots for p in ordered), np.int64)
+        quota = column((quota_left(p) for p in ordered), np.float64)
+        return cls(
+            placements=ordered,
+            taxonomy=taxonomy,
+            types=dict(types),
+            capacities=dict(capacities),
+            ids=column((p.id for p in ordered), np.int64),
+            required=required,
+            useful=useful,
+            n_required=column((len(p.required_skills) for p in ordered), np.float64),
+            n_useful=column((len(p.useful_skills) for p in ordered), np.float64),
+            areas=areas,
+            area_position=area_pos,
+            area_index=column((area_pos[p.work_area] for p in ordered), np.int64),
+            language_code=column(
+                (p.min_language_level * 2 + int(p.language_practice) for p in ordered), np.int64
+            ),
+            supervision=column((p.supervision for p in ordered), np.int64),
+            remaining_slots=slots,
+            hours_per_week=column((p.hours_per_week for p in ordered), np.float64),
+            site_lat_rad=_frozen(lat),
+            site_lon_rad=_frozen(np.radians(column((p.site_lon for p in ordered), np.float64))),
+            site_cos_lat=_frozen(np.cos(lat)),
+            type_codes=type_codes,
+            type_index=column((type_pos[p.type_code] for p in ordered), np.int64),
+            short_of_minimum=column(
+                (
+                    capacities[p.department_id].short_of_minimum
+                    if p.department_id in capacities
+                    else 0
+                    for p in ordered
+                ),
+                np.int64,
+            ),
+            start_ordinal=column(
+                (_NO_DATE_BEFORE if p.start is None else p.start.toordinal() for p in ordered),
+                np.int64,
+            ),
+            end_ordinal=column(
+                (_NO_DATE_AFTER if p.end is None else p.end.toordinal() for p in ordered),
+                np.int64,
+            ),
+            has_room=_frozen((slots > 0) & (quota > 0)),
+            _position=position,
+        )
+
+    def __len__(self) -> int:
+        return len(self.placements)
+
+    def index_of(self, placement_id: int) -> int:
+        """Array position of a placement id; ``KeyError`` naming it when absent."""
+        try:
+            return self._position[placement_id]
+        except KeyError:
+            raise KeyError(
+                f"placement {placement_id} is not among the compiled placements"
+            ) from None
+
+    def open_on(self, as_of: date) -> np.ndarray:
+        """Bool mask of placements whose start/end admit ``as_of`` (both ends inclusive)."""
+        day = as_of.toordinal()
+        return (self.start_ordinal <= day) & (self.end_ordinal >= day)
+
+    def capacity_of(self, placement: Placement) -> DepartmentCapacity | None:
+        return self.capacities.get(placement.department_id)

@@ -1,0 +1,218 @@
+"""Scoring policies: versioned weights and thresholds read from TOML.
+
+A policy is data a municipality can change without code: copy
+``matcher/policies/default.toml``, change numbers, bump ``version``. Every key is
+documented in that file; the meaning of each feature is in :mod:`matcher.features`.
+Unknown or missing keys raise ``ValueError`` naming them, so a typo never silently
+leaves the default in place.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FACTORS: tuple[str, ...] = (
+    "skills",
+    "interests",
+    "language",
+    "support",
+    "priority",
+    "commute",
+    "hours",
+    "capacity",
+    "scarcity",
+)
+
+DEFAULT_POLICY_PATH = Path(__file__).parent / "policies" / "default.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Points per feature unit, one per factor (all >= 0)."""
+
+    skills: float
+    interests: float
+    language: float
+    support: float
+    priority: float
+    commute: float
+    hours: float
+    capacity: float
+    scarcity: float
+
+    def as_array(self) -> np.ndarray:
+        """The weights in :data:`FACTORS` order, float64."""
+        return np.array([getattr(self, name) for name in FACTORS], dtype=np.float64)
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in FACTORS}
+
+
+@dataclass(frozen=True, slots=True)
+class SkillsPolicy:
+    required_weight: float
+    useful_weight: float
+    broader_credit: float
+    sibling_credit: float
+    empty_coverage: float
+
+
+@dataclass(frozen=True, slots=True)
+class InterestsPolicy:
+    decay: float
+    max_ranked: int
+
+
+@dataclass(frozen=True, slots=True)
+class LanguagePolicy:
+    shortfall_exponent: float
+    practice_tolerance: int
+    well_above_steps: int
+    well_above_bonus: float
+
+
+@dataclass(frozen=True, slots=True)
+class SupportPolicy:
+    required_supervision: tuple[int, int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityPolicy:
+    assistance_share: float
+    assistance_cap_months: float
+    no_job_cap_months: float
+
+
+@dataclass(frozen=True, slots=True)
+class CommutePolicy:
+    free_km: float
+    km_unit: float
+    cap_km: float
+    parent_multiplier: float
+
+
+@dataclass(frozen=True, slots=True)
+class HoursPolicy:
+    hours_unit: float
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityPolicy:
+    below_minimum_boost: float
+    slack_bonus: float
+    slack_cap: int
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A versioned scoring policy (see ``matcher/policies/default.toml`` for every key)."""
+
+    version: str
+    weights: Weights
+    skills: SkillsPolicy
+    interests: InterestsPolicy
+    language: LanguagePolicy
+    support: SupportPolicy
+    priority: PriorityPolicy
+    commute: CommutePolicy
+    hours: HoursPolicy
+    capacity: CapacityPolicy
+
+    def with_weights(self, **weights: float) -> Policy:
+        """A copy with some weights changed (the version is kept; bump it if you save)."""
+        return replace(self, weights=replace(self.weights, **weights))
+
+
+_SECTIONS: dict[str, type] = {
+    "weights": Weights,
+    "skills": SkillsPolicy,
+    "interests": InterestsPolicy,
+    "language": LanguagePolicy,
+    "support": SupportPolicy,
+    "priority": PriorityPolicy,
+    "commute": CommutePolicy,
+    "hours": HoursPolicy,
+    "capacity": CapacityPolicy,
+}
+
+
+def _section(name: str, cls: type, raw: Any) -> Any:
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"policy section [{name}] is missing or not a table")
+    wanted = {f.name: f.type for f in fields(cls)}
+    unknown = sorted(set(raw) - set(wanted))
+    missing = sorted(set(wanted) - set(raw))
+    if unknown or missing:
+        raise ValueError(f"policy section [{name}]: unknown keys {unknown}, missing keys {missing}")
+    values = {}
+    for key, kind in wanted.items():
+        value = raw[key]
+        if kind == "int":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"policy key {name}.{key} must be an integer, got {value!r}")
+        elif kind == "float":
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ValueError(f"policy key {name}.{key} must be a number, got {value!r}")
+            value = float(value)
+        else:  # the only tuple: support.required_supervision
+            value = tuple(int(v) for v in value)
+        values[key] = value
+    return cls(**values)
+
+
+def _validate(policy: Policy) -> None:
+    problems = [f"weights.{k} < 0" for k, v in policy.weights.as_dict().items() if v < 0]
+    s = policy.skills
+    if not 0 <= s.sibling_credit <= 1 or not 0 <= s.broader_credit <= 1:
+        problems.append("skills credits must lie in 0..1")
+    if s.required_weight <= 0 or s.useful_weight < 0:
+        problems.append("skills.required_weight must be > 0 and useful_weight >= 0")
+    if not 0 < policy.interests.decay <= 1 or policy.interests.max_ranked < 1:
+        problems.append("interests.decay must lie in (0, 1] and max_ranked >= 1")
+    lang = policy.language
+    if lang.shortfall_exponent < 1 or lang.practice_tolerance < 0 or lang.well_above_steps < 1:
+        problems.append("language: shortfall_exponent >= 1, tolerance >= 0, well_above_steps >= 1")
+    if lang.well_above_bonus < 0:
+        problems.append("language.well_above_bonus must be >= 0")
+    needed = policy.support.required_supervision
+    if len(needed) != 5 or list(needed) != sorted(needed) or not all(1 <= n <= 3 for n in needed):
+        problems.append("support.required_supervision: five non-decreasing levels in 1..3")
+    p = policy.priority
+    if not 0 <= p.assistance_share <= 1 or p.assistance_cap_months <= 0 or p.no_job_cap_months <= 0:
+        problems.append("priority: share in 0..1 and positive caps")
+    c = policy.commute
+    if c.free_km < 0 or c.km_unit <= 0 or c.cap_km < c.free_km or c.parent_multiplier < 0:
+        problems.append("commute: free_km >= 0, km_unit > 0, cap_km >= free_km, multiplier >= 0")
+    if policy.hours.hours_unit <= 0:
+        problems.append("hours.hours_unit must be > 0")
+    cap = policy.capacity
+    if cap.slack_cap < 1 or cap.slack_bonus < 0 or cap.below_minimum_boost < 0:
+        problems.append("capacity: slack_cap >= 1, boosts >= 0")
+    if problems:
+        raise ValueError(f"invalid policy {policy.version!r}: " + "; ".join(problems))
+
+
+def policy_from_mapping(raw: Mapping[str, Any]) -> Policy:
+    """Build and validate a policy from parsed TOML (``ValueError`` names what is wrong)."""
+    unknown = sorted(set(raw) - {"version", *_SECTIONS})
+    if unknown:
+        raise ValueError(f"unknown policy sections or keys: {unknown}")
+    version = raw.get("version")
+    if not isinstance(version, str) or not version:
+        raise ValueError("policy needs a non-empty string `version`")
+    sections = {name: _section(name, cls, raw.get(name)) for name, cls in _SECTIONS.items()}
+    policy = Policy(version=version, **sections)
+    _validate(policy)
+    return policy
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Read a policy TOML file; without a path, the shipped default policy."""
+    with open(DEFAULT_POLICY_PATH if path is None else path, "rb") as handle:
+        return policy_from_mapping(tomllib.load(handle))

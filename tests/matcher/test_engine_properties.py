@@ -1,0 +1,134 @@
+"""Properties of the scoring engine that must hold for any inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher import (
+    FACTORS,
+    CompiledPlacements,
+    PolicyScorer,
+    load_policy,
+    pair_features,
+    rank_participants,
+    rank_placements,
+    why_not,
+)
+from tests.strategies import worlds
+
+POLICY = load_policy()
+SCORER = PolicyScorer.from_policy(POLICY)
+FAST = settings(max_examples=60, deadline=None)
+
+
+def _all(participant, compiled, world):
+    return rank_placements(
+        participant, compiled, SCORER, k=len(compiled), as_of=world.as_of, policy=POLICY
+    )
+
+
+def _pair_score(participant, compiled, world, placement_id) -> float:
+    pf = pair_features(participant, compiled, world.as_of, POLICY)
+    row = pf.X[compiled.index_of(placement_id)]
+    return float(SCORER.decision_function(row[None, :])[0])
+
+
+@FAST
+@given(worlds())
+def test_ineligible_or_full_placements_are_never_ranked(world):
+    compiled = world.compile()
+    for participant in world.participants:
+        ranking = _all(participant, compiled, world)
+        ranked = {item.placement_id for item in ranking.items}
+        for placement in world.placements:
+            excluded = why_not(
+                participant, placement.id, compiled, as_of=world.as_of, policy=POLICY
+            )
+            assert (placement.id in ranked) == (not excluded)
+            if placement.remaining_slots <= 0:
+                assert placement.id not in ranked
+        assert ranking.candidate_count == len(ranked)
+        assert ranking.candidate_count + ranking.excluded_count == len(world.placements)
+
+
+@FAST
+@given(worlds())
+def test_contributions_sum_to_the_score_and_cover_every_factor(world):
+    compiled = world.compile()
+    for participant in world.participants:
+        for item in _all(participant, compiled, world).items:
+            assert tuple(item.contributions) == FACTORS
+            total = 0.0
+            for name in FACTORS:
+                total += item.contributions[name]
+            assert total == item.score
+            assert [reason.factor for reason in item.reasons] == list(FACTORS)
+
+
+@FAST
+@given(worlds(), st.data())
+def test_adding_a_required_skill_never_lowers_the_pair_score(world, data):
+    compiled = world.compile()
+    placement = data.draw(st.sampled_from(world.placements))
+    participant = data.draw(st.sampled_from(world.participants))
+    if not placement.required_skills:
+        return
+    skill = data.draw(st.sampled_from(placement.required_skills))
+    better = dataclasses.replace(participant, skills=(*participant.skills, skill))
+    before = _pair_score(participant, compiled, world, placement.id)
+    assert _pair_score(better, compiled, world, placement.id) >= before
+
+
+@FAST
+@given(worlds(), st.data())
+def test_higher_language_or_lower_support_need_never_lowers_the_pair_score(world, data):
+    compiled = world.compile()
+    placement = data.draw(st.sampled_from(world.placements))
+    participant = data.draw(st.sampled_from(world.participants))
+    before = _pair_score(participant, compiled, world, placement.id)
+    if participant.language_level < 6:
+        higher = dataclasses.replace(participant, language_level=participant.language_level + 1)
+        assert _pair_score(higher, compiled, world, placement.id) >= before
+    if participant.support_need > 1:
+        lower = dataclasses.replace(participant, support_need=participant.support_need - 1)
+        assert _pair_score(lower, compiled, world, placement.id) >= before
+
+
+@FAST
+@given(worlds(), st.randoms(use_true_random=False))
+def test_shuffling_inputs_never_changes_either_ranking(world, rnd: random.Random):
+    compiled = world.compile()
+    shuffled_placements = list(world.placements)
+    rnd.shuffle(shuffled_placements)
+    shuffled = CompiledPlacements.build(
+        shuffled_placements, world.taxonomy, world.types, world.capacities
+    )
+    for participant in world.participants:
+        assert _all(participant, compiled, world) == _all(participant, shuffled, world)
+    shuffled_people = list(world.participants)
+    rnd.shuffle(shuffled_people)
+    for placement in world.placements:
+        kwargs = dict(k=3, as_of=world.as_of, policy=POLICY)
+        first = rank_participants(placement.id, world.participants, compiled, SCORER, **kwargs)
+        again = rank_participants(placement.id, shuffled_people, shuffled, SCORER, **kwargs)
+        assert first == again
+
+
+@FAST
+@given(worlds())
+def test_ranking_is_sorted_by_score_then_id_and_deterministic(world):
+    compiled = world.compile()
+    for participant in world.participants:
+        ranking = rank_placements(
+            participant, compiled, SCORER, k=5, as_of=world.as_of, policy=POLICY
+        )
+        keys = [(-item.score, item.placement_id) for item in ranking.items]
+        assert keys == sorted(keys)
+        assert [item.rank for item in ranking.items] == list(range(1, len(keys) + 1))
+        assert ranking == rank_placements(
+            participant, world.compile(), SCORER, k=5, as_of=world.as_of, policy=POLICY
+        )
