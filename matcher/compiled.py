@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 import scipy.sparse as sp
 
 from matcher.domain import DepartmentCapacity, Placement, PlacementType
+from matcher.geo import Sites
 from matcher.language import MAX_LEVEL
 from matcher.taxonomy import Taxonomy
 
@@ -46,6 +47,48 @@ def _skill_matrix(rows: Sequence[tuple[str, ...]], taxonomy: Taxonomy) -> sp.csr
 
 
 @dataclass(frozen=True, eq=False)
+class SkillColumns:
+    """Required and useful skills by concept (CSC layout): for concept ``j`` the entries
+    ``indptr[j]:indptr[j+1]`` name the placements (``rows``) that list it and whether as
+    required. A participant's credit touches a few dozen concepts, so gathering their
+    columns costs far less than a product over every placement's row.
+    """
+
+    indptr: np.ndarray  # int64, n_concepts + 1
+    rows: np.ndarray  # int64 placement positions
+    required: np.ndarray  # bool
+
+    @classmethod
+    def from_rows(cls, required: sp.csr_matrix, useful: sp.csr_matrix) -> SkillColumns:
+        both = sp.vstack([required, useful]).tocsc()  # keeps duplicate entries as listed
+        both.sort_indices()
+        n = required.shape[0]
+        rows = both.indices.astype(np.int64)
+        return cls(
+            indptr=_frozen(both.indptr.astype(np.int64)),
+            rows=_frozen(np.where(rows >= n, rows - n, rows)),
+            required=_frozen(rows < n),
+        )
+
+    def credit_sums(
+        self, credit: np.ndarray, n_rows: int, required_weight: float, useful_weight: float
+    ) -> np.ndarray:
+        """Per placement: required_weight * sum of required credits + useful_weight * useful."""
+        concepts = np.flatnonzero(credit)
+        starts, ends = self.indptr[concepts], self.indptr[concepts + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(n_rows)
+        # Positions of every entry in the touched columns, without a Python loop.
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        entries = offsets + np.arange(total)
+        weights = np.where(self.required[entries], required_weight, useful_weight)
+        weights *= np.repeat(credit[concepts], lengths)
+        return np.bincount(self.rows[entries], weights=weights, minlength=n_rows)
+
+
+@dataclass(frozen=True, eq=False)
 class CompiledPlacements:
     """Immutable arrays over a set of placements, position ``i`` = ``placements[i]``.
 
@@ -70,9 +113,8 @@ class CompiledPlacements:
     supervision: np.ndarray  # int64 1..3
     remaining_slots: np.ndarray  # int64
     hours_per_week: np.ndarray  # float64
-    site_lat_rad: np.ndarray
-    site_lon_rad: np.ndarray
-    site_cos_lat: np.ndarray
+    sites: Sites  # home-to-site distances without per-request trigonometry
+    skill_columns: SkillColumns  # the same skills, by concept, for sparse participants
     type_codes: tuple[str, ...]  # distinct type codes, sorted
     type_index: np.ndarray  # int64 position into ``type_codes``
     short_of_minimum: np.ndarray  # int64, of the placement's department
@@ -80,6 +122,9 @@ class CompiledPlacements:
     end_ordinal: np.ndarray  # int64; very large when open-ended
     has_room: np.ndarray  # bool: a slot left and the department's quota not full
     _position: Mapping[int, int]
+    # Per-policy and per-date arrays derived from the above, computed on first use. The
+    # placements never change, so a cached entry never goes stale.
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -118,7 +163,6 @@ class CompiledPlacements:
 
         required = _skill_matrix([p.required_skills for p in ordered], taxonomy)
         useful = _skill_matrix([p.useful_skills for p in ordered], taxonomy)
-        lat = np.radians(column((p.site_lat for p in ordered), np.float64))
         slots = column((p.remaining_slots for p in ordered), np.int64)
         quota = column((quota_left(p) for p in ordered), np.float64)
         return cls(
@@ -140,9 +184,11 @@ class CompiledPlacements:
             supervision=column((p.supervision for p in ordered), np.int64),
             remaining_slots=slots,
             hours_per_week=column((p.hours_per_week for p in ordered), np.float64),
-            site_lat_rad=_frozen(lat),
-            site_lon_rad=_frozen(np.radians(column((p.site_lon for p in ordered), np.float64))),
-            site_cos_lat=_frozen(np.cos(lat)),
+            sites=Sites.from_degrees(
+                column((p.site_lat for p in ordered), np.float64),
+                column((p.site_lon for p in ordered), np.float64),
+            ),
+            skill_columns=SkillColumns.from_rows(required, useful),
             type_codes=type_codes,
             type_index=column((type_pos[p.type_code] for p in ordered), np.int64),
             short_of_minimum=column(
@@ -185,3 +231,19 @@ class CompiledPlacements:
 
     def capacity_of(self, placement: Placement) -> DepartmentCapacity | None:
         return self.capacities.get(placement.department_id)
+
+    def room_and_open(self, as_of: date) -> np.ndarray:
+        """``has_room & open_on(as_of)``, cached per date."""
+        return self.memo(("room_and_open", as_of), lambda: self.has_room & self.open_on(as_of))
+
+    def memo(self, key: tuple, compute) -> np.ndarray:
+        """A derived array cached under ``key`` (a policy's thresholds, say)."""
+        value = self._memo.get(key)
+        if value is None:
+            if len(self._memo) > 32:
+                self._memo.clear()
+            value = compute()
+            if isinstance(value, np.ndarray):
+                _frozen(value)
+            self._memo[key] = value
+        return value

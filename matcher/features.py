@@ -25,7 +25,6 @@ from matcher import factors as f
 from matcher.compiled import CompiledPlacements
 from matcher.domain import Participant
 from matcher.eligibility import rules_allow
-from matcher.geo import haversine_km_many
 from matcher.language import MAX_LEVEL
 from matcher.policy import FACTORS, Policy
 
@@ -87,15 +86,22 @@ def type_allowed(participant: Participant, compiled: CompiledPlacements, as_of: 
 
 
 def eligible_mask(
-    participant: Participant, compiled: CompiledPlacements, as_of: date, rows=slice(None)
+    participant: Participant,
+    compiled: CompiledPlacements,
+    as_of: date,
+    rows: np.ndarray | slice = slice(None),
 ) -> np.ndarray:
+    """Eligibility of the participant for each placement (type rules, room, open)."""
     allowed = type_allowed(participant, compiled, as_of)
-    day = as_of.toordinal()
-    return (
-        allowed[compiled.type_index[rows]]
-        & compiled.has_room[rows]
-        & (compiled.start_ordinal[rows] <= day)
-        & (compiled.end_ordinal[rows] >= day)
+    return allowed[compiled.type_index[rows]] & compiled.room_and_open(as_of)[rows]
+
+
+def credit_vector(participant: Participant, compiled: CompiledPlacements, policy: Policy):
+    """The participant's best credit towards every taxonomy concept (see matcher.taxonomy)."""
+    return compiled.taxonomy.credit_vector(
+        participant.skills,
+        broader_credit=policy.skills.broader_credit,
+        sibling_credit=policy.skills.sibling_credit,
     )
 
 
@@ -112,28 +118,53 @@ def _language_table(participant: Participant, policy: Policy) -> np.ndarray:
 
 def _interest_table(participant: Participant, compiled: CompiledPlacements, policy: Policy):
     table = np.zeros(len(compiled.areas), dtype=np.float64)
-    for area, position in compiled.area_position.items():
-        if area in participant.interests:
+    for area in participant.interests:
+        position = compiled.area_position.get(area)
+        if position is not None:
             table[position] = f.interest_feature(participant.interests, area, policy)
     return table
 
 
-def _skills_coverage(participant, compiled, policy, rows) -> np.ndarray:
-    credit = compiled.taxonomy.credit_vector(
-        participant.skills,
-        broader_credit=policy.skills.broader_credit,
-        sibling_credit=policy.skills.sibling_credit,
-    )
-    required, useful = compiled.required, compiled.useful
-    n_required, n_useful = compiled.n_required[rows], compiled.n_useful[rows]
-    if not isinstance(rows, slice):
-        required, useful = required[rows], useful[rows]
+def _support_table(participant: Participant, policy: Policy) -> np.ndarray:
+    # Indexed by supervision 1..3 (position 0 unused).
+    return np.array([f.support_feature(participant.support_need, s, policy) for s in range(4)])
+
+
+def _skills_denominator(compiled: CompiledPlacements, policy: Policy):
     rw, uw = policy.skills.required_weight, policy.skills.useful_weight
-    numerator = rw * (required @ credit) + uw * (useful @ credit)
-    denominator = rw * n_required + uw * n_useful
-    coverage = np.full(len(denominator), policy.skills.empty_coverage)
-    np.divide(numerator, denominator, out=coverage, where=denominator != 0)
-    return coverage
+
+    def compute():
+        denominator = rw * compiled.n_required + uw * compiled.n_useful
+        empty = denominator == 0
+        # Divide by 1 where nothing is listed; those rows get empty_coverage afterwards.
+        return np.where(empty, 1.0, denominator), np.flatnonzero(empty)
+
+    return compiled.memo(("skills_denominator", rw, uw), compute)
+
+
+def _skills_coverage(credit, compiled, policy, rows, out: np.ndarray) -> None:
+    rw, uw = policy.skills.required_weight, policy.skills.useful_weight
+    denominator, empty = _skills_denominator(compiled, policy)
+    if isinstance(rows, slice):
+        numerator = compiled.skill_columns.credit_sums(credit, len(compiled), rw, uw)
+        np.divide(numerator, denominator, out=out)
+        out[empty] = policy.skills.empty_coverage
+    else:
+        numerator = rw * (compiled.required[rows] @ credit) + uw * (compiled.useful[rows] @ credit)
+        np.divide(numerator, denominator[rows], out=out)
+        out[np.isin(rows, empty)] = policy.skills.empty_coverage
+
+
+def _capacity_column(compiled: CompiledPlacements, policy: Policy) -> np.ndarray:
+    cap = policy.capacity
+
+    def compute() -> np.ndarray:
+        slack = np.minimum(np.maximum(compiled.remaining_slots, 0), cap.slack_cap)
+        boost = np.where(compiled.short_of_minimum > 0, cap.below_minimum_boost, 0.0)
+        return boost + (cap.slack_bonus * slack / cap.slack_cap)
+
+    key = ("capacity", cap.below_minimum_boost, cap.slack_bonus, cap.slack_cap)
+    return compiled.memo(key, compute)
 
 
 def pair_features(
@@ -152,37 +183,34 @@ def pair_features(
     ``-price``; without them it is 0.
     """
     prices = check_prices(prices, compiled)
-    n = len(compiled.ids[rows])
+    n = len(compiled) if isinstance(rows, slice) else len(rows)
     X = np.empty((n, N_FACTORS), dtype=np.float64, order="F")
-    X[:, COLUMN["skills"]] = _skills_coverage(participant, compiled, policy, rows)
-    X[:, COLUMN["interests"]] = _interest_table(participant, compiled, policy)[
-        compiled.area_index[rows]
-    ]
-    X[:, COLUMN["language"]] = _language_table(participant, policy)[compiled.language_code[rows]]
-    support = [f.support_feature(participant.support_need, level, policy) for level in (0, 1, 2, 3)]
-    X[:, COLUMN["support"]] = np.array(support)[compiled.supervision[rows]]
+    credit = credit_vector(participant, compiled, policy)
+    _skills_coverage(credit, compiled, policy, rows, out=X[:, COLUMN["skills"]])
+    interests = _interest_table(participant, compiled, policy)
+    np.take(interests, compiled.area_index[rows], out=X[:, COLUMN["interests"]])
+    language = _language_table(participant, policy)
+    np.take(language, compiled.language_code[rows], out=X[:, COLUMN["language"]])
+    support = _support_table(participant, policy)
+    np.take(support, compiled.supervision[rows], out=X[:, COLUMN["support"]])
     X[:, COLUMN["priority"]] = f.priority_feature(
         participant.months_on_assistance, participant.months_since_last_job, policy
     )
     c = policy.commute
-    km = haversine_km_many(
-        participant.home_lat,
-        participant.home_lon,
-        compiled.site_lat_rad[rows],
-        compiled.site_lon_rad[rows],
-        compiled.site_cos_lat[rows],
-    )
-    commute = np.maximum(np.minimum(km, c.cap_km) - c.free_km, 0.0) / c.km_unit
+    sites = compiled.sites if isinstance(rows, slice) else compiled.sites.take(rows)
+    commute = sites.km_from(participant.home_lat, participant.home_lon)
+    np.minimum(commute, c.cap_km, out=commute)
+    commute -= c.free_km
+    np.maximum(commute, 0.0, out=commute)
+    commute /= c.km_unit
     if participant.parent:
         commute *= c.parent_multiplier
-    X[:, COLUMN["commute"]] = -commute
-    excess_hours = np.maximum(compiled.hours_per_week[rows] - participant.max_hours, 0.0)
-    X[:, COLUMN["hours"]] = -excess_hours / policy.hours.hours_unit
-    cap = policy.capacity
-    slack = np.minimum(np.maximum(compiled.remaining_slots[rows], 0), cap.slack_cap)
-    X[:, COLUMN["capacity"]] = np.where(
-        compiled.short_of_minimum[rows] > 0, cap.below_minimum_boost, 0.0
-    ) + (cap.slack_bonus * slack / cap.slack_cap)
+    np.negative(commute, out=X[:, COLUMN["commute"]])
+    hours = X[:, COLUMN["hours"]]
+    np.subtract(compiled.hours_per_week[rows], participant.max_hours, out=hours)
+    np.maximum(hours, 0.0, out=hours)
+    hours /= -policy.hours.hours_unit
+    X[:, COLUMN["capacity"]] = _capacity_column(compiled, policy)[rows]
     X[:, COLUMN["scarcity"]] = 0.0 if prices is None else -prices[rows]
     return PairFeatures(X=X, eligible=eligible_mask(participant, compiled, as_of, rows))
 

@@ -22,9 +22,10 @@ import numpy as np
 from matcher.compiled import CompiledPlacements
 from matcher.domain import Participant
 from matcher.eligibility import Exclusion, placement_exclusions, rule_exclusions
-from matcher.features import Scorer, pair_features, sum_contributions
+from matcher.features import Scorer, credit_vector, pair_features, sum_contributions
 from matcher.policy import FACTORS, Policy
 from matcher.reasons import Reason, explain
+from matcher.scorer import PolicyScorer
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,31 @@ def _contributions(scorer: Scorer, X: np.ndarray) -> np.ndarray:
     return np.asarray(scorer.contributions(X), dtype=np.float64)
 
 
+def _scores(scorer: Scorer, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Scores, and the contributions of every row unless the scorer is the policy's.
+
+    For :class:`PolicyScorer` itself the contributions are ``X * weights``: the scores
+    are formed column by column (the same products, added in the same order as
+    :func:`sum_contributions`, so bit-equal) and contributions are computed for the
+    shown rows only. This skips re-validating features the engine just built.
+    """
+    if type(scorer) is not PolicyScorer:
+        contributions = _contributions(scorer, X)
+        return sum_contributions(contributions), contributions
+    weights = scorer.weights
+    score = X[:, 0] * weights[0]
+    product = np.empty_like(score)
+    for j in range(1, X.shape[1]):
+        np.multiply(X[:, j], weights[j], out=product)
+        score += product
+    return score, None
+
+
+def _row_contributions(weights, X, contributions, position: int) -> dict[str, float]:
+    row = X[position] * weights if contributions is None else contributions[position]
+    return dict(zip(FACTORS, row.tolist(), strict=True))
+
+
 def _price(prices, position: int) -> float | None:
     return None if prices is None else float(prices[position])
 
@@ -105,22 +131,24 @@ def rank_placements(
     scarcity factor as ``-w_scarcity * price``.
     """
     features = pair_features(participant, compiled, as_of, policy, prices=prices)
-    contributions = _contributions(scorer, features.X)
-    scores = sum_contributions(contributions)
+    scores, contributions = _scores(scorer, features.X)
     best = top_k(scores, compiled.ids, features.eligible, k)
     candidate_count = int(np.count_nonzero(features.eligible))
+    credit = credit_vector(participant, compiled, policy)
+    weights = scorer.weights if contributions is None else None
     items = [
         RankedItem(
             subject_id=int(compiled.ids[position]),
             rank=rank,
             score=float(scores[position]),
-            contributions=dict(zip(FACTORS, contributions[position].tolist(), strict=True)),
+            contributions=_row_contributions(weights, features.X, contributions, position),
             reasons=explain(
                 participant,
                 compiled.placements[position],
                 compiled,
                 policy,
                 _price(prices, position),
+                credit,
             ),
         )
         for rank, position in enumerate(best.tolist(), start=1)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from matcher.compiled import CompiledPlacements
 from matcher.domain import Participant, Placement
 from matcher.geo import haversine_km
@@ -34,7 +36,8 @@ class Reason:
     missing: tuple[str, ...] = ()
 
 
-def _best_credit(taxonomy: Taxonomy, have: tuple[str, ...], want: str, policy: Policy) -> float:
+def best_credit(taxonomy: Taxonomy, have: tuple[str, ...], want: str, policy: Policy) -> float:
+    """Best taxonomy credit over the skills ``have`` towards the concept ``want``."""
     s = policy.skills
     return max(
         (
@@ -52,19 +55,29 @@ def _join(labels: list[str]) -> str:
 
 
 def skills_reason(
-    participant: Participant, placement: Placement, taxonomy: Taxonomy, policy: Policy
-):
+    participant: Participant,
+    placement: Placement,
+    taxonomy: Taxonomy,
+    policy: Policy,
+    credit: np.ndarray | None = None,
+) -> Reason:
+    """Matched, related and missing skills; ``credit`` is the participant's credit vector
+    over the taxonomy when the caller has it (it saves recomputing credit per skill)."""
+
+    def credit_of(skill: str) -> float:
+        if credit is None:
+            return best_credit(taxonomy, participant.skills, skill, policy)
+        return float(credit[taxonomy.index_of(skill)])
+
     matched, partial, missing = [], [], []
     for skill in (*placement.required_skills, *placement.useful_skills):
-        credit = _best_credit(taxonomy, participant.skills, skill, policy)
-        bucket = matched if credit >= 1.0 else partial if credit > 0 else missing
+        value = credit_of(skill)
+        bucket = matched if value >= 1.0 else partial if value > 0 else missing
         label = taxonomy.label(skill)
         if label not in bucket:
             bucket.append(label)
     missing_required = [
-        taxonomy.label(s)
-        for s in placement.required_skills
-        if _best_credit(taxonomy, participant.skills, s, policy) == 0
+        taxonomy.label(s) for s in dict.fromkeys(placement.required_skills) if credit_of(s) == 0
     ]
     if not placement.required_skills and not placement.useful_skills:
         sv, en = "Platsen anger inga kompetenskrav.", "The placement lists no skills."
@@ -206,11 +219,12 @@ def explain(
     compiled: CompiledPlacements,
     policy: Policy,
     price: float | None = None,
+    credit: np.ndarray | None = None,
 ) -> list[Reason]:
-    """One reason per factor, in FACTORS order."""
+    """One reason per factor, in FACTORS order (``credit``: see :func:`skills_reason`)."""
     taxonomy = compiled.taxonomy
     return [
-        skills_reason(participant, placement, taxonomy, policy),
+        skills_reason(participant, placement, taxonomy, policy, credit),
         interests_reason(participant, placement, taxonomy),
         language_reason(participant, placement, policy),
         support_reason(participant, placement, policy),

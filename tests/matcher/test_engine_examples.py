@@ -240,3 +240,31 @@ def test_compile_rejects_unknown_skills_types_and_duplicate_ids():
         compile_([place(1), place(1)])
     with pytest.raises(KeyError, match="99"):
         compile_([place(1)]).index_of(99)
+
+
+class _DuckScorer:
+    """A learned-scorer stand-in: only ``contributions``, as the evaluation's models."""
+
+    def __init__(self, weights):
+        self.weights = np.asarray(weights)
+
+    def contributions(self, X):
+        return np.asarray(X) * self.weights
+
+
+def test_any_scorer_with_contributions_ranks_like_the_policy_scorer():
+    placements = [
+        place(1),
+        place(2, work_area="area-kitchen"),
+        place(3, required_skills=("forklift",)),
+        place(4, site_lat=56.2, min_language_level=5),
+    ]
+    compiled = compile_(placements)
+    duck = _DuckScorer(POLICY.weights.as_array())
+    for who in (person(), person(skills=("forklift",), parent=True, language_level=1)):
+        ours = rank_placements(who, compiled, SCORER, as_of=AS_OF, policy=POLICY)
+        theirs = rank_placements(who, compiled, duck, as_of=AS_OF, policy=POLICY)
+        assert ours == theirs
+        people = rank_participants(1, [who], compiled, duck, as_of=AS_OF, policy=POLICY)
+        first = next(item for item in ours.items if item.placement_id == 1)
+        assert people.items[0].score == pytest.approx(first.score, abs=1e-12)

@@ -95,3 +95,16 @@ def test_batched_features_and_scores_equal_one_participant_at_a_time(world):
         np.testing.assert_array_equal(batch.eligible[i], pf.eligible)
         np.testing.assert_array_equal(eligible[i], pf.eligible)
         np.testing.assert_allclose(scores[i], SCORER.decision_function(pf.X), rtol=1e-6, atol=1e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(worlds(), st.data())
+def test_features_of_a_subset_of_rows_equal_the_full_computation(world, data):
+    # rank_participants scores one placement's row; rank_placements scores all rows.
+    compiled = world.compile()
+    rows = np.array(data.draw(st.lists(st.integers(0, len(compiled) - 1), min_size=1, max_size=4)))
+    for participant in world.participants:
+        full = pair_features(participant, compiled, world.as_of, POLICY)
+        subset = pair_features(participant, compiled, world.as_of, POLICY, rows=rows)
+        np.testing.assert_allclose(subset.X, full.X[rows], rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(subset.eligible, full.eligible[rows])
