@@ -34,8 +34,8 @@ def serve(
 ) -> None:
     """Migrate the database, load the demo municipality if it is empty, and serve the API."""
     import uvicorn
-    from fixtures.loader import DEMO_TOKENS, database_is_empty, load_demo
 
+    from fixtures.loader import database_is_empty, demo_users, load_demo
     from models.db import engine_for, transaction, upgrade
 
     settings = get_settings()
@@ -49,13 +49,12 @@ def serve(
             summary = load_demo(session, seed=settings.demo_seed)
         typer.echo(summary.describe())
     with transaction(engine) as session:
-        from fixtures.loader import demo_users_present
-
-        if demo_users_present(session):
-            typer.echo(f"\nPlatsa at http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-            typer.echo("Demo sign-in (synthetic data only): send 'Authorization: Bearer <token>'")
-            for role, token in DEMO_TOKENS.items():
-                typer.echo(f"  {role:<22} {token}")
+        users = demo_users(session)
+    typer.echo(f"\nPlatsa at http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    if users:
+        typer.echo("Demo sign-in (synthetic data only): send 'Authorization: Bearer <token>'")
+        for role, username, token in users:
+            typer.echo(f"  {role:<12} {username:<24} {token}")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
@@ -80,7 +79,6 @@ def demo_load(
 ) -> None:
     """Load the synthetic demo municipality into an empty database (migrating it first)."""
     from fixtures.loader import database_is_empty, load_demo
-
     from models.db import engine_for, transaction, upgrade
 
     settings = get_settings()
