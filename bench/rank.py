@@ -33,7 +33,7 @@ from matcher.reference import reference_rank
 AS_OF = date(2026, 3, 1)
 SEED = 20260301
 N_PARTICIPANTS = 250
-N_REFERENCE = 5
+N_REFERENCE = 10
 SIZES = (1_000, 10_000, 100_000)
 AREAS = tuple(f"area-{i}" for i in range(30))
 TYPES = {

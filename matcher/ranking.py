@@ -23,6 +23,7 @@ from matcher.compiled import CompiledPlacements
 from matcher.domain import Participant
 from matcher.eligibility import Exclusion, placement_exclusions, rule_exclusions
 from matcher.features import Scorer, credit_vector, pair_features, sum_contributions
+from matcher.placement_features import placement_features
 from matcher.policy import FACTORS, Policy
 from matcher.reasons import Reason, explain
 from matcher.scorer import PolicyScorer
@@ -182,15 +183,12 @@ def rank_participants(
     ids = np.fromiter((p.id for p in participants), dtype=np.int64, count=len(participants))
     if len(np.unique(ids)) != len(ids):
         raise ValueError("duplicate participant id")
-    rows = np.array([position])
-    X = np.empty((len(participants), len(FACTORS)), dtype=np.float64)
-    eligible = np.empty(len(participants), dtype=bool)
-    for i, participant in enumerate(participants):
-        features = pair_features(participant, compiled, as_of, policy, prices=prices, rows=rows)
-        X[i] = features.X[0]
-        eligible[i] = features.eligible[0]
-    contributions = _contributions(scorer, X) if len(participants) else X
-    scores = sum_contributions(contributions) if len(participants) else np.empty(0)
+    features = placement_features(
+        placement_id, participants, compiled, as_of, policy, prices=prices
+    )
+    X, eligible = features.X, features.eligible
+    scores, contributions = _scores(scorer, X)
+    weights = scorer.weights if contributions is None else None
     best = top_k(scores, ids, eligible, k)
     placement = compiled.placements[position]
     candidate_count = int(np.count_nonzero(eligible))
@@ -199,7 +197,7 @@ def rank_participants(
             subject_id=int(ids[i]),
             rank=rank,
             score=float(scores[i]),
-            contributions=dict(zip(FACTORS, contributions[i].tolist(), strict=True)),
+            contributions=_row_contributions(weights, X, contributions, i),
             reasons=explain(participants[i], placement, compiled, policy, _price(prices, position)),
             kind="participant",
         )

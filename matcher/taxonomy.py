@@ -103,6 +103,13 @@ class Taxonomy:
         position = self._index.get(concept_id)
         return None if position is None else self.concepts[position].broader
 
+    def children_of(self, concept_id: str) -> tuple[str, ...]:
+        """The directly narrower concept ids (empty outside the taxonomy)."""
+        position = self._index.get(concept_id)
+        if position is None:
+            return ()
+        return tuple(self.concepts[kid].id for kid in self._children[position].tolist())
+
     def credit(
         self, have: str, want: str, *, broader_credit: float, sibling_credit: float
     ) -> float:

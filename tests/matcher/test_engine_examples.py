@@ -268,3 +268,12 @@ def test_any_scorer_with_contributions_ranks_like_the_policy_scorer():
         people = rank_participants(1, [who], compiled, duck, as_of=AS_OF, policy=POLICY)
         first = next(item for item in ours.items if item.placement_id == 1)
         assert people.items[0].score == pytest.approx(first.score, abs=1e-12)
+
+
+def test_a_placement_ranks_no_one_when_full_or_given_nobody():
+    compiled = compile_([place(1), place(2, remaining_slots=0)])
+    assert rank_participants(1, [], compiled, SCORER, as_of=AS_OF, policy=POLICY).items == []
+    full = rank_participants(2, [person()], compiled, SCORER, as_of=AS_OF, policy=POLICY)
+    assert (full.items, full.candidate_count, full.excluded_count) == ([], 0, 1)
+    with pytest.raises(ValueError, match="duplicate"):
+        rank_participants(1, [person(), person()], compiled, SCORER, as_of=AS_OF, policy=POLICY)

@@ -15,6 +15,7 @@ from matcher import (
     rank_placements,
     score_matrix,
 )
+from matcher.placement_features import placement_features
 from matcher.reference import reference_rank, reference_scores
 from tests.strategies import worlds
 
@@ -108,3 +109,24 @@ def test_features_of_a_subset_of_rows_equal_the_full_computation(world, data):
         subset = pair_features(participant, compiled, world.as_of, POLICY, rows=rows)
         np.testing.assert_allclose(subset.X, full.X[rows], rtol=1e-12, atol=1e-12)
         np.testing.assert_array_equal(subset.eligible, full.eligible[rows])
+
+
+@settings(max_examples=60, deadline=None)
+@given(worlds(max_participants=6))
+def test_features_by_placement_equal_the_reference(world):
+    compiled = world.compile()
+    for placement in world.placements:
+        pf = placement_features(placement.id, world.participants, compiled, world.as_of, POLICY)
+        for i, participant in enumerate(world.participants):
+            (ref,) = reference_scores(
+                participant,
+                [placement],
+                world.taxonomy,
+                world.types,
+                world.capacities,
+                world.as_of,
+                POLICY,
+            )
+            assert pf.eligible[i] == ref.eligible
+            expected = [ref.features[name] for name in FACTORS]
+            np.testing.assert_allclose(pf.X[i], expected, rtol=1e-12, atol=1e-12)
