@@ -7,8 +7,10 @@ from sqlalchemy.engine import Engine
 
 from api import metrics
 from api.deps import authorise
+from api.engine import CatalogCache
 from api.errors import install_error_handlers, problems
 from api.settings import Settings, get_settings
+from matcher import load_policy
 from models.db import engine_for
 
 API_PREFIX = "/api/v1"
@@ -34,6 +36,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine if engine is not None else engine_for(settings.database_url)
+    app.state.catalog = CatalogCache(load_policy(settings.policy_path))
     install_error_handlers(app)
     metrics.install(app)
     v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authorise)])

@@ -7,7 +7,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from models.match import BOOKED_STATUSES, Match
-from models.org import Quota
+from models.org import Department, Quota
 from models.participant import Participant
 from models.placement import Placement
 from models.taxonomy import PlacementType, SkillConcept
@@ -21,6 +21,10 @@ def quotas_on(session: Session, day: date) -> dict[int, Quota]:
         .order_by(Quota.department_id, Quota.period_start, Quota.id)
     ).all()
     return {row.department_id: row for row in rows}
+
+
+def departments(session: Session) -> list[Department]:
+    return list(session.exec(select(Department)).all())
 
 
 def open_placements(session: Session) -> list[Placement]:

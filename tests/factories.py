@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from models.history import record_revision
 from models.org import Department, Quota, Role, Unit, User
-from models.participant import Participant
+from models.participant import Gender, Participant
 from models.placement import Placement
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
@@ -151,7 +151,7 @@ def make_participant(
         ref=f"P-{_n():06d}",
         unit_id=unit.id,
         birth_year=birth_year,
-        gender=gender,
+        gender=Gender(gender),
         skills=skills or [],
         interests=interests or [],
         language_level=language_level,

@@ -1,0 +1,105 @@
+"""The engine as the API uses it: open placements compiled once, reused until they change.
+
+A :class:`CatalogCache` lives on the app. Each request reads the catalog change counter
+(models.catalog_state) plus the sizes of the taxonomy and placement-type history (all
+cheap), and rebuilds the compiled arrays only when one of them moved or the day
+changed (the quota period and "open today" depend on the date).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session, func, select
+
+from matcher import CompiledPlacements, Policy, PolicyScorer, Taxonomy, load_policy
+from models.catalog_state import catalog_version
+from models.convert import (
+    concept_to_domain,
+    department_capacity,
+    placement_to_domain,
+    placement_type_to_domain,
+)
+from models.history import Revision
+from models.matching_inputs import (
+    concepts,
+    departments,
+    open_placements,
+    placement_types,
+    quotas_on,
+)
+from models.taxonomy import SkillConcept
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What one ranking request needs, consistent with one catalog version."""
+
+    key: tuple
+    day: date
+    compiled: CompiledPlacements
+    policy: Policy
+    scorer: PolicyScorer
+    titles: dict[int, str]  # placement id -> title
+    department_names: dict[int, str]
+
+
+def _catalog_key(session: Session, day: date) -> tuple:
+    concept_count = session.exec(select(func.count()).select_from(SkillConcept)).one()
+    type_versions = session.exec(
+        select(func.count()).select_from(Revision).where(Revision.entity == "placementtype")
+    ).one()
+    return (catalog_version(session), concept_count, type_versions, day)
+
+
+def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) -> Catalog:
+    """Compile today's open placements with their remaining slots and quotas."""
+    taxonomy = Taxonomy([concept_to_domain(c) for c in concepts(session)])
+    types = {t.code: placement_type_to_domain(t) for t in placement_types(session)}
+    quotas = quotas_on(session, day)
+    rows = open_placements(session)
+    placements = [placement_to_domain(p, p.slots - p.booked) for p in rows]
+    capacities = {
+        department_id: department_capacity(
+            department_id, quotas.get(department_id), quotas[department_id].booked
+        )
+        if department_id in quotas
+        else department_capacity(department_id, None, 0)
+        for department_id in {p.department_id for p in rows}
+    }
+    compiled = CompiledPlacements.build(placements, taxonomy, types, capacities)
+    return Catalog(
+        key=key,
+        day=day,
+        compiled=compiled,
+        policy=policy,
+        scorer=PolicyScorer.from_policy(policy),
+        titles={p.id: p.title for p in rows},
+        department_names={d.id: d.name for d in departments(session)},
+    )
+
+
+class CatalogCache:
+    """One compiled catalog per process, rebuilt when the stored catalog changes."""
+
+    def __init__(self, policy: Policy | None = None) -> None:
+        self.policy = policy or load_policy()
+        self._lock = threading.Lock()
+        self._catalog: Catalog | None = None
+
+    def get(self, session: Session, day: date | None = None) -> Catalog:
+        day = day or today()
+        key = _catalog_key(session, day)
+        catalog = self._catalog
+        if catalog is not None and catalog.key == key:
+            return catalog
+        with self._lock:
+            if self._catalog is None or self._catalog.key != key:
+                self._catalog = build_catalog(session, self.policy, day, key)
+            return self._catalog

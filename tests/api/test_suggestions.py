@@ -1,0 +1,146 @@
+"""Suggestions: ranked, explained, logged before they are returned, never stale or full."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from models.audit import AccessLog
+from models.catalog_state import bump_catalog_version
+from models.org import Department, Unit
+from models.placement import Placement
+from models.suggestion import Suggestion, SuggestionItem
+from tests.api.world import count_rows, seed_world
+from tests.factories import make_participant, make_placement, make_placement_type
+
+
+@pytest.fixture
+def world(session):
+    world = seed_world(session)
+    department = session.get(Placement, world.placement).department_id
+    for slots in (1, 3):
+        make_placement(
+            session,
+            department=session.get(Department, department),
+            work_area=world.work_area,
+            slots=slots,
+            required_skills=[world.skill],
+        )
+    session.commit()
+    return world
+
+
+def _suggest(client, world, who="caseworker", participant=None, limit=10):
+    participant = participant or world.participant_a
+    return client.get(
+        f"/api/v1/participants/{participant}/suggestions",
+        params={"limit": limit},
+        headers=world.headers(who),
+    )
+
+
+def test_items_are_ranked_explained_and_add_up(client, world):
+    body = _suggest(client, world).json()
+    assert body["policy_version"]
+    assert [item["rank"] for item in body["items"]] == list(range(1, len(body["items"]) + 1))
+    scores = [item["score"] for item in body["items"]]
+    assert scores == sorted(scores, reverse=True)
+    assert len(body["items"]) == 3
+    for item in body["items"]:
+        assert sum(item["contributions"].values()) == pytest.approx(item["score"], abs=1e-9)
+        assert {r["factor"] for r in item["reasons"]} == set(item["contributions"])
+        assert all(r["sv"] and r["en"] for r in item["reasons"])
+        assert item["placement"]["title"]
+
+
+def test_the_list_is_stored_before_it_is_returned(client, world, session):
+    body = _suggest(client, world, limit=2).json()
+    stored = session.get(Suggestion, body["suggestion_id"])
+    assert stored.participant_id == world.participant_a
+    assert stored.policy_version == body["policy_version"]
+    assert stored.candidate_count == body["candidate_count"] == 3
+    assert stored.requested_by == world.user_ids["caseworker"]
+    items = session.exec(
+        select(SuggestionItem)
+        .where(SuggestionItem.suggestion_id == stored.id)
+        .order_by(SuggestionItem.rank)
+    ).all()
+    assert [(i.placement_id, i.rank) for i in items] == [
+        (item["placement_id"], item["rank"]) for item in body["items"]
+    ]
+    assert items[0].contributions == body["items"][0]["contributions"]
+
+
+def test_the_read_is_in_the_access_log(client, world, session):
+    _suggest(client, world)
+    logged = session.exec(
+        select(AccessLog).where(AccessLog.participant_id == world.participant_a)
+    ).all()
+    assert [(a.user_id, a.action) for a in logged] == [(world.user_ids["caseworker"], "read")]
+
+
+def test_another_units_participant_is_not_found_and_nothing_is_stored(client, world, session):
+    response = _suggest(client, world, participant=world.participant_b)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert count_rows(session, Suggestion) == 0
+
+
+@pytest.mark.parametrize("who", ["coordinator", "evaluator", "admin"])
+def test_only_caseworkers_ask_for_suggestions(client, world, who):
+    assert _suggest(client, world, who=who).status_code == 403
+
+
+def test_a_placement_filled_meanwhile_is_never_suggested(client, world, session):
+    first = _suggest(client, world).json()["items"][0]["placement_id"]
+    placement = session.get(Placement, first)
+    placement.booked = placement.slots
+    bump_catalog_version(session)
+    session.commit()
+    ids = [item["placement_id"] for item in _suggest(client, world).json()["items"]]
+    assert first not in ids
+    assert len(ids) == 2
+
+
+def test_limit_is_validated_with_the_field_named(client, world):
+    response = _suggest(client, world, limit=0)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "limit"]
+
+
+def test_eligibility_names_the_rule_that_excludes(client, world, session):
+    make_placement_type(session, code="ungdom", max_age=24)
+    department = session.get(Placement, world.placement).department_id
+    young_only = make_placement(
+        session,
+        department=session.get(Department, department),
+        work_area=world.work_area,
+        type_code="ungdom",
+    )
+    session.commit()
+    url = f"/api/v1/participants/{world.participant_a}/placements/{young_only.id}/eligibility"
+    body = client.get(url, headers=world.headers("caseworker")).json()
+    assert body["eligible"] is False
+    assert [e["rule"] for e in body["exclusions"]] == ["max_age"]
+    open_one = (
+        f"/api/v1/participants/{world.participant_a}/placements/{world.placement}/eligibility"
+    )
+    body = client.get(open_one, headers=world.headers("caseworker")).json()
+    assert body["eligible"] is True
+    assert sum(body["contributions"].values()) == pytest.approx(body["score"])
+
+
+def test_candidates_are_the_callers_unit_only(client, world, session):
+    unit_a = world.unit_a
+    for _ in range(3):
+        make_participant(session, unit=session.get(Unit, unit_a), skills=[world.skill])
+    session.commit()
+    body = client.get(
+        f"/api/v1/placements/{world.placement}/candidates",
+        headers=world.headers("caseworker"),
+    ).json()
+    assert body["items"]
+    assert {item["participant"]["unit_id"] for item in body["items"]} == {unit_a}
+    assert world.participant_b not in [item["participant_id"] for item in body["items"]]
+    stored = session.get(Suggestion, body["suggestion_id"])
+    assert stored.subject == "placement"
