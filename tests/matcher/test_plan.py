@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -130,6 +131,26 @@ def test_prices_are_an_optimal_dual(problem, priority_weight, solver):
         assert reduced[chosen][0] == pytest.approx(surplus[i], abs=rounding_tolerance(problem))
 
 
+@settings(max_examples=40, deadline=None)
+@given(cohort_problems(with_minima=False), st.sampled_from(["ortools", "highs"]))
+def test_slot_price_lies_between_the_gain_of_one_more_slot_and_the_loss_of_one_less(
+    problem, solver
+):
+    plan = solve_cohort(problem, solver=solver)
+    tolerance = rounding_tolerance(problem)
+    for j in range(problem.n_placements):
+        for change in (+1, -1):
+            slots = problem.slots.copy()
+            slots[j] += change
+            if slots[j] < 0:
+                continue
+            other = solve_cohort(dataclasses.replace(problem, slots=slots)).objective
+            if change > 0:
+                assert plan.placement_prices[j] >= other - plan.objective - tolerance
+            else:
+                assert plan.placement_prices[j] <= plan.objective - other + tolerance
+
+
 @settings(max_examples=25, deadline=None)
 @given(cohort_problems())
 def test_plan_is_deterministic(problem):
@@ -211,6 +232,12 @@ def test_top_n_keeps_each_participants_best_eligible_placements():
         zip(problem.participant_index.tolist(), problem.placement_index.tolist(), strict=True)
     )
     assert kept == [(0, 2), (0, 3), (1, 2), (1, 3)]
+    # Placement 0 is nobody's favourite; one candidate per placement keeps it reachable.
+    problem = one_department(scores, eligible, slots=[1, 1, 1, 1], top_n=2, top_per_placement=1)
+    kept = sorted(
+        zip(problem.participant_index.tolist(), problem.placement_index.tolist(), strict=True)
+    )
+    assert kept == [(0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (1, 3)]
 
 
 def test_rejects_inconsistent_problems():
