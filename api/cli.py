@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli_evaluation import register as register_evaluation
 from api.settings import get_settings
 from models.org import Role
 
@@ -21,6 +22,7 @@ users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=T
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
+register_evaluation(app)
 
 
 @app.command()
