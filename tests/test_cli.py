@@ -1,0 +1,70 @@
+"""The platsa command line: migrate, load the demo once, create users with working tokens."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, func, select
+from typer.testing import CliRunner
+
+from api.cli import app
+from api.settings import get_settings
+from models.db import make_engine
+from models.org import User
+from models.participant import Participant
+from models.users import user_for_token
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("PLATSA_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def test_every_command_has_help():
+    for args in (
+        ["--help"],
+        ["serve", "--help"],
+        ["db", "upgrade", "--help"],
+        ["demo", "load", "--help"],
+        ["users", "create", "--help"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, args
+        assert "Usage" in result.output
+
+
+def test_demo_load_fills_an_empty_database_once(database):
+    result = runner.invoke(app, ["demo", "load", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "400 participants" in result.output
+    with Session(make_engine(database)) as session:
+        assert session.exec(select(func.count()).select_from(Participant)).one() == 400
+    again = runner.invoke(app, ["demo", "load"])
+    assert again.exit_code == 1
+    assert "holds data" in again.output
+
+
+def test_users_create_prints_a_token_that_authenticates(database):
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["users", "create", "eva", "--role", "evaluator"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    with Session(make_engine(database)) as session:
+        user = user_for_token(session, token)
+        assert user is not None and user.username == "eva"
+        assert user.token_hash != token  # only the hash is stored
+        assert token not in {u.token_hash for u in session.exec(select(User)).all()}
+
+
+def test_a_caseworker_needs_a_known_unit(database):
+    result = runner.invoke(app, ["users", "create", "cw", "--role", "caseworker"])
+    assert result.exit_code == 2
+    assert "needs --unit" in result.output
+    result = runner.invoke(app, ["users", "create", "cw", "--role", "caseworker", "--unit", "NOPE"])
+    assert result.exit_code == 2
+    assert "unknown unit" in result.output
