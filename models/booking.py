@@ -26,13 +26,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, func, select
 
+from matcher.eligibility import rule_exclusions
 from models.base import utcnow
 from models.catalog_state import bump_catalog_version
+from models.convert import participant_to_domain, placement_type_to_domain
 from models.match import BOOKED_STATUSES, Match, MatchEvent, MatchStatus, Outcome, OutcomeKind
 from models.org import Department, Quota
 from models.participant import Participant
 from models.placement import Placement
 from models.suggestion import Suggestion, SuggestionItem
+from models.taxonomy import PlacementType
 
 MUNICIPAL_TZ = ZoneInfo("Europe/Stockholm")
 
@@ -120,7 +123,11 @@ def booked_match_of(session: Session, participant_id: int) -> Match | None:
 
 
 def covering_quota(session: Session, department_id: int, on: date) -> Quota | None:
-    """The department's quota whose period covers ``on`` (the earliest-created if several)."""
+    """The department's quota whose period covers ``on``; the newest if periods overlap.
+
+    "Newest" is the latest ``period_start`` (then the highest id), the same choice
+    :func:`models.matching_inputs.quotas_on` makes for the suggestions.
+    """
     return session.exec(
         select(Quota)
         .where(
@@ -128,7 +135,7 @@ def covering_quota(session: Session, department_id: int, on: date) -> Quota | No
             Quota.period_start <= on,
             Quota.period_end >= on,
         )
-        .order_by(Quota.id)
+        .order_by(Quota.period_start.desc(), Quota.id.desc())
     ).first()
 
 
@@ -172,15 +179,26 @@ def placement_refusal(placement: Placement, on: date) -> str | None:
 def type_refusal(
     session: Session, participant: Participant, placement: Placement, on: date
 ) -> str | None:
-    """Why the placement type's eligibility rules exclude the participant, or None.
+    """Why the placement type's eligibility rules exclude the participant on ``on``, or None.
 
-    HOOK — pending ``matcher.why_not(participant, placement_id, compiled, as_of=...,
-    policy=...)`` from the engine helper. When it exists, build the engine's participant
-    and compiled placement here, call it, and return e.g. ``"not eligible for type
-    'extratjanst': <rule> (<en>)"`` for the first Exclusion. Until then type rules are not
-    enforced at decision time (suggestion lists already leave ineligible pairs out).
+    The rules are the engine's own (:func:`matcher.eligibility.rule_exclusions`, the type
+    part of ``matcher.why_not``), applied to the same conversion the suggestions use, so a
+    pair the lists leave out cannot be accepted by hand either. Capacity and the open
+    period are not asked of the engine here: the conditional UPDATE and
+    :func:`placement_refusal` decide those against the committed rows.
     """
-    return None
+    placement_type = session.get(PlacementType, placement.type_code)
+    if placement_type is None:
+        return None
+    rules = placement_type_to_domain(placement_type).rules
+    found = rule_exclusions(rules, participant_to_domain(participant, on), on)
+    if not found:
+        return None
+    why = "; ".join(f"{e.rule}: {e.en}" for e in found)
+    return (
+        f"participant {participant.id} is not eligible for placement type "
+        f"{placement.type_code!r} ({why})"
+    )
 
 
 # --- writes --------------------------------------------------------------------------------
@@ -323,6 +341,8 @@ def accept(
     for one participant are serialised and the one-booking rule holds. Raises
     :class:`BookingRefused` when the placement cannot be taken or capacity is full.
     """
+    if not participant.active:
+        raise BookingRefused(f"participant {participant.id} is inactive", what="participant")
     why = placement_refusal(placement, on) or type_refusal(session, participant, placement, on)
     if why is not None:
         raise BookingRefused(why, what="eligibility")

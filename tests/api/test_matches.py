@@ -15,6 +15,7 @@ from models.catalog_state import catalog_version
 from models.history import booked_match_ids_as_of
 from models.match import Match, MatchEvent, Outcome
 from models.org import Quota, Role
+from models.participant import Participant
 from models.placement import Placement
 from tests.factories import (
     auth,
@@ -203,6 +204,14 @@ def test_no_quota_for_the_period_books_without_one(client, session, world):
     assert response.status_code == 201
     assert response.json()["quota_id"] is None
     assert booked(session, Quota, world.quota) == 0
+
+
+def test_inactive_participant_cannot_be_booked(client, session, world):
+    session.get(Participant, world.participant).active = False
+    session.commit()
+    response = accept(client, world, suggestion_id=world.suggestion)
+    assert response.status_code == 409
+    assert response.json()["detail"] == f"participant {world.participant} is inactive"
 
 
 def test_participant_holds_one_booking_at_a_time(client, session, world):
@@ -402,3 +411,22 @@ def test_match_routes_declare_roles_problems_and_descriptions(client):
     body = spec["components"]["schemas"]["MatchCreate"]
     assert body["additionalProperties"] is False
     assert not {"status", "decided_by", "booked"} & set(body["properties"])
+
+
+def test_type_rules_refuse_an_ineligible_participant(client, session, world):
+    youth = make_placement_type(session, code="ungdom", max_age=24)
+    young_only = make_placement(
+        session,
+        department=make_department(session),
+        work_area="area-care",
+        type_code=youth.code,
+        slots=5,
+    )
+    session.commit()
+    response = accept(client, world, placement_id=young_only.id, reason="wants it")
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["what"] == "eligibility"
+    assert "placement type 'ungdom'" in problem["detail"]
+    assert "max_age" in problem["detail"]
+    assert booked(session, Placement, young_only.id) == 0
