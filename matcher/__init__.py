@@ -22,6 +22,7 @@ from matcher.features import (
     score_matrix,
     sum_contributions,
 )
+from matcher.placement_features import placement_features
 from matcher.policy import DEFAULT_POLICY_PATH, FACTORS, Policy, load_policy, policy_from_mapping
 from matcher.ranking import (
     RankedItem,
@@ -51,6 +52,7 @@ __all__ = [
     "feature_matrix",
     "load_policy",
     "pair_features",
+    "placement_features",
     "policy_from_mapping",
     "rank_participants",
     "rank_placements",
