@@ -1,17 +1,20 @@
-"""Coordinators: department quotas, fill rates, and cohort plans."""
+"""Coordinators: department quotas and fill rates; cohort plans come from coordinator_plans."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
+from pydantic import BeforeValidator
 
 from api.deps import CurrentUser, SessionDep, roles
 from api.errors import Conflict, InvalidReference, NotFound, PlatsaError, problems
 from api.pagination import Paged, PageDep
-from models.base import utcnow
+from api.routers import coordinator_plans
+from models.booking import local_today
 from models.org import Department, Quota, QuotaCreate, QuotaPublic, QuotaUpdate, Role
 from models.quotas import (
     FillRatePublic,
@@ -28,9 +31,21 @@ from models.quotas import (
 )
 
 router = APIRouter(tags=["coordinators"])
+router.include_router(coordinator_plans.router)
 
 READERS = (Role.caseworker, Role.coordinator, Role.admin, Role.evaluator)
 WRITERS = (Role.coordinator, Role.admin)
+
+
+def _iso_date(value):
+    # a bare number would otherwise pass as a Unix timestamp; the schema promises YYYY-MM-DD
+    if isinstance(value, str) and not ISO_DAY.fullmatch(value):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class InvalidQuota(PlatsaError):
@@ -62,7 +77,7 @@ def get_quotas(
     page: PageDep,
     department_id: int | None = None,
     on: Annotated[
-        date | None, Query(description="only quotas whose period covers this day")
+        IsoDate | None, Query(description="only quotas whose period covers this day")
     ] = None,
 ):
     """List quotas, optionally of one department or covering one day."""
@@ -172,11 +187,13 @@ def read_quota_history(session: SessionDep, quota_id: int):
 )
 def fill_rates(
     session: SessionDep,
-    on: Annotated[date | None, Query(description="the day to report (default today, UTC)")] = None,
+    on: Annotated[
+        IsoDate | None, Query(description="the day to report (default: today in the municipality)")
+    ] = None,
     group_by: FillRateGrouping = FillRateGrouping.department,
 ):
     """Booked, minimum, maximum, open slots, fill rate and weekly trend per department or area."""
-    day = on or utcnow().date()
+    day = on or local_today()
     if group_by is FillRateGrouping.work_area:
         return work_area_fill_rates(session, day)
     return department_fill_rates(session, day)

@@ -146,10 +146,9 @@ def test_work_areas_count_bookings_and_open_slots_as_of_the_day(client, world):
     assert before["area-it"]["open_slots"] == 1
 
 
-def test_bad_grouping_is_422(client, world):
-    response = client.get(
-        "/api/v1/fill-rates", params={"group_by": "unit"}, headers=auth(world["token"])
-    )
+@pytest.mark.parametrize("params", [{"group_by": "unit"}, {"on": "0"}, {"on": "2026-02-30"}])
+def test_bad_query_is_422(client, world, params):
+    response = client.get("/api/v1/fill-rates", params=params, headers=auth(world["token"]))
     assert response.status_code == 422
 
 

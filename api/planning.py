@@ -1,0 +1,248 @@
+"""Cohort planning from the database: build the problem, solve it, keep the plan's rows.
+
+The engine sees what a one-at-a-time suggestion made now would see: open placements with
+their remaining slots, each department's quota covering today (remaining maximum and the
+bookings still missing to its minimum), participants as of today. ``score_matrix`` gives
+every pair's score and eligibility; each participant keeps their best
+``candidates_per_participant`` eligible pairs, and the exact solver
+(:func:`matcher.plan.solve_cohort`) places the cohort.
+
+A plan is for *today's* capacity: the places it proposes are not held. Applying it later
+re-checks everything (see ``api/routers/coordinators.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sqlmodel import Session
+
+from api.engine import Catalog
+from matcher import domain
+from matcher.domain import DepartmentCapacity
+from matcher.eligibility import placement_exclusions, rule_exclusions
+from matcher.features import pair_features, score_matrix
+from matcher.plan import CohortProblem, solve_cohort
+from matcher.policy import FACTORS
+from models.convert import department_capacity, participant_to_domain
+from models.matching_inputs import quotas_on
+from models.participant import Participant
+from models.plans import Plan, PlanOptions, PlanRow
+
+#: reasons the planner itself gives before the solver sees a participant
+ALREADY_PLACED = "already_placed"
+INACTIVE = "inactive"
+
+
+def department_capacities(session: Session, catalog: Catalog) -> dict[int, DepartmentCapacity]:
+    """Capacity of every department with open placements or a quota covering the day.
+
+    The compiled catalog knows only departments with open placements; a department that
+    promised a minimum but offers nothing open must still show up as falling short.
+    """
+    capacities = {
+        department_id: department_capacity(department_id, quota, quota.booked)
+        for department_id, quota in quotas_on(session, catalog.day).items()
+    }
+    capacities.update(catalog.compiled.capacities)
+    return capacities
+
+
+def contributions_of(
+    catalog: Catalog, participant: domain.Participant, position: int
+) -> dict[str, float]:
+    """Per-factor contributions of one pair (what the score is made of), rounded."""
+    features = pair_features(
+        participant,
+        catalog.compiled,
+        catalog.day,
+        catalog.policy,
+        rows=np.array([position]),
+    )
+    values = np.asarray(catalog.scorer.contributions(features.X))[0]
+    return {name: round(float(v), 4) for name, v in zip(FACTORS, values, strict=True)}
+
+
+def pair_exclusions(catalog: Catalog, participant: domain.Participant, position: int) -> list[str]:
+    """Every rule excluding the pair (English sentences); empty when eligible."""
+    placement = catalog.compiled.placements[position]
+    rules = catalog.compiled.types[placement.type_code].rules
+    found = rule_exclusions(rules, participant, catalog.day)
+    found += placement_exclusions(placement, catalog.compiled.capacity_of(placement), catalog.day)
+    return [f"{e.rule}: {e.en}" for e in found]
+
+
+def make_plan(
+    catalog: Catalog,
+    participants: Sequence[Participant],
+    options: PlanOptions,
+    *,
+    capacities: dict[int, DepartmentCapacity],
+    catalog_version: int,
+    excluded: dict[int, str],
+    unit_id: int | None,
+    by: int | None,
+) -> tuple[Plan, list[PlanRow]]:
+    """Solve the cohort and return the plan and its rows (not yet saved).
+
+    ``capacities`` are :func:`department_capacities`; ``excluded`` maps participants kept
+    out of the solve (already placed, inactive) to their reason, each gets an unassigned row.
+    """
+    compiled = catalog.compiled
+    cohort = [p for p in participants if p.id not in excluded]
+    people = [participant_to_domain(p, catalog.day) for p in cohort]
+    # departments with a quota but no open placement can still fall short of a minimum
+    department_ids = sorted({p.department_id for p in compiled.placements} | set(capacities))
+    department_index = {d: k for k, d in enumerate(department_ids)}
+    placement_department = np.array(
+        [department_index[p.department_id] for p in compiled.placements], dtype=np.int64
+    )
+    quota_max = np.full(len(department_ids), np.inf)
+    quota_min = np.zeros(len(department_ids), dtype=np.int64)
+    for d, k in department_index.items():
+        capacity = capacities.get(d)
+        if capacity is not None and capacity.remaining_quota is not None:
+            quota_max[k] = capacity.remaining_quota
+        if capacity is not None:
+            quota_min[k] = capacity.short_of_minimum
+    if people and len(compiled):
+        scores, eligible = score_matrix(
+            people, compiled, catalog.scorer, catalog.day, catalog.policy
+        )
+    else:
+        scores = np.zeros((len(people), len(compiled)))
+        eligible = np.zeros((len(people), len(compiled)), dtype=bool)
+    problem = CohortProblem.from_dense(
+        scores,
+        eligible,
+        slots=np.asarray(compiled.remaining_slots),
+        placement_department=placement_department,
+        quota_max=quota_max,
+        quota_min=quota_min,
+        support_need=np.array([p.support_need for p in people], dtype=np.int64),
+        top_n=options.candidates_per_participant,
+    )
+    result = solve_cohort(
+        problem, priority_weight=options.priority_weight, min_score=options.min_score
+    )
+    rows = []
+    for i, (row, person) in enumerate(zip(cohort, people, strict=True)):
+        j = int(result.assignment[i])
+        if j < 0:
+            rows.append(PlanRow(participant_id=row.id, reason=result.unassigned_reason[i]))
+            continue
+        placement = compiled.placements[j]
+        rows.append(
+            PlanRow(
+                participant_id=row.id,
+                placement_id=placement.id,
+                department_id=placement.department_id,
+                score=round(float(scores[i, j]), 4),
+                contributions=contributions_of(catalog, person, j),
+            )
+        )
+    rows += [PlanRow(participant_id=pid, reason=why) for pid, why in sorted(excluded.items())]
+    plan = Plan(
+        unit_id=unit_id,
+        planned_on=catalog.day,
+        options=options.model_dump(),
+        policy_version=catalog.policy.version,
+        catalog_version=catalog_version,
+        solver=result.solver,
+        solver_seconds=float(result.solver_seconds),
+        total_score=round(float(result.total_score), 4),
+        objective=round(float(result.objective), 4),
+        n_participants=len(participants),
+        n_assigned=int((result.assignment >= 0).sum()),
+        shortfalls={str(department_ids[k]): int(n) for k, n in result.shortfalls.items()},
+        placement_prices=_nonzero(compiled.ids, result.placement_prices),
+        department_prices=_nonzero(department_ids, result.department_prices),
+        created_by=by,
+    )
+    return plan, rows
+
+
+def _nonzero(ids: Sequence[int], prices: np.ndarray) -> dict[str, float]:
+    return {str(int(k)): round(float(v), 6) for k, v in zip(ids, prices, strict=True) if v > 1e-9}
+
+
+def capacity_conflicts(catalog: Catalog, rows: Sequence[PlanRow]) -> list[dict]:
+    """Where the plan's live rows ask more than the catalog has left (slots or quota)."""
+    compiled = catalog.compiled
+    live = [r for r in rows if r.placement_id is not None and not r.dropped]
+    per_placement: dict[int, list[int]] = {}
+    per_department: dict[int, list[int]] = {}
+    for row in live:
+        per_placement.setdefault(row.placement_id, []).append(row.participant_id)
+        per_department.setdefault(row.department_id, []).append(row.participant_id)
+    conflicts = []
+    for placement_id, people in sorted(per_placement.items()):
+        left = int(compiled.remaining_slots[compiled.index_of(placement_id)])
+        if len(people) > left:
+            conflicts.append(
+                {
+                    "what": "placement",
+                    "placement_id": placement_id,
+                    "participant_ids": people,
+                    "needed": len(people),
+                    "available": left,
+                    "detail": f"placement {placement_id} has {left} slot(s) left",
+                }
+            )
+    for department_id, people in sorted(per_department.items()):
+        capacity = compiled.capacities.get(department_id)
+        if capacity is None or capacity.remaining_quota is None:
+            continue
+        if len(people) > capacity.remaining_quota:
+            conflicts.append(
+                {
+                    "what": "quota",
+                    "department_id": department_id,
+                    "participant_ids": people,
+                    "needed": len(people),
+                    "available": capacity.remaining_quota,
+                    "detail": f"department {department_id}'s quota has "
+                    f"{capacity.remaining_quota} place(s) left",
+                }
+            )
+    return conflicts
+
+
+def plan_shortfalls(
+    capacities: dict[int, DepartmentCapacity], rows: Sequence[PlanRow]
+) -> dict[str, int]:
+    """Department id -> bookings still short of its minimum if the live rows are booked."""
+    planned: dict[int, int] = {}
+    for row in rows:
+        if row.placement_id is not None and not row.dropped:
+            planned[row.department_id] = planned.get(row.department_id, 0) + 1
+    return {
+        str(d): c.short_of_minimum - planned.get(d, 0)
+        for d, c in sorted(capacities.items())
+        if c.short_of_minimum - planned.get(d, 0) > 0
+    }
+
+
+def reassign_row(
+    catalog: Catalog, row: PlanRow, participant: Participant, placement_id: int
+) -> list[str]:
+    """Point a row at another placement if the pair is eligible now; else the exclusions.
+
+    Returns the rules that exclude the pair (the row is then left unchanged).
+    """
+    compiled = catalog.compiled
+    position = compiled.index_of(placement_id)
+    person = participant_to_domain(participant, catalog.day)
+    exclusions = pair_exclusions(catalog, person, position)
+    if exclusions:
+        return exclusions
+    contributions = contributions_of(catalog, person, position)
+    row.placement_id = placement_id
+    row.department_id = compiled.placements[position].department_id
+    row.contributions = contributions
+    row.score = round(sum(contributions.values()), 4)
+    row.reason = None
+    row.dropped = False
+    row.edited = True
+    return []

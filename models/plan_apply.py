@@ -1,0 +1,168 @@
+"""Applying a cohort plan: all of its bookings, or none of them with every conflict listed.
+
+A plan is made against the capacity of its day; slots may go between proposal and
+application. :func:`plan_conflicts` locks what the rows need (participants, then
+placements, then quotas, the order :mod:`models.booking` uses, so an application never
+deadlocks with a single decision) and checks every row against the current state at
+once, so the coordinator sees *all* conflicts, not only the first. Only when there are
+none does :func:`book_rows` book each row through :func:`models.booking.accept`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from models import booking
+from models.match import BOOKED_STATUSES, Match
+from models.org import Quota
+from models.participant import Participant
+from models.placement import Placement
+from models.plans import PlanRow
+
+
+def _locked(session: Session, table, ids: Sequence) -> dict:
+    """Rows by id, locked in id order and re-read, so the checks see committed state."""
+    found = {}
+    for key in sorted(set(ids)):
+        row = session.get(table, key, with_for_update=True, populate_existing=True)
+        if row is not None:
+            found[key] = row
+    return found
+
+
+def plan_conflicts(
+    session: Session, rows: Sequence[PlanRow], on: date
+) -> tuple[list[dict[str, Any]], dict[int, Participant], dict[int, Placement]]:
+    """Every reason the rows cannot all be booked on ``on``, with the locked rows.
+
+    A conflict is a dict with ``what`` (``participant``, ``participant-inactive``,
+    ``placement-closed``, ``placement``, ``quota``), ``detail``, and the ids concerned;
+    capacity conflicts give ``needed`` (rows of the plan) and ``available``.
+    """
+    conflicts: list[dict[str, Any]] = []
+    participants = _locked(session, Participant, [r.participant_id for r in rows])
+    placements = _locked(session, Placement, [r.placement_id for r in rows])
+    held = dict(
+        session.exec(
+            select(Match.participant_id, Match.placement_id).where(
+                col(Match.participant_id).in_(list(participants)),
+                col(Match.status).in_(list(BOOKED_STATUSES)),
+            )
+        ).all()
+    )
+    by_placement: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        person = participants.get(row.participant_id)
+        if person is None or not person.active:
+            conflicts.append(
+                _conflict(
+                    "participant-inactive",
+                    row,
+                    f"participant {row.participant_id} is no longer active",
+                )
+            )
+        elif row.participant_id in held:
+            conflicts.append(
+                _conflict(
+                    "participant",
+                    row,
+                    f"participant {row.participant_id} already holds a booking on placement "
+                    f"{held[row.participant_id]}",
+                )
+            )
+        placement = placements.get(row.placement_id)
+        refusal = (
+            f"placement {row.placement_id} no longer exists"
+            if placement is None
+            else booking.placement_refusal(placement, on)
+        )
+        if refusal is not None:
+            conflicts.append(_conflict("placement-closed", row, refusal))
+        else:
+            by_placement[row.placement_id].append(row.participant_id)
+    by_department: dict[int, list[int]] = defaultdict(list)
+    for placement_id, people in sorted(by_placement.items()):
+        placement = placements[placement_id]
+        by_department[placement.department_id] += people
+        available = max(placement.slots - placement.booked, 0)
+        if len(people) > available:
+            conflicts.append(
+                {
+                    "what": "placement",
+                    "placement_id": placement_id,
+                    "department_id": placement.department_id,
+                    "participant_ids": people,
+                    "needed": len(people),
+                    "available": available,
+                    "detail": f"placement {placement_id} has {available} slot(s) left "
+                    f"({placement.booked} of {placement.slots} booked); the plan needs "
+                    f"{len(people)}",
+                }
+            )
+    quota_of = {d: booking.covering_quota(session, d, on) for d in sorted(by_department)}
+    quotas = _locked(session, Quota, [q.id for q in quota_of.values() if q is not None])
+    for department_id, people in sorted(by_department.items()):
+        quota = quota_of[department_id] and quotas.get(quota_of[department_id].id)
+        if quota is None:
+            continue
+        available = max(quota.max_headcount - quota.booked, 0)
+        if len(people) > available:
+            conflicts.append(
+                {
+                    "what": "quota",
+                    "department_id": department_id,
+                    "quota_id": quota.id,
+                    "participant_ids": people,
+                    "needed": len(people),
+                    "available": available,
+                    "detail": f"department {department_id}'s quota for {quota.period_start}"
+                    f"..{quota.period_end} has {available} place(s) left ({quota.booked} of "
+                    f"{quota.max_headcount} booked); the plan needs {len(people)}",
+                }
+            )
+    return conflicts, participants, placements
+
+
+def _conflict(what: str, row: PlanRow, detail: str) -> dict[str, Any]:
+    return {
+        "what": what,
+        "participant_id": row.participant_id,
+        "placement_id": row.placement_id,
+        "department_id": row.department_id,
+        "detail": detail,
+    }
+
+
+def book_rows(
+    session: Session,
+    rows: Sequence[PlanRow],
+    participants: dict[int, Participant],
+    placements: dict[int, Placement],
+    *,
+    by: int,
+    on: date,
+) -> list[Match]:
+    """Book every row (they were checked and locked); BookingRefused aborts all of them."""
+    matches = []
+    for row in rows:
+        match = booking.accept(
+            session,
+            participant=participants[row.participant_id],
+            placement=placements[row.placement_id],
+            by=by,
+            on=on,
+            reason_text=f"cohort plan {row.plan_id}",
+        )
+        # the plan, not a caseworker's departure from a suggestion, chose this placement
+        match.override = False
+        session.add(match)
+        row.match_id = match.id
+        session.add(row)
+        matches.append(match)
+    session.flush()
+    return matches

@@ -1,0 +1,304 @@
+"""Cohort plans: a proposal placing many participants at once, its rows, and its application.
+
+A plan is stored when it is made, with the options, the solver's figures and the dual
+prices, and is only a proposal: coordinators drop or change rows (a changed row is marked
+``edited``, and so is the plan), then apply it once, which books every remaining row in
+one transaction (see ``api/routers/coordinators.py``).
+
+Prices
+------
+``placement_prices[j]`` and ``department_prices[d]`` are the plan's dual prices: what
+one more booking of placement ``j`` (or one more place in department ``d``'s quota) would
+cost the rest of the cohort, in weighted score units. Only non-zero prices are stored.
+:func:`latest_prices` hands the newest still-proposed plan's prices to the one-at-a-time
+suggestions as their scarcity factor.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator
+from sqlmodel import Field, Session, SQLModel, col, func, select
+
+from models.base import json_dict_field, timestamp_field, utcnow
+from models.match import BOOKED_STATUSES, Match
+from models.participant import Participant
+
+#: a proposal's prices describe the competition for places only for a while
+PRICES_MAX_AGE = timedelta(days=14)
+
+
+class PlanStatus(StrEnum):
+    proposed = "proposed"
+    applied = "applied"
+
+
+class PlanOptions(SQLModel):
+    """How the plan trades off: see ``matcher.plan_model`` for the weight's definition."""
+
+    priority_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=10.0,
+        description="weight_i = 1 + priority_weight * (support_need_i - 1) / 4: 1 doubles "
+        "the value of a placement for those furthest from the labour market",
+    )
+    min_score: float | None = Field(
+        default=None,
+        ge=-1000.0,
+        le=1000.0,
+        description="pairs scoring below this (in the policy's score points) are never assigned",
+    )
+    candidates_per_participant: int = Field(
+        default=50, ge=1, le=1000, description="keep each participant's best N eligible pairs"
+    )
+
+
+class PlanForParticipants(BaseModel):
+    """Plan these participants (those already placed or inactive are listed, not planned)."""
+
+    model_config = ConfigDict(extra="forbid")
+    participant_ids: list[int] = Field(
+        min_length=1, max_length=20_000, schema_extra={"uniqueItems": True}
+    )
+    options: PlanOptions = Field(default_factory=PlanOptions)
+
+    @field_validator("participant_ids")
+    @classmethod
+    def _unique(cls, ids: list[int]) -> list[int]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("participant_ids must not repeat")
+        return ids
+
+
+class PlanForUnit(BaseModel):
+    """Plan every active participant of the unit who holds no booking."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit_id: int
+    options: PlanOptions = Field(default_factory=PlanOptions)
+
+
+#: the body of POST /plans: a list of participants, or a unit (exactly one)
+PlanCreate = PlanForParticipants | PlanForUnit
+
+
+class Plan(SQLModel, table=True):
+    """One cohort plan as proposed (and, once, applied)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: PlanStatus = Field(default=PlanStatus.proposed, index=True)
+    edited: bool = False
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    planned_on: date
+    options: dict = json_dict_field()
+    policy_version: str = Field(max_length=64)
+    catalog_version: int
+    solver: str = Field(max_length=32)
+    solver_seconds: float
+    total_score: float
+    objective: float
+    n_participants: int
+    n_assigned: int
+    shortfalls: dict = json_dict_field()  # department id (str) -> bookings short
+    placement_prices: dict = json_dict_field()  # placement id (str) -> price
+    department_prices: dict = json_dict_field()  # department id (str) -> price
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = timestamp_field(index=True)
+    applied_by: int | None = Field(default=None, foreign_key="user.id")
+    applied_at: datetime | None = timestamp_field(nullable=True, default=False)
+
+
+class PlanRow(SQLModel, table=True):
+    """One participant of a plan: the proposed placement, or why there is none.
+
+    ``reason`` is the solver's (``no_eligible_placement``, ``below_min_score``,
+    ``capacity``) or the planner's (``already_placed``, ``inactive``).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    placement_id: int | None = Field(default=None, foreign_key="placement.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    score: float | None = None
+    contributions: dict = json_dict_field()
+    reason: str | None = Field(default=None, max_length=64)
+    dropped: bool = False
+    edited: bool = False
+    match_id: int | None = Field(default=None, foreign_key="match.id")
+
+
+class PlanRowPublic(SQLModel):
+    id: int
+    participant_id: int
+    placement_id: int | None
+    department_id: int | None
+    score: float | None
+    contributions: dict[str, float]
+    reason: str | None
+    dropped: bool
+    edited: bool
+    match_id: int | None
+
+
+class Shortfall(SQLModel):
+    department_id: int
+    short_by: int = Field(description="bookings still missing to reach the promised minimum")
+
+
+class PlanSummary(SQLModel):
+    id: int
+    status: PlanStatus
+    edited: bool
+    unit_id: int | None
+    planned_on: date
+    options: PlanOptions
+    policy_version: str
+    solver: str
+    solver_seconds: float
+    total_score: float
+    objective: float
+    n_participants: int
+    n_assigned: int
+    shortfalls: list[Shortfall]
+    created_by: int | None
+    created_at: datetime
+    applied_by: int | None
+    applied_at: datetime | None
+
+    @classmethod
+    def from_row(cls, plan: Plan) -> PlanSummary:
+        return cls.model_validate(plan, update=_summary_fields(plan))
+
+
+class PlanPublic(PlanSummary):
+    rows: list[PlanRowPublic] = Field(description="participants with a proposed placement")
+    unassigned: list[PlanRowPublic] = Field(description="participants left out, with reason")
+
+    @classmethod
+    def build(cls, plan: Plan, rows: list[PlanRow]) -> PlanPublic:
+        assigned = [PlanRowPublic.model_validate(r) for r in rows if r.placement_id is not None]
+        left = [PlanRowPublic.model_validate(r) for r in rows if r.placement_id is None]
+        return cls.model_validate(
+            plan, update={**_summary_fields(plan), "rows": assigned, "unassigned": left}
+        )
+
+
+class PlanPrices(SQLModel):
+    plan_id: int
+    placement_prices: dict[int, float]
+    department_prices: dict[int, float]
+
+
+class DropRow(BaseModel):
+    """Take a row out of the plan (it stays listed, marked ``dropped``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    row_id: int
+    drop: Literal[True]
+
+
+class MoveRow(BaseModel):
+    """Give the row's participant this placement instead (re-checked for eligibility)."""
+
+    model_config = ConfigDict(extra="forbid")
+    row_id: int
+    placement_id: int
+
+
+PlanRowEdit = DropRow | MoveRow
+
+
+class PlanRowsEdit(SQLModel):
+    edits: list[PlanRowEdit] = Field(min_length=1, max_length=1000)
+
+
+def _summary_fields(plan: Plan) -> dict:
+    shortfalls = [
+        Shortfall(department_id=int(d), short_by=int(n))
+        for d, n in sorted(plan.shortfalls.items(), key=lambda kv: int(kv[0]))
+    ]
+    return {"options": PlanOptions.model_validate(plan.options), "shortfalls": shortfalls}
+
+
+# --- repository ---------------------------------------------------------------------------
+
+
+def save_plan(session: Session, plan: Plan, rows: list[PlanRow]) -> Plan:
+    """Store a plan and its rows (flushes to get ids)."""
+    session.add(plan)
+    session.flush()
+    for row in rows:
+        row.plan_id = plan.id
+        session.add(row)
+    session.flush()
+    return plan
+
+
+def get_plan(session: Session, plan_id: int, *, for_update: bool = False) -> Plan | None:
+    return session.get(Plan, plan_id, with_for_update=for_update, populate_existing=for_update)
+
+
+def plan_rows(session: Session, plan_id: int) -> list[PlanRow]:
+    rows = session.exec(select(PlanRow).where(PlanRow.plan_id == plan_id).order_by(PlanRow.id))
+    return list(rows.all())
+
+
+def list_plans(
+    session: Session, *, status: PlanStatus | None, offset: int, limit: int
+) -> tuple[list[Plan], int]:
+    """Plans newest first."""
+    conditions = [] if status is None else [Plan.status == status]
+    rows = session.exec(
+        select(Plan)
+        .where(*conditions)
+        .order_by(col(Plan.created_at).desc(), col(Plan.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    total = session.exec(select(func.count()).select_from(Plan).where(*conditions)).one()
+    return list(rows), total
+
+
+def plan_prices(plan: Plan) -> tuple[dict[int, float], dict[int, float]]:
+    placement = {int(k): float(v) for k, v in plan.placement_prices.items()}
+    department = {int(k): float(v) for k, v in plan.department_prices.items()}
+    return placement, department
+
+
+def latest_prices(session: Session) -> tuple[dict[int, float], dict[int, float]] | None:
+    """Dual prices of the newest plan still proposed and younger than ``PRICES_MAX_AGE``.
+
+    An applied plan's cohort is placed, so its prices no longer describe who competes
+    for what; an old proposal's cohort has moved on. None when there is no such plan.
+    """
+    plan = session.exec(
+        select(Plan)
+        .where(Plan.status == PlanStatus.proposed, Plan.created_at >= utcnow() - PRICES_MAX_AGE)
+        .order_by(col(Plan.created_at).desc(), col(Plan.id).desc())
+        .limit(1)
+    ).first()
+    return None if plan is None else plan_prices(plan)
+
+
+def participants_by_id(session: Session, participant_ids: list[int]) -> list[Participant]:
+    """The participants with these ids (unknown ids are simply absent)."""
+    rows = session.exec(select(Participant).where(col(Participant.id).in_(participant_ids)))
+    return list(rows.all())
+
+
+def booked_participants(session: Session, participant_ids: list[int]) -> set[int]:
+    """Those of the participants holding a booked match (accepted or started)."""
+    if not participant_ids:
+        return set()
+    rows = session.exec(
+        select(Match.participant_id).where(
+            col(Match.participant_id).in_(participant_ids),
+            col(Match.status).in_(list(BOOKED_STATUSES)),
+        )
+    ).all()
+    return set(rows)
