@@ -41,8 +41,8 @@ def plan_conflicts(
     """Every reason the rows cannot all be booked on ``on``, with the locked rows.
 
     A conflict is a dict with ``what`` (``participant``, ``participant-inactive``,
-    ``placement-closed``, ``placement``, ``quota``), ``detail``, and the ids concerned;
-    capacity conflicts give ``needed`` (rows of the plan) and ``available``.
+    ``placement-closed``, ``eligibility``, ``placement``, ``quota``), ``detail``, and the
+    ids concerned; capacity conflicts give ``needed`` (rows of the plan) and ``available``.
     """
     conflicts: list[dict[str, Any]] = []
     participants = _locked(session, Participant, [r.participant_id for r in rows])
@@ -83,8 +83,12 @@ def plan_conflicts(
         )
         if refusal is not None:
             conflicts.append(_conflict("placement-closed", row, refusal))
-        else:
-            by_placement[row.placement_id].append(row.participant_id)
+            continue
+        by_placement[row.placement_id].append(row.participant_id)
+        # the type's rules can change, or a birthday pass, between proposal and application
+        ineligible = person and booking.type_refusal(session, person, placement, on)
+        if ineligible:
+            conflicts.append(_conflict("eligibility", row, ineligible))
     by_department: dict[int, list[int]] = defaultdict(list)
     for placement_id, people in sorted(by_placement.items()):
         placement = placements[placement_id]

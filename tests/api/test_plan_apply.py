@@ -9,8 +9,10 @@ from models import booking
 from models.catalog_state import bump_catalog_version
 from models.match import Match
 from models.org import Department, Quota, Unit
+from models.participant import Participant
 from models.placement import Placement
 from models.plans import Plan, PlanRow, latest_prices
+from models.taxonomy import PlacementType
 from tests.api.plan_world import Cohort, assert_feasible, post_plan, seed_cohort
 from tests.factories import make_participant, make_placement
 
@@ -80,6 +82,8 @@ def test_apply_with_one_slot_taken_meanwhile_books_nothing(client, engine, cohor
 
 def test_apply_lists_every_conflict(client, engine, cohort):
     plan = post_plan(client, cohort)
+    care_rows = [r for r in plan["rows"] if r["department_id"] == cohort.departments["care"]]
+    placed_meanwhile = care_rows[0]["participant_id"]
     with Session(engine, expire_on_commit=False) as session:
         care = session.exec(
             select(Quota).where(Quota.department_id == cohort.departments["care"])
@@ -87,15 +91,37 @@ def test_apply_lists_every_conflict(client, engine, cohort):
         care.max_headcount, care.min_headcount = 1, 1
         desk = session.get(Placement, cohort.placements["desk"])
         desk.is_open = False
+        elsewhere = make_placement(
+            session,
+            department=session.get(Department, cohort.departments["parks"]),
+            work_area="area-parks",
+        )
+        booking.accept(
+            session,
+            participant=session.get(Participant, placed_meanwhile),
+            placement=elsewhere,
+            by=None,
+            on=booking.local_today(),
+        )
         session.commit()
     response = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=cohort.headers())
     assert response.status_code == 409
-    found = sorted((c["what"], c.get("department_id")) for c in response.json()["conflicts"])
+    found = sorted(
+        (c["what"], c.get("department_id"), c.get("participant_id"))
+        for c in response.json()["conflicts"]
+    )
     assert found == [
-        ("placement-closed", cohort.departments["it"]),
-        ("quota", cohort.departments["care"]),
+        ("participant", cohort.departments["care"], placed_meanwhile),
+        ("placement-closed", cohort.departments["it"], desk_participant(plan, cohort)),
+        ("quota", cohort.departments["care"], None),
     ]
-    assert _matches(engine) == []
+    assert len(_matches(engine)) == 1  # only the booking made meanwhile
+
+
+def desk_participant(plan: dict, cohort) -> int:
+    return next(
+        r["participant_id"] for r in plan["rows"] if r["placement_id"] == cohort.placements["desk"]
+    )
 
 
 def test_drop_and_change_rows_then_apply(client, engine, cohort):
@@ -152,3 +178,18 @@ def test_changed_rows_are_rechecked(client, engine, cohort):
         row = session.get(PlanRow, waiting["id"])
         assert row.placement_id is None and not row.edited
         assert not session.get(Plan, plan["id"]).edited
+
+
+def test_type_rules_changed_meanwhile_are_conflicts(client, engine, cohort):
+    plan = post_plan(client, cohort)
+    with Session(engine, expire_on_commit=False) as session:
+        session.get(PlacementType, "praktik").min_months_on_assistance = 600
+        session.commit()
+    response = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=cohort.headers())
+    assert response.status_code == 409
+    conflicts = response.json()["conflicts"]
+    assert {c["what"] for c in conflicts} == {"eligibility"}
+    assert sorted(c["participant_id"] for c in conflicts) == sorted(
+        r["participant_id"] for r in plan["rows"]
+    )
+    assert _matches(engine) == []

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
+from api.engine import build_catalog
+from api.planning import scarcity_prices
+from matcher import load_policy
+from matcher.features import score_matrix
 from models import booking
+from models.convert import participant_to_domain
 from models.org import Quota, Role
 from models.participant import Participant
 from models.placement import Placement
@@ -139,9 +144,27 @@ def test_prices_are_stored_and_fed_to_suggestions(client, engine, cohort):
     assert prices["placement_prices"] or prices["department_prices"]
     assert all(v > 0 for v in prices["placement_prices"].values())
     with Session(engine, expire_on_commit=False) as session:
-        placement_prices, department_prices = latest_prices(session)
+        latest = latest_prices(session)
+        catalog = build_catalog(session, load_policy(), booking.local_today())
+        people = [
+            participant_to_domain(session.get(Participant, cohort.participants[0]), catalog.day)
+        ]
+    placement_prices, department_prices = latest
     assert {str(k): v for k, v in placement_prices.items()} == prices["placement_prices"]
     assert {str(k): v for k, v in department_prices.items()} == prices["department_prices"]
+    # the suggestions' scarcity factor subtracts each placement's opportunity cost
+    cost = scarcity_prices(catalog.compiled, latest)
+    assert cost.max() > 0
+    for placement in catalog.compiled.placements:
+        expected = placement_prices.get(placement.id, 0.0) + department_prices.get(
+            placement.department_id, 0.0
+        )
+        assert cost[catalog.compiled.index_of(placement.id)] == pytest.approx(expected)
+    args = (people, catalog.compiled, catalog.scorer, catalog.day, catalog.policy)
+    plain, _ = score_matrix(*args)
+    scarce, _ = score_matrix(*args, prices=cost)
+    weight = catalog.policy.weights.scarcity
+    assert np.allclose(plain[0] - scarce[0], weight * cost, atol=1e-3)
 
 
 def test_plans_are_listed_and_read(client, cohort):
