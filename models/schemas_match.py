@@ -15,6 +15,9 @@ from sqlmodel import Field, SQLModel
 from models.booking import local_today
 from models.match import DeclineReason, MatchStatus, OutcomeKind
 
+#: ids are 32-bit integer columns on PostgreSQL; larger ones are refused as invalid input
+MAX_ID = 2**31 - 1
+
 
 class Decision(StrEnum):
     accepted = "accepted"
@@ -31,9 +34,9 @@ class MatchCreate(SQLModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    participant_id: int = Field(ge=1)
-    placement_id: int = Field(ge=1)
-    suggestion_id: int | None = Field(default=None, ge=1)
+    participant_id: int = Field(ge=1, le=MAX_ID)
+    placement_id: int = Field(ge=1, le=MAX_ID)
+    suggestion_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     decision: Decision = Decision.accepted
     reason_code: DeclineReason | None = Field(
         default=None, description="why it was declined; required for, and only for, declines"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from api import idempotency
@@ -24,6 +25,7 @@ from models.match import Match, MatchStatus
 from models.org import Role, User
 from models.placement import Placement
 from models.schemas_match import (
+    MAX_ID,
     Decision,
     MatchCreate,
     MatchPublic,
@@ -33,6 +35,9 @@ from models.schemas_match import (
 )
 
 router = APIRouter(tags=["matches"])
+
+MatchId = Annotated[int, Path(ge=1, le=MAX_ID, description="match id")]
+IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 READERS = roles(Role.caseworker, Role.coordinator, Role.admin)
 FOLLOW_UP = roles(Role.caseworker, Role.coordinator)
@@ -83,7 +88,7 @@ def _visible_match(
     "/matches",
     status_code=201,
     response_model=MatchPublic,
-    responses=problems(403, 404, 409),
+    responses=problems(400, 403, 404, 409),
     openapi_extra=roles(Role.caseworker),
 )
 def decide(
@@ -165,8 +170,8 @@ def list_matches(
     user: CurrentUser,
     request: Request,
     page: PageDep,
-    participant_id: int | None = None,
-    placement_id: int | None = None,
+    participant_id: IdFilter = None,
+    placement_id: IdFilter = None,
     status: MatchStatus | None = None,
 ):
     """List decisions, newest first; a caseworker sees only their unit's participants."""
@@ -193,7 +198,7 @@ def list_matches(
     responses=problems(404),
     openapi_extra=READERS,
 )
-def get_match(match_id: int, session: SessionDep, user: CurrentUser, request: Request):
+def get_match(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Request):
     """One decision and its current status."""
     return _visible_match(session, user, request, match_id, action="read")
 
@@ -209,11 +214,11 @@ def _move(session, user: User, request: Request, match_id: int, to: MatchStatus,
 @router.post(
     "/matches/{match_id}/withdraw",
     response_model=MatchPublic,
-    responses=problems(403, 404, 409),
+    responses=problems(400, 403, 404, 409),
     openapi_extra=FOLLOW_UP,
 )
 def withdraw(
-    match_id: int,
+    match_id: MatchId,
     body: WithdrawRequest,
     session: SessionDep,
     user: CurrentUser,
@@ -237,7 +242,7 @@ def withdraw(
     responses=problems(403, 404, 409),
     openapi_extra=FOLLOW_UP,
 )
-def start(match_id: int, session: SessionDep, user: CurrentUser, request: Request):
+def start(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Request):
     """Mark an accepted match as started; it keeps its slot."""
     return _move(session, user, request, match_id, MatchStatus.started)
 
@@ -248,7 +253,7 @@ def start(match_id: int, session: SessionDep, user: CurrentUser, request: Reques
     responses=problems(403, 404, 409),
     openapi_extra=FOLLOW_UP,
 )
-def end(match_id: int, session: SessionDep, user: CurrentUser, request: Request):
+def end(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Request):
     """Mark a started match as ended (done); frees its slot and quota place."""
     return _move(session, user, request, match_id, MatchStatus.ended)
 
@@ -257,11 +262,11 @@ def end(match_id: int, session: SessionDep, user: CurrentUser, request: Request)
     "/matches/{match_id}/outcomes",
     status_code=201,
     response_model=OutcomePublic,
-    responses=problems(403, 404, 409),
+    responses=problems(400, 403, 404, 409),
     openapi_extra=FOLLOW_UP,
 )
 def record_outcome(
-    match_id: int,
+    match_id: MatchId,
     body: OutcomeCreate,
     session: SessionDep,
     user: CurrentUser,
@@ -292,7 +297,7 @@ def record_outcome(
     responses=problems(404),
     openapi_extra=READERS,
 )
-def list_outcomes(match_id: int, session: SessionDep, user: CurrentUser, request: Request):
+def list_outcomes(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Request):
     """The outcomes recorded for one match, oldest first."""
     _visible_match(session, user, request, match_id, action="read")
     return booking.list_outcomes(session, match_id)

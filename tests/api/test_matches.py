@@ -430,3 +430,14 @@ def test_type_rules_refuse_an_ineligible_participant(client, session, world):
     assert "placement type 'ungdom'" in problem["detail"]
     assert "max_age" in problem["detail"]
     assert booked(session, Placement, young_only.id) == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"{MATCHES}?participant_id={2**63}", f"{MATCHES}?placement_id=0", f"{MATCHES}/{2**31}"],
+)
+def test_out_of_range_ids_are_422_not_500(client, world, url):
+    response = client.get(url, headers=world.admin)
+    assert response.status_code == 422
+    response = accept(client, world, placement_id=2**31, reason="x")
+    assert ["body", "placement_id"] in [e["loc"] for e in response.json()["errors"]]
