@@ -117,6 +117,7 @@ def test_accept_from_suggestion_books_slot_and_quota(client, session, world):
     events = session.exec(select(MatchEvent).where(MatchEvent.match_id == match["id"])).all()
     assert [e.status for e in events] == ["accepted"]
     assert BOOKINGS._value.get() == bookings + 1
+    assert f"platsa_bookings_total {bookings + 1}" in client.get("/metrics").text
     log = session.exec(select(AccessLog).where(AccessLog.participant_id == world.participant))
     assert [(a.action, a.method) for a in log] == [("write", "POST")]
 
