@@ -20,7 +20,7 @@ from api.deps import CurrentUser, SessionDep, roles
 from api.errors import CapacityFull, Conflict, Forbidden, InvalidReference, NotFound, problems
 from api.metrics import BOOKINGS, CONFLICTS
 from api.pagination import Paged, PageDep
-from models import booking
+from models import booking, match_reads
 from models.match import Match, MatchStatus
 from models.org import Role, User
 from models.placement import Placement
@@ -72,7 +72,7 @@ def _visible_match(
     ``lock`` takes the participant's row lock first, then the match's, the order every
     booking change uses, and re-reads the match so its status is current.
     """
-    match = booking.get_match(session, match_id)
+    match = match_reads.get_match(session, match_id)
     if match is None:
         raise NotFound(f"match {match_id} not found")
     try:
@@ -81,7 +81,7 @@ def _visible_match(
         )
     except NotFound:
         raise NotFound(f"match {match_id} not found") from None
-    return booking.get_match(session, match_id, for_update=True) if lock else match
+    return match_reads.get_match(session, match_id, for_update=True) if lock else match
 
 
 @router.post(
@@ -118,7 +118,9 @@ def decide(
         )
     rank = None
     if body.suggestion_id is not None:
-        found, rank = booking.cited_rank(session, body.suggestion_id, participant.id, placement.id)
+        found, rank = match_reads.cited_rank(
+            session, body.suggestion_id, participant.id, placement.id
+        )
         if not found:
             raise InvalidReference(
                 f"suggestion {body.suggestion_id} is not a list for participant {participant.id}",
@@ -177,7 +179,7 @@ def list_matches(
     """List decisions, newest first; a caseworker sees only their unit's participants."""
     if participant_id is not None:
         participant_for(session, user, participant_id, request)
-    rows, total = booking.list_matches(
+    rows, total = match_reads.list_matches(
         session,
         unit_id=visible_unit(user),
         participant_id=participant_id,
@@ -300,4 +302,4 @@ def record_outcome(
 def list_outcomes(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Request):
     """The outcomes recorded for one match, oldest first."""
     _visible_match(session, user, request, match_id, action="read")
-    return booking.list_outcomes(session, match_id)
+    return match_reads.list_outcomes(session, match_id)

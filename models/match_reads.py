@@ -1,0 +1,111 @@
+"""Reads of matches and outcomes, and the lookups a decision needs (quota, cited rank)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlmodel import Session, func, select
+
+from models.match import BOOKED_STATUSES, Match, MatchEvent, MatchStatus, Outcome
+from models.org import Quota
+from models.participant import Participant
+from models.suggestion import Suggestion, SuggestionItem
+
+
+def get_match(session: Session, match_id: int, *, for_update: bool = False) -> Match | None:
+    """A match; ``for_update`` locks it and re-reads it from the database."""
+    return session.get(Match, match_id, with_for_update=for_update, populate_existing=for_update)
+
+
+def list_matches(
+    session: Session,
+    *,
+    unit_id: int | None,
+    participant_id: int | None = None,
+    placement_id: int | None = None,
+    status: MatchStatus | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Match], int]:
+    """Matches newest first, limited to one unit's participants when ``unit_id`` is set."""
+    query = select(Match)
+    if unit_id is not None:
+        query = query.join(Participant, Participant.id == Match.participant_id).where(
+            Participant.unit_id == unit_id
+        )
+    if participant_id is not None:
+        query = query.where(Match.participant_id == participant_id)
+    if placement_id is not None:
+        query = query.where(Match.placement_id == placement_id)
+    if status is not None:
+        query = query.where(Match.status == status)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(Match.decided_at.desc(), Match.id.desc()).offset(offset).limit(limit)
+    ).all()
+    return list(rows), total
+
+
+def list_outcomes(session: Session, match_id: int) -> list[Outcome]:
+    rows = session.exec(
+        select(Outcome)
+        .where(Outcome.match_id == match_id)
+        .order_by(Outcome.occurred_on, Outcome.id)
+    ).all()
+    return list(rows)
+
+
+def booked_match_of(session: Session, participant_id: int) -> Match | None:
+    """The participant's match that holds a slot (accepted or started), if any."""
+    return session.exec(
+        select(Match).where(
+            Match.participant_id == participant_id, Match.status.in_(BOOKED_STATUSES)
+        )
+    ).first()
+
+
+def covering_quota(session: Session, department_id: int, on: date) -> Quota | None:
+    """The department's quota whose period covers ``on``; the newest if periods overlap.
+
+    "Newest" is the latest ``period_start`` (then the highest id), the same choice
+    :func:`models.matching_inputs.quotas_on` makes for the suggestions.
+    """
+    return session.exec(
+        select(Quota)
+        .where(
+            Quota.department_id == department_id,
+            Quota.period_start <= on,
+            Quota.period_end >= on,
+        )
+        .order_by(Quota.period_start.desc(), Quota.id.desc())
+    ).first()
+
+
+def cited_rank(
+    session: Session, suggestion_id: int, participant_id: int, placement_id: int
+) -> tuple[bool, int | None]:
+    """Whether the suggestion exists for this participant, and the placement's rank in it.
+
+    A list of placements for one participant must be that participant's; a list of
+    participants for one placement must contain the participant, and gives a rank only
+    when it is the list for this placement. The rank is None when the pair was not shown.
+    """
+    suggestion = session.get(Suggestion, suggestion_id)
+    if suggestion is None:
+        return False, None
+    items = select(SuggestionItem.rank).where(SuggestionItem.suggestion_id == suggestion_id)
+    if suggestion.subject == "placement":
+        rank = session.exec(items.where(SuggestionItem.participant_id == participant_id)).first()
+        if rank is None:
+            return False, None
+        return True, rank if suggestion.placement_id == placement_id else None
+    if suggestion.participant_id != participant_id:
+        return False, None
+    return True, session.exec(items.where(SuggestionItem.placement_id == placement_id)).first()
+
+
+def match_events(session: Session, match_id: int) -> Sequence[MatchEvent]:
+    return session.exec(
+        select(MatchEvent).where(MatchEvent.match_id == match_id).order_by(MatchEvent.id)
+    ).all()
