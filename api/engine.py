@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
+import numpy as np
 from sqlmodel import Session, func, select
 
 from matcher import CompiledPlacements, Policy, PolicyScorer, Taxonomy, load_policy
+from models.base import municipal_today
 from models.catalog_state import catalog_version
 from models.convert import (
     concept_to_domain,
@@ -30,11 +32,12 @@ from models.matching_inputs import (
     placement_types,
     quotas_on,
 )
+from models.plans import latest_prices, live_plan_id
 from models.taxonomy import SkillConcept
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return municipal_today()
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,27 @@ def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) 
     )
 
 
+def scarcity_prices(
+    compiled: CompiledPlacements, prices: tuple[dict[int, float], dict[int, float]] | None
+) -> np.ndarray | None:
+    """The ``prices`` argument of the engine's scarcity factor, from :func:`latest_prices`.
+
+    Per compiled placement: its own price plus its department's price, the opportunity
+    cost one more booking there imposes on the cohort plan (``matcher.plan.opportunity_cost``).
+    None when there is no live plan, so the factor contributes 0.
+    """
+    if prices is None:
+        return None
+    placement_prices, department_prices = prices
+    return np.array(
+        [
+            placement_prices.get(p.id, 0.0) + department_prices.get(p.department_id, 0.0)
+            for p in compiled.placements
+        ],
+        dtype=np.float64,
+    )
+
+
 class CatalogCache:
     """One compiled catalog per process, rebuilt when the stored catalog changes."""
 
@@ -92,6 +116,21 @@ class CatalogCache:
         self.policy = policy or load_policy()
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
+        self._prices: tuple[tuple, np.ndarray | None] = ((), None)
+
+    def prices(self, session: Session, catalog: Catalog) -> np.ndarray | None:
+        """The scarcity factor's per-placement prices from the live cohort plan, if any.
+
+        Cached per (plan, catalog): a new plan or any catalog change recomputes them.
+        """
+        plan_id = live_plan_id(session)
+        if plan_id is None:
+            return None
+        key, prices = self._prices
+        if key != (plan_id, catalog.key):
+            prices = scarcity_prices(catalog.compiled, latest_prices(session))
+            self._prices = ((plan_id, catalog.key), prices)
+        return prices
 
     def get(self, session: Session, day: date | None = None) -> Catalog:
         day = day or today()

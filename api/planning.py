@@ -18,9 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 from sqlmodel import Session
 
-from api.engine import Catalog
+from api.engine import Catalog, scarcity_prices  # noqa: F401  (re-exported)
 from matcher import domain
-from matcher.compiled import CompiledPlacements
 from matcher.domain import DepartmentCapacity
 from matcher.eligibility import placement_exclusions, rule_exclusions
 from matcher.features import pair_features, score_matrix
@@ -247,24 +246,3 @@ def reassign_row(
     row.dropped = False
     row.edited = True
     return []
-
-
-def scarcity_prices(
-    compiled: CompiledPlacements, prices: tuple[dict[int, float], dict[int, float]] | None
-) -> np.ndarray | None:
-    """The ``prices`` argument of the engine's scarcity factor, from :func:`latest_prices`.
-
-    Per compiled placement: its own price plus its department's price, the opportunity
-    cost one more booking there imposes on the cohort plan (``matcher.plan.opportunity_cost``).
-    None when there is no live plan, so the factor contributes 0.
-    """
-    if prices is None:
-        return None
-    placement_prices, department_prices = prices
-    return np.array(
-        [
-            placement_prices.get(p.id, 0.0) + department_prices.get(p.department_id, 0.0)
-            for p in compiled.placements
-        ],
-        dtype=np.float64,
-    )

@@ -7,6 +7,7 @@ from models.match import Match, MatchEvent, Outcome
 from models.org import Department, Quota, Unit, User
 from models.participant import Participant
 from models.placement import Placement
+from models.plans import Plan, PlanRow
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
 
@@ -20,6 +21,8 @@ __all__ = [
     "Outcome",
     "Participant",
     "Placement",
+    "Plan",
+    "PlanRow",
     "PlacementType",
     "Quota",
     "Revision",

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Column
 from sqlalchemy import DateTime as SADateTime
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
+
+#: the municipality's calendar: quota periods and "open today" follow the local date
+MUNICIPAL_TZ = ZoneInfo("Europe/Stockholm")
+
+
+def municipal_today() -> date:
+    """Today's date in the municipality (Sweden), which is what quota periods mean."""
+    return datetime.now(MUNICIPAL_TZ).date()
 
 
 def utcnow() -> datetime:

@@ -83,7 +83,13 @@ def suggest_placements(
     catalog = _catalog(request, session)
     subject = participant_to_domain(participant, catalog.day)
     ranking = rank_placements(
-        subject, catalog.compiled, catalog.scorer, k=limit, as_of=catalog.day, policy=catalog.policy
+        subject,
+        catalog.compiled,
+        catalog.scorer,
+        k=limit,
+        as_of=catalog.day,
+        policy=catalog.policy,
+        prices=request.app.state.catalog.prices(session, catalog),
     )
     epsilon = request.app.state.settings.exploration_epsilon
     shown = explore_top_k(
@@ -171,6 +177,7 @@ def suggest_participants(
         k=limit,
         as_of=catalog.day,
         policy=catalog.policy,
+        prices=request.app.state.catalog.prices(session, catalog),
     )
     suggestion = store_suggestion(
         session,
@@ -260,13 +267,20 @@ def eligibility(
         exclusions=[ExclusionPublic(rule=e.rule, sv=e.sv, en=e.en) for e in exclusions],
     )
     position = compiled.index_of(placement_id)
+    prices = request.app.state.catalog.prices(session, catalog)
     features = pair_features(
-        subject, compiled, catalog.day, catalog.policy, rows=np.array([position])
+        subject, compiled, catalog.day, catalog.policy, prices=prices, rows=np.array([position])
     )
     contributions = np.asarray(catalog.scorer.contributions(features.X))
     answer.contributions = dict(zip(FACTORS, contributions[0].tolist(), strict=True))
     answer.score = float(sum_contributions(contributions)[0])
     answer.reasons = _reasons(
-        explain(subject, compiled.placements[position], compiled, catalog.policy)
+        explain(
+            subject,
+            compiled.placements[position],
+            compiled,
+            catalog.policy,
+            None if prices is None else float(prices[position]),
+        )
     )
     return answer

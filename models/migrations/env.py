@@ -5,6 +5,7 @@ from sqlalchemy import pool
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers the tables)
+from models.base import UTCDateTime
 from models.db import make_engine
 
 config = context.config
@@ -33,12 +34,20 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
+def render_item(type_, obj, autogen_context):
+    """Migrations store plain SQL types: our UTCDateTime is a DateTime(timezone=True)."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
