@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("platsa.api")
@@ -146,8 +147,33 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException):
         slug, title = _HTTP_TITLES.get(error.status_code, ("http-error", "HTTP error"))
-        return problem_response(
+        response = problem_response(
             error.status_code, title, str(error.detail), slug, instance=request.url.path
+        )
+        response.headers.update(error.headers or {})  # e.g. the Allow header of a 405
+        return response
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, error: IntegrityError):
+        # A race lost to a concurrent request (a unique value taken meanwhile): a conflict.
+        log.warning("integrity error on %s %s: %s", request.method, request.url.path, error.orig)
+        return problem_response(
+            409,
+            "Conflict",
+            "the change conflicts with data written meanwhile; reload and try again",
+            "conflict",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(request: Request, error: OperationalError):
+        log.error("database error on %s %s: %s", request.method, request.url.path, error.orig)
+        return problem_response(
+            503,
+            "Database unavailable",
+            "the database did not answer; nothing was changed, try again",
+            "database-unavailable",
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)
@@ -174,5 +200,6 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": described.get(status, "Error"),
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-        for status in sorted({401, 403, 422, *statuses})
+        # 400: a body that cannot be parsed at all (not JSON, not UTF-8) never reaches validation
+        for status in sorted({400, 401, 403, 422, *statuses})
     }

@@ -19,7 +19,11 @@ class CatalogVersion(SQLModel, table=True):
 
 
 def bump_catalog_version(session: Session) -> None:
-    """Mark the catalog changed (creates the counter row on first use)."""
+    """Mark the catalog changed.
+
+    The migrations create the counter row; the insert below only serves databases built
+    without them (``create_all`` in tests).
+    """
     result = session.exec(
         update(CatalogVersion)
         .where(CatalogVersion.id == 1)
