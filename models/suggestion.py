@@ -26,10 +26,15 @@ class Suggestion(SQLModel, table=True):
     candidate_count: int
     k: int
     exploration_epsilon: float = 0.0
+    #: what the items' ``propensity`` means: "deterministic" (all 1), "position" (the
+    #: marginal probability the item was shown at its rank: the API's top-k exploration,
+    #: matcher.exploration) or "plackett_luce_step" (the probability the logging policy
+    #: drew the item at its rank given the items above it: the demo's legacy lists)
+    propensity_kind: str = Field(default="deterministic", max_length=32)
 
 
 class SuggestionItem(SQLModel, table=True):
-    """One row of a stored list. ``propensity`` is the probability it was shown at ``rank``."""
+    """One row of a stored list; ``propensity`` as its list's ``propensity_kind`` says."""
 
     id: int | None = Field(default=None, primary_key=True)
     suggestion_id: int = Field(foreign_key="suggestion.id", index=True)

@@ -20,6 +20,7 @@ def store_suggestion(
     k: int,
     exploration_epsilon: float,
     items: list[dict],
+    propensity_kind: str = "deterministic",
 ) -> Suggestion:
     """Store a list before it is returned; ``items`` are SuggestionItem fields per row."""
     suggestion = Suggestion(
@@ -31,6 +32,7 @@ def store_suggestion(
         candidate_count=candidate_count,
         k=k,
         exploration_epsilon=exploration_epsilon,
+        propensity_kind=propensity_kind,
     )
     session.add(suggestion)
     session.flush()

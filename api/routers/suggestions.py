@@ -115,6 +115,7 @@ def suggest_placements(
         candidate_count=ranking.candidate_count,
         k=limit,
         exploration_epsilon=epsilon,
+        propensity_kind="position" if epsilon > 0 else "deterministic",
         items=[
             {
                 "rank": position,
