@@ -17,7 +17,7 @@ from sqlmodel import Session, func, select
 
 from matcher import CompiledPlacements, Policy, PolicyScorer, Taxonomy, load_policy
 from models.base import municipal_today
-from models.catalog_state import catalog_version
+from models.catalog_state import CatalogVersion
 from models.convert import (
     concept_to_domain,
     department_capacity,
@@ -32,7 +32,7 @@ from models.matching_inputs import (
     placement_types,
     quotas_on,
 )
-from models.plans import latest_prices, live_plan_id
+from models.plans import Plan, latest_prices, live_plans_query
 from models.taxonomy import SkillConcept
 
 
@@ -51,14 +51,22 @@ class Catalog:
     scorer: PolicyScorer
     titles: dict[int, str]  # placement id -> title
     department_names: dict[int, str]
+    prices: np.ndarray | None  # the live cohort plan's, for the scarcity factor
 
 
 def _catalog_key(session: Session, day: date) -> tuple:
-    concept_count = session.exec(select(func.count()).select_from(SkillConcept)).one()
-    type_versions = session.exec(
-        select(func.count()).select_from(Revision).where(Revision.entity == "placementtype")
-    ).one()
-    return (catalog_version(session), concept_count, type_versions, day)
+    """What the compiled catalog depends on, read in one round trip."""
+    counter = select(CatalogVersion.version).where(CatalogVersion.id == 1).scalar_subquery()
+    concept_count = select(func.count()).select_from(SkillConcept).scalar_subquery()
+    type_versions = (
+        select(func.count())
+        .select_from(Revision)
+        .where(Revision.entity == "placementtype")
+        .scalar_subquery()
+    )
+    plan = live_plans_query().with_only_columns(Plan.id).scalar_subquery()
+    row = session.exec(select(counter, concept_count, type_versions, plan)).one()
+    return (*tuple(row), day)
 
 
 def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) -> Catalog:
@@ -85,6 +93,7 @@ def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) 
         scorer=PolicyScorer.from_policy(policy),
         titles={p.id: p.title for p in rows},
         department_names={d.id: d.name for d in departments(session)},
+        prices=scarcity_prices(compiled, latest_prices(session)),
     )
 
 
@@ -116,21 +125,14 @@ class CatalogCache:
         self.policy = policy or load_policy()
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
-        self._prices: tuple[tuple, np.ndarray | None] = ((), None)
 
     def prices(self, session: Session, catalog: Catalog) -> np.ndarray | None:
         """The scarcity factor's per-placement prices from the live cohort plan, if any.
 
-        Cached per (plan, catalog): a new plan or any catalog change recomputes them.
+        The live plan's id is part of the catalog key, so a new plan (or its expiry)
+        rebuilds the catalog with fresh prices; reading them costs nothing.
         """
-        plan_id = live_plan_id(session)
-        if plan_id is None:
-            return None
-        key, prices = self._prices
-        if key != (plan_id, catalog.key):
-            prices = scarcity_prices(catalog.compiled, latest_prices(session))
-            self._prices = ((plan_id, catalog.key), prices)
-        return prices
+        return catalog.prices
 
     def get(self, session: Session, day: date | None = None) -> Catalog:
         day = day or today()

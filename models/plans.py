@@ -270,7 +270,7 @@ def plan_prices(plan: Plan) -> tuple[dict[int, float], dict[int, float]]:
     return placement, department
 
 
-def _live_plans():
+def live_plans_query():
     return (
         select(Plan)
         .where(Plan.status == PlanStatus.proposed, Plan.created_at >= utcnow() - PRICES_MAX_AGE)
@@ -285,13 +285,8 @@ def latest_prices(session: Session) -> tuple[dict[int, float], dict[int, float]]
     An applied plan's cohort is placed, so its prices no longer describe who competes
     for what; an old proposal's cohort has moved on. None when there is no such plan.
     """
-    plan = session.exec(_live_plans()).first()
+    plan = session.exec(live_plans_query()).first()
     return None if plan is None else plan_prices(plan)
-
-
-def live_plan_id(session: Session) -> int | None:
-    """Id of the plan whose prices :func:`latest_prices` would return (one cheap query)."""
-    return session.exec(_live_plans().with_only_columns(Plan.id)).first()
 
 
 def participants_by_id(session: Session, participant_ids: list[int]) -> list[Participant]:

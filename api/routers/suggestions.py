@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 import numpy as np
@@ -50,7 +49,19 @@ def _catalog(request: Request, session) -> Catalog:
 
 
 def _reasons(reasons) -> list[ReasonPublic]:
-    return [ReasonPublic(**asdict(r)) for r in reasons]
+    # model_construct: the engine's reasons are already well-formed, and validating nine
+    # of them per item for ten items was a third of a suggestion request's time.
+    return [
+        ReasonPublic.model_construct(
+            factor=r.factor,
+            sv=r.sv,
+            en=r.en,
+            matched=list(r.matched),
+            partial=list(r.partial),
+            missing=list(r.missing),
+        )
+        for r in reasons
+    ]
 
 
 def _summary(catalog: Catalog, placement_id: int) -> PlacementSummary:
