@@ -1,0 +1,167 @@
+"""The replay's input: a pseudonymised extract of the history, as plain arrays.
+
+``models.extract`` builds a :class:`ReplayExtract` from the database (all SQL lives
+there); tests and benchmarks may build one directly. Times are ``datetime64[us]`` in UTC.
+
+What "as of" means. The replay ranks each query (a logged decision, or a logged list)
+with the state **strictly before** its moment ``t``: a revision counts when its
+``valid_from < t``, a booking holds a slot when it was made before ``t`` and not released
+before ``t``. A decision's own booking is made *at* ``t``, so it never counts against
+itself, and nothing dated at or after ``t`` can reach the decision's ranking.
+
+State intervals. A revision is in force at ``t`` when ``valid_from < t <= valid_until``,
+where ``valid_until`` is the next revision's ``valid_from`` (:data:`FOREVER` for the
+last). A booking holds its slot at ``t`` when ``held_from < t <= held_until``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matcher.domain import Concept, EligibilityRules, Participant, Placement
+
+FOREVER = np.datetime64("9999-12-31T00:00:00", "us")
+GROUP_ATTRIBUTES = ("gender", "age_band", "newcomer", "support_need", "unit")
+
+
+@dataclass(frozen=True, eq=False)
+class PlacementStates:
+    """One row per placement revision, sorted by (placement id, valid_from).
+
+    ``placements[i]`` is the engine's view of row ``i`` with ``remaining_slots`` equal to
+    the placement's total ``slots`` (the replay subtracts the bookings held at ``t``).
+    """
+
+    placements: tuple[Placement, ...]
+    placement_id: np.ndarray  # int64
+    department_id: np.ndarray  # int64
+    slots: np.ndarray  # int64
+    is_open: np.ndarray  # bool
+    valid_from: np.ndarray  # datetime64[us]
+    valid_until: np.ndarray  # datetime64[us]
+
+
+@dataclass(frozen=True, eq=False)
+class QuotaStates:
+    """One row per quota revision: a department's bounds for a period, from valid_from on."""
+
+    quota_id: np.ndarray  # int64
+    department_id: np.ndarray  # int64
+    period_start: np.ndarray  # datetime64[D]
+    period_end: np.ndarray  # datetime64[D], inclusive
+    min_headcount: np.ndarray  # int64
+    max_headcount: np.ndarray  # int64
+    valid_from: np.ndarray
+    valid_until: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class TypeStates:
+    """One row per placement-type revision: the eligibility rules in force from valid_from."""
+
+    code: tuple[str, ...]
+    rules: tuple[EligibilityRules, ...]
+    valid_from: np.ndarray
+    valid_until: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Bookings:
+    """Every interval in which a match held a slot (from the match status log).
+
+    ``quota_id`` is -1 when the booking counted against no quota.
+    """
+
+    placement_id: np.ndarray  # int64
+    quota_id: np.ndarray  # int64
+    held_from: np.ndarray
+    held_until: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Queries:
+    """Moments to re-rank at: one participant (as of the moment) and one placement each.
+
+    For a decision the placement is the one decided on; for a logged list it is the
+    placement the list showed first. ``participant[i].id`` is a pseudonymous index.
+    """
+
+    at: np.ndarray  # datetime64[us]
+    participant: tuple[Participant, ...]
+    placement_id: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.participant)
+
+
+@dataclass(frozen=True, eq=False)
+class Decisions:
+    """Logged decisions in the window (matches), as of their moments.
+
+    ``accepted``: the decision booked the placement. ``logged_rank``: its position in the
+    cited list (``inf`` when not from a list). ``groups`` maps each attribute of
+    :data:`GROUP_ATTRIBUTES` to a string label per decision, read from the participant's
+    state at the decision. ``pseudonym`` identifies the participant within this extract
+    only (a keyed hash with a per-extract salt).
+    """
+
+    queries: Queries
+    accepted: np.ndarray  # bool
+    suggestion_id: np.ndarray  # int64, -1 when none
+    logged_rank: np.ndarray  # float64
+    override: np.ndarray  # bool
+    department_id: np.ndarray  # int64, of the decided placement
+    groups: Mapping[str, np.ndarray]
+    pseudonym: np.ndarray  # str
+
+    def __len__(self) -> int:
+        return len(self.queries)
+
+
+@dataclass(frozen=True, eq=False)
+class Outcomes:
+    """Outcome rows of the window's decisions: which decision, success or not, known when."""
+
+    decision: np.ndarray  # int64 index into Decisions
+    success: np.ndarray  # bool
+    known_at: np.ndarray  # datetime64[us]: later of occurred and recorded
+
+
+@dataclass(frozen=True, eq=False)
+class LoggedLists:
+    """Logged suggestion lists in the window, for off-policy estimates.
+
+    ``queries.placement_id`` is the placement shown first and ``top_propensity`` the
+    logging probability that it was shown first. ``accepted_decision`` is the index of
+    the decision that accepted that placement from this list (-1 when none did).
+    """
+
+    queries: Queries
+    top_propensity: np.ndarray  # float64
+    accepted_decision: np.ndarray  # int64
+    policy_version: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.queries)
+
+
+@dataclass(frozen=True, eq=False)
+class ReplayExtract:
+    """Everything the replay reads, pseudonymised. ``end`` is the latest moment in the data."""
+
+    start: np.datetime64
+    stop: np.datetime64  # the window is start <= decided_at < stop
+    end: np.datetime64
+    concepts: tuple[Concept, ...]
+    placements: PlacementStates
+    quotas: QuotaStates
+    types: TypeStates
+    bookings: Bookings
+    decisions: Decisions
+    outcomes: Outcomes
+    lists: LoggedLists
+    department_ids: np.ndarray  # every department, sorted
+    notes: dict = field(default_factory=dict)  # counts of rows left out, and why
