@@ -111,6 +111,22 @@ _HTTP_TITLES = {
 }
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method any route serves at this path (routing's 405 names only one route's)."""
+    try:
+        from fastapi.routing import iter_route_contexts  # FastAPI >= 0.16x
+    except ImportError:
+        routes = request.app.routes
+    else:
+        routes = list(iter_route_contexts(request.app.routes))
+    path, methods = request.scope.get("path", request.url.path), set()
+    for route in routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatsaError)
     async def _business(request: Request, error: PlatsaError):
@@ -150,7 +166,9 @@ def install_error_handlers(app: FastAPI) -> None:
         response = problem_response(
             error.status_code, title, str(error.detail), slug, instance=request.url.path
         )
-        response.headers.update(error.headers or {})  # e.g. the Allow header of a 405
+        response.headers.update(error.headers or {})
+        if error.status_code == 405:
+            response.headers["Allow"] = _allowed_methods(request)
         return response
 
     @app.exception_handler(IntegrityError)

@@ -9,6 +9,7 @@ from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamp_field
+from models.strict_input import StrictInput
 
 
 class Role(StrEnum):
@@ -74,11 +75,11 @@ class Department(DepartmentBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
-class DepartmentCreate(DepartmentBase):
+class DepartmentCreate(StrictInput, DepartmentBase):
     pass
 
 
-class DepartmentUpdate(SQLModel):
+class DepartmentUpdate(StrictInput):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: DepartmentKind | None = None
 

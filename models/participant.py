@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 from matcher.language import language_label
 from models.base import json_list_field, timestamp_field
 from models.placement import _language_level
+from models.strict_input import StrictInput
 
 
 class Gender(StrEnum):
@@ -62,7 +63,7 @@ def _round_coordinate(value: float) -> float:
     return round(float(value), 2)
 
 
-class ParticipantCreate(ParticipantBase):
+class ParticipantCreate(StrictInput, ParticipantBase):
     skills: list[str] = Field(default_factory=list, max_length=100)
     interests: list[str] = Field(
         default_factory=list, max_length=10, description="work areas, most wanted first"
@@ -71,7 +72,10 @@ class ParticipantCreate(ParticipantBase):
         default=0, description="CEFR A1-C2, SFI A-D, NONE, or the 0..6 level"
     )
     unit_id: int | None = Field(
-        default=None, description="owning unit; a caseworker's own unit when omitted"
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="owning unit; a caseworker's own unit when omitted",
     )
 
     _level = field_validator("language_level", mode="before")(
@@ -82,7 +86,7 @@ class ParticipantCreate(ParticipantBase):
     )
 
 
-class ParticipantUpdate(SQLModel):
+class ParticipantUpdate(StrictInput):
     skills: list[str] | None = Field(default=None, max_length=100)
     interests: list[str] | None = Field(default=None, max_length=10)
     language_level: int | str | None = None

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from matcher.language import language_label, normalise_language_level
 from models.base import json_list_field, timestamp_field
+from models.strict_input import StrictInput
 
 
 class PlacementBase(SQLModel):
@@ -39,7 +40,7 @@ class Placement(PlacementBase, table=True):
     updated_at: datetime = timestamp_field()
 
 
-class PlacementCreate(PlacementBase):
+class PlacementCreate(StrictInput, PlacementBase):
     required_skills: list[str] = Field(default_factory=list, max_length=50)
     useful_skills: list[str] = Field(default_factory=list, max_length=50)
     min_language_level: int | str = Field(
@@ -58,7 +59,7 @@ class PlacementCreate(PlacementBase):
         return self
 
 
-class PlacementUpdate(SQLModel):
+class PlacementUpdate(StrictInput):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     required_skills: list[str] | None = Field(default=None, max_length=50)
     useful_skills: list[str] | None = Field(default=None, max_length=50)

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
+from models.strict_input import StrictInput
+
 
 class ConceptKind(StrEnum):
     occupation = "occupation"  # SSYK-style occupation or a work area
@@ -29,7 +31,7 @@ class SkillConcept(SkillConceptBase, table=True):
     """One concept; ``broader_id`` links it to its parent, which gives partial credit."""
 
 
-class SkillConceptCreate(SkillConceptBase):
+class SkillConceptCreate(StrictInput, SkillConceptBase):
     pass
 
 
@@ -51,11 +53,11 @@ class PlacementType(PlacementTypeBase, table=True):
     """A kind of placement; its rules change between years, so they are rows, not code."""
 
 
-class PlacementTypeCreate(PlacementTypeBase):
+class PlacementTypeCreate(StrictInput, PlacementTypeBase):
     pass
 
 
-class PlacementTypeUpdate(SQLModel):
+class PlacementTypeUpdate(StrictInput):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     min_age: int | None = Field(default=None, ge=15, le=70)
     max_age: int | None = Field(default=None, ge=15, le=70)

@@ -65,9 +65,9 @@ PLACEMENT_EXAMPLES = {
         "value": {
             "department_id": 1,
             "title": "Kökspraktik, Östra skolan",
-            "work_area": "occupation:kitchen",
-            "required_skills": ["competence:food-hygiene"],
-            "useful_skills": [],
+            "work_area": "area-kitchen",
+            "required_skills": ["comp-livsmedelshygien"],
+            "useful_skills": ["comp-servering"],
             "min_language_level": "A2",
             "language_practice": True,
             "supervision": 3,

@@ -43,7 +43,7 @@ ParticipantId = Annotated[int, Path(ge=1, le=2**31 - 1, description="participant
 
 CREATE_EXAMPLES = {
     "newcomer": {
-        "summary": "A newcomer interested in care work",
+        "summary": "A newcomer interested in kitchen or care work",
         "value": {
             "ref": "LU-2026-0042",
             "birth_year": 1991,
@@ -55,8 +55,8 @@ CREATE_EXAMPLES = {
             "home_lat": 55.71,
             "home_lon": 13.19,
             "max_hours": 30,
-            "skills": ["competence:cooking"],
-            "interests": ["occupation:care"],
+            "skills": ["comp-servering"],
+            "interests": ["area-kitchen", "area-care"],
         },
     }
 }

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, TypeAdapter
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from api.deps import SessionDep, roles
 from api.errors import InvalidReference, NotFound, problems
@@ -29,6 +30,16 @@ from models.repo_catalog import list_concepts
 from models.taxonomy import ConceptKind, SkillConcept, SkillConceptCreate, SkillConceptPublic
 
 router = APIRouter(tags=["taxonomy"])
+
+
+class ConceptIdConvertor(StringConvertor):
+    """A concept id in a path, except the word ``import``: ``/concepts/import`` is the import
+    route only, so GET on it is a 405 naming POST, not a lookup of a concept "import"."""
+
+    regex = r"(?!import(?:/|$))[^/]+"
+
+
+register_url_convertor("concept_id", ConceptIdConvertor())
 
 EVERY_ROLE = (Role.caseworker, Role.coordinator, Role.evaluator, Role.admin)
 ConceptId = Annotated[
@@ -61,8 +72,9 @@ def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
 
 _CSV_EXAMPLE = (
     ",".join(CSV_COLUMNS) + "\n"
-    "occupation:care,Vård och omsorg,,occupation\n"
-    "competence:elderly-care,Äldreomsorg,occupation:care,competence\n"
+    "area-kitchen,Kök och måltid,,occupation\n"
+    "comp-disk,Disk och diskmaskin,occ-maltidsbitrade,competence\n"
+    "occ-maltidsbitrade,Måltidsbiträde,area-kitchen,occupation\n"
 )
 _IMPORT_BODY = {
     "requestBody": {
@@ -72,12 +84,8 @@ _IMPORT_BODY = {
             "application/json": {
                 "schema": _inline_defs(TypeAdapter(list[SkillConceptCreate]).json_schema()),
                 "example": [
-                    {"id": "occupation:care", "label_sv": "Vård och omsorg", "kind": "occupation"},
-                    {
-                        "id": "competence:elderly-care",
-                        "label_sv": "Äldreomsorg",
-                        "broader_id": "occupation:care",
-                    },
+                    {"id": "area-kitchen", "label_sv": "Kök och måltid", "kind": "occupation"},
+                    {"id": "comp-disk", "label_sv": "Disk", "broader_id": "area-kitchen"},
                 ],
             },
             "text/csv": {"schema": {"type": "string"}, "example": _CSV_EXAMPLE},
@@ -116,7 +124,7 @@ def list_taxonomy(
 
 
 @router.get(
-    "/concepts/{concept_id}",
+    "/concepts/{concept_id:concept_id}",
     response_model=SkillConceptPublic,
     openapi_extra=roles(*EVERY_ROLE),
     responses=problems(404),

@@ -33,13 +33,16 @@ ROLE_DENIED = "may not use this route"
 
 
 def v1_routes(app) -> Iterator[tuple[str, str, APIRoute]]:
-    """(method, full path, route) for every API route under /api/v1, however it is mounted."""
+    """(method, full path, route) for every API route under /api/v1, however it is mounted.
+
+    The path is the template without convertors (``{concept_id}``), as in the OpenAPI.
+    """
     try:
         from fastapi.routing import iter_route_contexts  # FastAPI >= 0.16x: lazy inclusion
     except ImportError:  # older FastAPI flattens included routes into app.routes
-        pairs = [(r.path, r) for r in app.routes]
+        pairs = [(r.path_format, r) for r in app.routes if hasattr(r, "path_format")]
     else:
-        pairs = [(c.path, c.original_route) for c in iter_route_contexts(app.routes)]
+        pairs = [(c.path_format, c.original_route) for c in iter_route_contexts(app.routes)]
     for path, route in pairs:
         if isinstance(route, APIRoute) and path.startswith(API_PREFIX + "/"):
             for method in sorted(route.methods - {"HEAD", "OPTIONS"}):

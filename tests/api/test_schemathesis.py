@@ -1,0 +1,170 @@
+"""Schemathesis against the app's own OpenAPI document, with the default checks.
+
+Every operation is called with generated valid and invalid input: no 500s, responses match
+the declared schemas and status codes, bad input is rejected. Requests are authenticated
+as a role the operation admits (admin when it may, else the first role it lists; the
+caseworker belongs to the seeded unit A) over a small seeded database, and the number of
+examples is kept low so the whole run stays well under two minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel
+
+from api.app import create_app
+from api.deps import ROLES_KEY
+from api.settings import Settings
+from models.db import make_engine
+from tests.api.world import seed_world
+from tests.factories import make_concept
+
+#: examples per operation; raise locally (e.g. 200) for a deeper run
+MAX_EXAMPLES = 30
+
+_engine = make_engine("sqlite://", poolclass=StaticPool)
+SQLModel.metadata.create_all(_engine)
+with Session(_engine, expire_on_commit=False) as _session:
+    WORLD = seed_world(_session)
+    # the concepts the OpenAPI examples name, so the examples are accepted as documented
+    make_concept(_session, id="area-kitchen", kind="occupation")
+    make_concept(_session, id="area-care", kind="occupation")
+    for skill in ("comp-servering", "comp-livsmedelshygien"):
+        make_concept(_session, id=skill, broader="area-kitchen")
+    _session.commit()
+APP = create_app(settings=Settings(database_url="sqlite://"), engine=_engine)
+_DOCUMENT = APP.openapi()
+CLIENT = TestClient(APP, raise_server_exceptions=False)
+
+#: Schema-valid bodies may still break business rules JSON Schema cannot state (an unknown
+#: skill id, end before start, min_age above max_age, a caseworker naming another unit):
+#: those answer 422 (or 400 for the access log without a filter), which is correct.
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "400", "401", "403", "404", "409", "422"]
+            }
+        }
+    }
+)
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
+
+#: operations of other routers where schemathesis found a 500, reported to their owners and
+#: left out of the run until fixed: an id beyond SQLite's INTEGER reaches the driver
+#: unbounded (OverflowError). Each maps to a request that shows it; the strict xfail test
+#: below starts failing once an operation is fixed, so its line here can be deleted.
+HUGE = 2**63
+KNOWN_500S: dict[tuple[str, str], dict] = {
+    ("GET", "/api/v1/access-log"): {"params": {"participant_id": HUGE}},
+    ("GET", "/api/v1/evaluation/replays/{replay_id}"): {"path": {"replay_id": HUGE}},
+    ("GET", "/api/v1/evaluation/replays/{replay_id}/report.html"): {"path": {"replay_id": HUGE}},
+    ("GET", "/api/v1/participants/{participant_id}/placements/{placement_id}/eligibility"): {
+        "path": {"participant_id": 1, "placement_id": HUGE}
+    },
+    ("GET", "/api/v1/participants/{participant_id}/suggestions"): {
+        "path": {"participant_id": HUGE}
+    },
+    ("POST", "/api/v1/plans"): {"json": {"participant_ids": [HUGE]}},
+    ("GET", "/api/v1/plans/{plan_id}"): {"path": {"plan_id": HUGE}},
+    ("GET", "/api/v1/plans/{plan_id}/prices"): {"path": {"plan_id": HUGE}},
+    ("PATCH", "/api/v1/plans/{plan_id}/rows"): {
+        "path": {"plan_id": HUGE},
+        "json": {"edits": [{"drop": True, "row_id": 0}]},
+    },
+    ("POST", "/api/v1/plans/{plan_id}/apply"): {"path": {"plan_id": HUGE}},
+    ("GET", "/api/v1/quotas"): {"params": {"department_id": HUGE}},
+    ("POST", "/api/v1/quotas"): {
+        "json": {
+            "department_id": HUGE,
+            "max_headcount": 0,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+        }
+    },
+    ("GET", "/api/v1/quotas/{quota_id}"): {"path": {"quota_id": HUGE}},
+    ("PATCH", "/api/v1/quotas/{quota_id}"): {"path": {"quota_id": HUGE}, "json": {}},
+    ("GET", "/api/v1/quotas/{quota_id}/history"): {"path": {"quota_id": HUGE}},
+}
+#: operations of other routers that accept schema-violating input (lax type coercion, e.g.
+#: 0 for a boolean), with a request showing it; models.strict_input.StrictInput fixes this
+KNOWN_LAX: dict[tuple[str, str], dict] = {
+    ("POST", "/api/v1/evaluation/replays"): {
+        "json": {"from_date": "2026-01-01", "to_date": "2026-01-02", "off_policy": 0}
+    },
+}
+for _method, _path in [*KNOWN_500S, *KNOWN_LAX]:
+    schema = schema.exclude(method=_method, path=_path)
+
+
+#: operations better exercised as a caseworker (a new participant goes to their unit)
+AS_CASEWORKER = {
+    ("POST", "/api/v1/participants"),
+    ("PATCH", "/api/v1/participants/{participant_id}"),
+}
+
+
+def _principal(method: str, path: str) -> str:
+    """The world user to call an operation as: admin when admitted, else the first role."""
+    if (method.upper(), path) in AS_CASEWORKER:
+        return "caseworker"
+    admitted = _DOCUMENT["paths"][path][method.lower()].get(ROLES_KEY, [])
+    return "admin" if "admin" in admitted or not admitted else admitted[0]
+
+
+@schema.auth(refresh_interval=None)  # no caching: the token depends on the operation
+class WorldTokens:
+    """Bearer tokens through schemathesis' auth, so a negative case that drops the
+    Authorization header on purpose is sent without it (and must get 401)."""
+
+    def get(self, case, context):
+        return WORLD.tokens[_principal(case.operation.method, case.operation.path)]
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_api_conforms_to_its_openapi(case):
+    case.call_and_validate()
+
+
+def _send(method: str, path: str, request: dict):
+    request = dict(request)
+    values = request.pop("path", {})
+    url = re.sub(r"\{([^}]+)\}", lambda m: str(values.get(m.group(1), 1)), path)
+    headers = WORLD.headers(_principal(method, path))
+    return CLIENT.request(method, url, headers=headers, **request)
+
+
+@pytest.mark.xfail(strict=True, reason="known 500 in another router; see KNOWN_500S")
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(KNOWN_500S), ids=[f"{m} {p}" for m, p in sorted(KNOWN_500S)]
+)
+def test_known_500s_are_still_broken(method, path):
+    """Fails (XPASS) once the operation answers without a 500: delete it from KNOWN_500S."""
+    if path in _DOCUMENT["paths"]:  # a route that is gone passes, flagging a stale entry
+        assert _send(method, path, KNOWN_500S[(method, path)]).status_code < 500
+
+
+@pytest.mark.xfail(strict=True, reason="known lax input in another router; see KNOWN_LAX")
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(KNOWN_LAX), ids=[f"{m} {p}" for m, p in sorted(KNOWN_LAX)]
+)
+def test_known_lax_inputs_are_still_accepted(method, path):
+    """Fails (XPASS) once the operation rejects the bad input: delete it from KNOWN_LAX."""
+    if path in _DOCUMENT["paths"]:
+        assert _send(method, path, KNOWN_LAX[(method, path)]).status_code == 422
