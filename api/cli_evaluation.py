@@ -1,9 +1,180 @@
-"""Evaluators' commands (replay, train); registered on the main CLI."""
+"""Evaluators' commands: ``platsa replay``, ``platsa train``, ``platsa models ...``.
+
+They run the same code as the /api/v1/evaluation routes (api.evaluation) against the
+configured database (PLATSA_DATABASE_URL) and write the JSON for machines and the HTML
+page for people. Reports are aggregates over pseudonymised extracts.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+models_app = typer.Typer(help="The learned-model registry.", no_args_is_help=True)
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from error
+
+
+def _session():
+    from api.settings import get_settings
+    from models.db import engine_for, transaction, upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    return transaction(engine_for(settings.database_url)), settings
+
+
+def _policy(settings):
+    from matcher import load_policy
+
+    return load_policy(settings.policy_path)
+
+
+def _write(path: Path | None, text: str) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {path}")
+
+
+def _user_id(session, username: str | None, *, must_be_admin: bool = False) -> int | None:
+    from sqlmodel import select
+
+    from models.org import Role, User
+
+    if username is None:
+        if must_be_admin:
+            raise typer.BadParameter("name the admin who activates with --by")
+        return None
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise typer.BadParameter(f"no user {username!r}")
+    if must_be_admin and user.role != Role.admin:
+        raise typer.BadParameter(f"{username!r} is not an admin; only admins activate models")
+    return user.id
+
+
+def replay(
+    from_date: Annotated[str, typer.Option("--from", help="First decision day, YYYY-MM-DD.")],
+    to_date: Annotated[str, typer.Option("--to", help="Last decision day (inclusive).")],
+    scorer: Annotated[
+        str, typer.Option(help="'policy' (hand weights), 'active', or a model version.")
+    ] = "active",
+    k: Annotated[int, typer.Option(help="List length for hit@k, NDCG@k and coverage.")] = 10,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
+    html_path: Annotated[Path | None, typer.Option("--html", help="Write the HTML here.")] = None,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples per interval.")] = 500,
+    off_policy: Annotated[
+        bool, typer.Option(help="Estimate from logged propensities too (IPS, SNIPS).")
+    ] = True,
+) -> None:
+    """Replay the logged decisions of a window with a scorer, as of each decision's moment."""
+    from api.evaluation import UnknownScorer, run_replay, window
+    from api.reports import replay_html
+
+    start, stop = window(_day(from_date), _day(to_date))
+    transaction, settings = _session()
+    with transaction as session:
+        try:
+            report = run_replay(
+                session, start=start, stop=stop, scorer_name=scorer, policy=_policy(settings),
+                k=k, n_boot=n_boot, off_policy=off_policy,
+            )  # fmt: skip
+        except UnknownScorer as error:
+            raise typer.BadParameter(str(error)) from error
+    figures = [
+        f"{name} {ci['estimate']:.3f}"
+        for name, ci in report["ranking"].items()
+        if ci and ci["estimate"] is not None
+    ]
+    counts = report["counts"]
+    typer.echo(
+        f"{counts['decisions']} decisions, {counts['accepted']} accepted; " + ", ".join(figures)
+    )
+    _write(json_path, json.dumps(report, indent=1))
+    _write(html_path, replay_html(report))
+
+
+def train(
+    cut: Annotated[str, typer.Option(help="Train before this day, evaluate from it on.")],
+    horizon_days: Annotated[
+        int, typer.Option(help="Minimum age (days) of a training decision at the cut.")
+    ] = 60,
+    c: Annotated[float, typer.Option("--C", help="Inverse L2 regularisation strength.")] = 1.0,
+    by: Annotated[str | None, typer.Option(help="Username recorded as the trainer.")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the entry here.")] = None,
+    html_path: Annotated[Path | None, typer.Option("--html", help="Write the HTML here.")] = None,
+) -> None:
+    """Train a candidate model with a global time cut and register it (never activates)."""
+    from api.evaluation import NotEnoughData, train_model
+    from api.reports import model_html
+
+    transaction, settings = _session()
+    with transaction as session:
+        try:
+            row = train_model(
+                session, cut=_day(cut), policy=_policy(settings),
+                trained_by=_user_id(session, by), horizon_days=horizon_days, C=c,
+            )  # fmt: skip
+        except NotEnoughData as error:
+            typer.echo(f"cannot train: {error}", err=True)
+            raise typer.Exit(code=1) from error
+        entry = row.model_dump(mode="json")
+    held = entry["metrics"]["held_out"]
+    typer.echo(
+        f"registered {entry['version']} (candidate): held-out AUC "
+        f"{held['candidate']['auc']:.3f} vs {held['in_use']['auc']:.3f} for "
+        f"{entry['metrics']['in_use']}; an admin activates it"
+    )
+    _write(json_path, json.dumps(entry, indent=1))
+    _write(html_path, model_html(entry))
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """List registered models, newest first, with their status and held-out AUC."""
+    from models.registry import list_model_versions
+
+    transaction, _ = _session()
+    with transaction as session:
+        for row in list_model_versions(session):
+            auc = row.metrics.get("held_out", {}).get("candidate", {}).get("auc")
+            created = row.created_at.isoformat(timespec="minutes")
+            typer.echo(f"{row.version:<14} {row.status.value:<10} {created}  AUC {auc}")
+
+
+@models_app.command("activate")
+def models_activate(
+    version: Annotated[str, typer.Argument(help="A model version, or 'policy'.")],
+    by: Annotated[str, typer.Option(help="The admin's username (recorded in the log).")],
+) -> None:
+    """Make a model (or the hand-weighted 'policy') the scorer suggestions use; logged."""
+    from models.registry import activate
+
+    transaction, _ = _session()
+    with transaction as session:
+        try:
+            entry = activate(session, version, by=_user_id(session, by, must_be_admin=True))
+        except LookupError as error:
+            raise typer.BadParameter(str(error)) from error
+        typer.echo(f"{entry.version} active (was {entry.previous}) at {_iso(entry.at)}")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
 
 
 def register(app: typer.Typer) -> None:
-    """Add the evaluators' commands to ``app`` (filled in by the evaluation change)."""
+    """Add the evaluators' commands to ``app``."""
+    app.command("replay")(replay)
+    app.command("train")(train)
+    app.add_typer(models_app, name="models")

@@ -9,13 +9,14 @@ changed (the quota period and "open today" depend on the date).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
 from sqlmodel import Session, func, select
 
 from matcher import CompiledPlacements, Policy, PolicyScorer, Taxonomy, load_policy
+from matcher.features import Scorer
 from models.base import municipal_today
 from models.catalog_state import CatalogVersion
 from models.convert import (
@@ -33,6 +34,7 @@ from models.matching_inputs import (
     quotas_on,
 )
 from models.plans import Plan, latest_prices, live_plans_query
+from models.registry import ModelStatus, ModelVersion, active_scorer
 from models.taxonomy import SkillConcept
 
 
@@ -48,7 +50,7 @@ class Catalog:
     day: date
     compiled: CompiledPlacements
     policy: Policy
-    scorer: PolicyScorer
+    scorer: Scorer  # the hand-weighted policy, or the active learned model
     titles: dict[int, str]  # placement id -> title
     department_names: dict[int, str]
     prices: np.ndarray | None  # the live cohort plan's, for the scarcity factor
@@ -65,7 +67,13 @@ def _catalog_key(session: Session, day: date) -> tuple:
         .scalar_subquery()
     )
     plan = live_plans_query().with_only_columns(Plan.id).scalar_subquery()
-    row = session.exec(select(counter, concept_count, type_versions, plan)).one()
+    # the active learned model (None: the hand-weighted policy) decides the scorer
+    model = (
+        select(ModelVersion.version)
+        .where(ModelVersion.status == ModelStatus.active)
+        .scalar_subquery()
+    )
+    row = session.exec(select(counter, concept_count, type_versions, plan, model)).one()
     return (*tuple(row), day)
 
 
@@ -85,12 +93,18 @@ def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) 
         for department_id in {p.department_id for p in rows}
     }
     compiled = CompiledPlacements.build(placements, taxonomy, types, capacities)
+    scorer: Scorer = PolicyScorer.from_policy(policy)
+    active = active_scorer(session)
+    if active is not None:
+        # the model ranks on the policy's feature definitions; lists record its version
+        version, scorer = active
+        policy = replace(policy, version=version)
     return Catalog(
         key=key,
         day=day,
         compiled=compiled,
         policy=policy,
-        scorer=PolicyScorer.from_policy(policy),
+        scorer=scorer,
         titles={p.id: p.title for p in rows},
         department_names={d.id: d.name for d in departments(session)},
         prices=scarcity_prices(compiled, latest_prices(session)),

@@ -17,7 +17,7 @@ last). A booking holds its slot at ``t`` when ``held_from < t <= held_until``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -165,3 +165,56 @@ class ReplayExtract:
     lists: LoggedLists
     department_ids: np.ndarray  # every department, sorted
     notes: dict = field(default_factory=dict)  # counts of rows left out, and why
+
+
+def take_queries(queries: Queries, rows: np.ndarray) -> Queries:
+    """The queries at ``rows``, in that order."""
+    return Queries(
+        at=queries.at[rows],
+        participant=tuple(queries.participant[i] for i in rows.tolist()),
+        placement_id=queries.placement_id[rows],
+    )
+
+
+def window_of(extract: ReplayExtract, start: np.datetime64, stop: np.datetime64) -> ReplayExtract:
+    """The same history with only the decisions and lists of ``start <= moment < stop``.
+
+    Placements, quotas, bookings and types are kept whole: a decision's as-of state may
+    need rows from before the window. Outcomes follow their decisions.
+    """
+    d, lists = extract.decisions, extract.lists
+    rows = np.flatnonzero((d.queries.at >= start) & (d.queries.at < stop))
+    new_index = np.full(len(d) + 2, -1, dtype=np.int64)
+    new_index[rows] = np.arange(rows.size)
+    decisions = Decisions(
+        queries=take_queries(d.queries, rows),
+        accepted=d.accepted[rows],
+        suggestion_id=d.suggestion_id[rows],
+        logged_rank=d.logged_rank[rows],
+        override=d.override[rows],
+        department_id=d.department_id[rows],
+        groups={name: labels[rows] for name, labels in d.groups.items()},
+        pseudonym=d.pseudonym[rows],
+    )
+    o = extract.outcomes
+    kept = new_index[o.decision] >= 0
+    outcomes = Outcomes(new_index[o.decision[kept]], o.success[kept], o.known_at[kept])
+    list_rows = np.flatnonzero((lists.queries.at >= start) & (lists.queries.at < stop))
+    accepted = lists.accepted_decision[list_rows]
+    # -2 marks a list decided outside the window: its reward cannot be read here
+    remapped = np.where(accepted >= 0, new_index[np.maximum(accepted, 0)], accepted)
+    remapped = np.where((accepted >= 0) & (remapped < 0), -2, remapped)
+    logged = LoggedLists(
+        queries=take_queries(lists.queries, list_rows),
+        top_propensity=lists.top_propensity[list_rows],
+        accepted_decision=remapped,
+        policy_version=tuple(lists.policy_version[i] for i in list_rows.tolist()),
+    )
+    return replace(
+        extract,
+        start=max(start, extract.start),
+        stop=min(stop, extract.stop),
+        decisions=decisions,
+        outcomes=outcomes,
+        lists=logged,
+    )

@@ -40,9 +40,24 @@ from matcher.replay import Replayed
 from matcher.replay_data import GROUP_ATTRIBUTES, ReplayExtract
 from matcher.replay_state import Timeline
 
-__all__ = ["decision_metrics", "off_policy", "quota_fill", "replay_report"]
+__all__ = ["decision_metrics", "json_ready", "off_policy", "quota_fill", "replay_report"]
 
 EXPLORATION_EPSILON = 0.1  # the cost figure reports exploring one list in ten
+
+
+def json_ready(value):
+    """The same data with numpy scalars as Python numbers and NaN/inf as None (JSON lacks them)."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [json_ready(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def decision_metrics(rank: np.ndarray, k: int) -> dict[str, np.ndarray]:
@@ -196,32 +211,34 @@ def replay_report(
     ranked = np.isfinite(rank) & (rank <= k)
     gains[np.flatnonzero(ranked), rank[ranked].astype(int) - 1] = 1.0
     cost = expected_ndcg_cost(gains, epsilon=EXPLORATION_EPSILON, k=k, cutoff=k)
-    return {
-        "k": k,
-        "window": {"from": str(extract.start), "to": str(extract.stop)},
-        "counts": {
-            "decisions": len(d),
-            "accepted": int(accepted.size),
-            "with_outcome": int(known.sum()),
-            "overrides": int(d.override.sum()),
-            "mean_candidates": float(decisions.candidate_count.mean()) if len(d) else None,
-            **extract.notes,
-        },
-        "ranking": ranking,
-        "outcomes": outcomes,
-        "coverage": asdict(coverage(shown, p.placement_id[open_rows])),
-        "concentration": asdict(concentration(slots, extract.department_ids)),
-        "groups": _groups(group_values, group_labels, rng, n_boot) if accepted.size else {},
-        "off_policy": off_policy(extract, lists.rank, labels, rng, n_boot) if lists else None,
-        "exploration_cost": {
-            "epsilon": EXPLORATION_EPSILON,
-            "expected_ndcg_loss": float(np.mean(cost)) if accepted.size else None,
-            # E[hit@1 shown] = (1 - eps) [rank = 1] + eps / k [rank <= k]
-            "expected_hit_at_1_loss": float(
-                EXPLORATION_EPSILON * np.mean((rank == 1) - (rank <= k) / k)
-            )
-            if accepted.size
-            else None,
-        },
-        "quota_fill": quota_fill(extract),
-    }
+    return json_ready(
+        {
+            "k": k,
+            "window": {"from": str(extract.start), "to": str(extract.stop)},
+            "counts": {
+                "decisions": len(d),
+                "accepted": int(accepted.size),
+                "with_outcome": int(known.sum()),
+                "overrides": int(d.override.sum()),
+                "mean_candidates": float(decisions.candidate_count.mean()) if len(d) else None,
+                **extract.notes,
+            },
+            "ranking": ranking,
+            "outcomes": outcomes,
+            "coverage": asdict(coverage(shown, p.placement_id[open_rows])),
+            "concentration": asdict(concentration(slots, extract.department_ids)),
+            "groups": _groups(group_values, group_labels, rng, n_boot) if accepted.size else {},
+            "off_policy": off_policy(extract, lists.rank, labels, rng, n_boot) if lists else None,
+            "exploration_cost": {
+                "epsilon": EXPLORATION_EPSILON,
+                "expected_ndcg_loss": float(np.mean(cost)) if accepted.size else None,
+                # E[hit@1 shown] = (1 - eps) [rank = 1] + eps / k [rank <= k]
+                "expected_hit_at_1_loss": float(
+                    EXPLORATION_EPSILON * np.mean((rank == 1) - (rank <= k) / k)
+                )
+                if accepted.size
+                else None,
+            },
+            "quota_fill": quota_fill(extract),
+        }
+    )

@@ -1,5 +1,252 @@
-"""Placeholder router; filled in by its own change."""
+"""Evaluators: replay history with a scorer, train and compare models; admins activate them.
 
-from fastapi import APIRouter
+Everything returned is aggregate and pseudonymised: no participant id, reference or
+pseudonym appears in a report or a model entry.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse
+from pydantic import Field, StrictBool, StrictInt, model_validator
+from sqlmodel import SQLModel
+
+from api.deps import CurrentUser, SessionDep, roles
+from api.errors import Conflict, InvalidReference, NotFound, problems
+from api.evaluation import (
+    DEFAULT_HORIZON_DAYS,
+    NotEnoughData,
+    UnknownScorer,
+    run_replay,
+    train_model,
+    window,
+)
+from api.reports import model_html, replay_html
+from models.org import Role
+from models.registry import (
+    ModelStatus,
+    activate,
+    activations,
+    get_model_version,
+    get_replay,
+    list_model_versions,
+    store_replay,
+)
+
+router = APIRouter(prefix="/evaluation", tags=["evaluation"])
+
+Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2100, 12, 31))]
+ReplayId = Annotated[int, Path(ge=1, le=2**31 - 1, description="a stored replay's id")]
+Version = Annotated[str, Path(min_length=1, max_length=64, description="a model version")]
+HTML = {200: {"content": {"text/html": {}}, "description": "A self-contained HTML page"}}
+
+
+class ReplayRequest(SQLModel):
+    from_date: Day = Field(description="first day of decisions replayed (UTC)")
+    to_date: Day = Field(description="last day of decisions replayed, inclusive")
+    scorer: str = Field(
+        default="active",
+        min_length=1,
+        max_length=64,
+        description="'policy' (hand weights), 'active' (what suggestions use) or a model version",
+    )
+    k: StrictInt = Field(default=10, ge=1, le=50, description="list length for hit@k, NDCG@k")
+    off_policy: StrictBool = Field(default=True, description="also estimate from logged lists")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.to_date < self.from_date:
+            raise ValueError("to_date must not be before from_date")
+        return self
+
+
+class ReplayRunPublic(SQLModel):
+    id: int
+    created_at: datetime
+    scorer: str
+    k: int
+    window_from: datetime
+    window_to: datetime
+    report: dict[str, Any]
+
+
+class TrainRequest(SQLModel):
+    cut: Day = Field(description="train on decisions before it, evaluate on those after")
+    horizon_days: StrictInt = Field(
+        default=DEFAULT_HORIZON_DAYS, ge=0, le=730, description="minimum age of a training decision"
+    )
+    C: float = Field(
+        default=1.0, gt=0, le=1000, allow_inf_nan=False, description="inverse L2 strength"
+    )
+
+
+class ModelVersionPublic(SQLModel):
+    version: str
+    status: ModelStatus
+    created_at: datetime
+    trained_by: int | None
+    train_from: datetime | None
+    train_to: datetime | None
+    cut: datetime
+    horizon_days: int
+    features: list[str]
+    feature_policy_version: str
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+
+
+class ModelVersionsPublic(SQLModel):
+    data: list[ModelVersionPublic]
+    count: int
+
+
+class ActivationPublic(SQLModel):
+    at: datetime
+    by: int
+    version: str
+    previous: str
+
+
+def _policy(request: Request):
+    return request.app.state.catalog.policy
+
+
+@router.post(
+    "/replays",
+    status_code=201,
+    response_model=ReplayRunPublic,
+    openapi_extra=roles(Role.evaluator),
+    responses=problems(),
+)
+def replay(body: ReplayRequest, request: Request, session: SessionDep, user: CurrentUser):
+    """Replay the window's decisions with a scorer as of their moments; the report is stored."""
+    start, stop = window(body.from_date, body.to_date)
+    try:
+        report = run_replay(
+            session, start=start, stop=stop, scorer_name=body.scorer, policy=_policy(request),
+            k=body.k, off_policy=body.off_policy,
+        )  # fmt: skip
+    except UnknownScorer as error:
+        where = {"loc": ["body", "scorer"], "msg": str(error), "type": "unknown_scorer"}
+        raise InvalidReference(str(error), errors=[where]) from error
+    return store_replay(
+        session, created_by=user.id, window_from=start, window_to=stop,
+        scorer=report["scorer"]["name"], k=body.k, report=report,
+    )  # fmt: skip
+
+
+def _replay_or_404(session, replay_id: int):
+    row = get_replay(session, replay_id)
+    if row is None:
+        raise NotFound(f"replay {replay_id} not found")
+    return row
+
+
+@router.get(
+    "/replays/{replay_id}",
+    response_model=ReplayRunPublic,
+    openapi_extra=roles(Role.evaluator),
+    responses=problems(404),
+)
+def get_replay_run(replay_id: ReplayId, session: SessionDep):
+    """A stored replay report (JSON)."""
+    return _replay_or_404(session, replay_id)
+
+
+@router.get(
+    "/replays/{replay_id}/report.html",
+    response_class=HTMLResponse,
+    openapi_extra=roles(Role.evaluator),
+    responses={**problems(404), **HTML},
+)
+def replay_report_page(replay_id: ReplayId, session: SessionDep):
+    """A stored replay report as an HTML page with plots."""
+    return HTMLResponse(replay_html(_replay_or_404(session, replay_id).report))
+
+
+@router.post(
+    "/models",
+    status_code=201,
+    response_model=ModelVersionPublic,
+    openapi_extra=roles(Role.evaluator),
+    responses=problems(409),
+)
+def train(body: TrainRequest, request: Request, session: SessionDep, user: CurrentUser):
+    """Train a candidate model with a time cut; held-out metrics and a replay comparison."""
+    try:
+        return train_model(
+            session, cut=body.cut, policy=_policy(request), trained_by=user.id,
+            horizon_days=body.horizon_days, C=body.C,
+        )  # fmt: skip
+    except NotEnoughData as error:
+        raise Conflict(f"cannot train: {error}") from error
+
+
+@router.get(
+    "/models",
+    response_model=ModelVersionsPublic,
+    openapi_extra=roles(Role.evaluator, Role.admin),
+    responses=problems(),
+)
+def list_models(session: SessionDep):
+    """Every registered model, newest first."""
+    rows = list_model_versions(session)
+    return ModelVersionsPublic(data=rows, count=len(rows))
+
+
+def _model_or_404(session, version: str):
+    row = get_model_version(session, version)
+    if row is None:
+        raise NotFound(f"model version {version!r} not found")
+    return row
+
+
+@router.get(
+    "/models/{version}",
+    response_model=ModelVersionPublic,
+    openapi_extra=roles(Role.evaluator, Role.admin),
+    responses=problems(404),
+)
+def get_model(version: Version, session: SessionDep):
+    """One registered model with its training window, coefficients and metrics."""
+    return _model_or_404(session, version)
+
+
+@router.get(
+    "/models/{version}/report.html",
+    response_class=HTMLResponse,
+    openapi_extra=roles(Role.evaluator, Role.admin),
+    responses={**problems(404), **HTML},
+)
+def model_report_page(version: Version, session: SessionDep):
+    """A model's training report as an HTML page with plots."""
+    row = _model_or_404(session, version)
+    return HTMLResponse(model_html(row.model_dump(mode="json")))
+
+
+@router.post(
+    "/models/{version}/activate",
+    response_model=ActivationPublic,
+    openapi_extra=roles(Role.admin),
+    responses=problems(404),
+)
+def activate_model(version: Version, request: Request, session: SessionDep, user: CurrentUser):
+    """Make a model (or 'policy') the scorer suggestions use; the switch is logged."""
+    try:
+        return activate(session, version, by=user.id)
+    except LookupError as error:
+        raise NotFound(str(error)) from error
+
+
+@router.get(
+    "/activations",
+    response_model=list[ActivationPublic],
+    openapi_extra=roles(Role.evaluator, Role.admin),
+    responses=problems(),
+)
+def activation_log(session: SessionDep):
+    """Every activation, newest first: who switched which scorer on, replacing which."""
+    return activations(session)

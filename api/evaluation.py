@@ -1,0 +1,186 @@
+"""The evaluators' work, shared by the routes and the command line: replay and train.
+
+Each function reads a pseudonymised extract (models.extract), runs the pure engine
+(matcher.replay, matcher.training, matcher.replay_report) and, for training, writes a
+registry row. Nothing here commits: the caller's transaction does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+from sqlmodel import Session
+
+from matcher import FACTORS, Policy, PolicyScorer
+from matcher.features import Scorer
+from matcher.replay import replay_queries
+from matcher.replay_data import ReplayExtract, take_queries, window_of
+from matcher.replay_report import json_ready, replay_report
+from matcher.training import outcome_labels, split_by_cut, train_at_cut
+from models.extract import build_extract, moment
+from models.registry import (
+    POLICY,
+    ModelVersion,
+    active_scorer,
+    add_model_version,
+    get_model_version,
+    next_version,
+    scorer_of,
+)
+
+ALL_OF_TIME = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
+DEFAULT_HORIZON_DAYS = 60
+DEFAULT_SEED = 20260101  # bootstrap seed: the same request gives the same intervals
+
+
+class UnknownScorer(LookupError):
+    """The scorer named is neither ``policy``, ``active`` nor a registered model version."""
+
+
+class NotEnoughData(ValueError):
+    """Too few decisions or outcomes on one side of the cut to train or compare."""
+
+
+def window(from_day: date, to_day: date) -> tuple[datetime, datetime]:
+    """Decisions dated ``from_day`` through ``to_day`` inclusive, as [start, stop) in UTC."""
+    if to_day < from_day:
+        raise ValueError("the window ends before it starts")
+    start = datetime.combine(from_day, time(), tzinfo=UTC)
+    return start, datetime.combine(to_day + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def resolve_scorer(session: Session, name: str, policy: Policy) -> tuple[str, Scorer]:
+    """(label, scorer) for ``policy``, ``active`` (the scorer in use) or a model version."""
+    if name == POLICY:
+        return policy.version, PolicyScorer.from_policy(policy)
+    if name == "active":
+        active = active_scorer(session)
+        return active if active else (policy.version, PolicyScorer.from_policy(policy))
+    row = get_model_version(session, name)
+    if row is None:
+        raise UnknownScorer(f"no scorer {name!r}: use 'policy', 'active' or a model version")
+    return row.version, scorer_of(row)
+
+
+def _labels(extract: ReplayExtract, at: np.datetime64) -> np.ndarray:
+    o = extract.outcomes
+    return outcome_labels(len(extract.decisions), o.decision, o.success, o.known_at, at)
+
+
+def report_for(
+    extract: ReplayExtract, label: str, scorer: Scorer, policy: Policy, *, k: int, n_boot: int,
+    seed: int = DEFAULT_SEED, off_policy: bool = True,
+) -> dict:  # fmt: skip
+    """Replay the extract's decisions (and lists) with one scorer and build the report."""
+    decisions = replay_queries(extract, extract.decisions.queries, scorer, policy, k=k)
+    lists = (
+        replay_queries(extract, extract.lists.queries, scorer, policy, k=1) if off_policy else None
+    )
+    report = replay_report(
+        extract, decisions, _labels(extract, extract.end), k=k,
+        rng=np.random.default_rng(seed), n_boot=n_boot, lists=lists,
+    )  # fmt: skip
+    report["scorer"] = {"name": label, "feature_policy_version": policy.version}
+    report["data_end"] = str(extract.end)
+    return report
+
+
+def run_replay(
+    session: Session, *, start: datetime, stop: datetime, scorer_name: str, policy: Policy,
+    k: int = 10, n_boot: int = 500, off_policy: bool = True,
+) -> dict:  # fmt: skip
+    """The replay report of the decisions in ``[start, stop)`` with the named scorer."""
+    label, scorer = resolve_scorer(session, scorer_name, policy)
+    extract = build_extract(session, start, stop)
+    return report_for(extract, label, scorer, policy, k=k, n_boot=n_boot, off_policy=off_policy)
+
+
+def _summary(report: dict, k: int) -> dict:
+    """The headline figures of a report, for the side-by-side comparison."""
+    ranking, outcomes = report["ranking"], report["outcomes"]
+    pick = ("hit_at_1", f"hit_at_{k}", "reciprocal_rank", f"ndcg_at_{k}", "unranked")
+    ope = report.get("off_policy") or {}
+    return {
+        **{name: ranking.get(name) for name in pick},
+        "separation_auc": outcomes.get("separation_auc"),
+        "success_by_rank": outcomes.get("success_by_rank"),
+        "snips": ope.get("snips"),
+        "ips": ope.get("ips"),
+    }
+
+
+def train_model(
+    session: Session, *, cut: date, policy: Policy, trained_by: int | None,
+    horizon_days: int = DEFAULT_HORIZON_DAYS, C: float = 1.0, k: int = 10, n_boot: int = 300,
+) -> ModelVersion:  # fmt: skip
+    """Train a learned scorer with a global time cut and register it as a candidate.
+
+    Features are each accepted decision's factor features as of its moment (the replay's
+    by-product); labels follow :mod:`matcher.training`. The held-out decisions (on or
+    after the cut) are replayed with the new model and with the scorer in use, and both
+    reports' headline figures are stored with the model. Raises :class:`NotEnoughData`
+    when either side of the cut lacks successes or failures.
+    """
+    extract = build_extract(session, *ALL_OF_TIME)
+    cut_at = moment(datetime.combine(cut, time(), tzinfo=UTC))
+    d = extract.decisions
+    accepted = np.flatnonzero(d.accepted)
+    features = np.full((len(d), len(FACTORS)), np.nan)
+    if accepted.size:
+        # features do not depend on the scorer; the policy's ranks are not needed here
+        queries = take_queries(d.queries, accepted)
+        replayed = replay_queries(extract, queries, PolicyScorer.from_policy(policy), policy, k=1)
+        features[accepted] = replayed.chosen_X
+    usable = d.accepted & ~np.isnan(features[:, 0])
+    split = split_by_cut(
+        d.queries.at, usable, _labels(extract, cut_at), _labels(extract, extract.end),
+        cut=cut_at, end=extract.end, horizon_days=horizon_days,
+    )  # fmt: skip
+    for side, y in (("training", split.y_train), ("held-out", split.y_test)):
+        if y.size == 0 or y.min() == y.max():
+            raise NotEnoughData(
+                f"the {side} decisions need both successes and failures "
+                f"({y.size} labelled, {int(y.sum())} successes); move the cut or the horizon"
+            )
+    in_use_label, in_use = resolve_scorer(session, "active", policy)
+    result = train_at_cut(features, split, in_use, C=C)
+    held_out = window_of(extract, cut_at, extract.stop)
+    version = next_version(session)
+    comparison = {
+        name: _summary(report_for(held_out, label, s, policy, k=k, n_boot=n_boot), k)
+        for name, label, s in (
+            ("candidate", version, result.scorer),
+            ("in_use", in_use_label, in_use),
+        )
+    }
+    train_rows = d.queries.at[split.train]
+    return add_model_version(
+        session,
+        version=version,
+        trained_by=trained_by,
+        train_from=train_rows.min().astype(datetime).replace(tzinfo=UTC),
+        train_to=train_rows.max().astype(datetime).replace(tzinfo=UTC),
+        cut=datetime.combine(cut, time(), tzinfo=UTC),
+        horizon_days=horizon_days,
+        features=list(FACTORS),
+        feature_policy_version=policy.version,
+        params={
+            "coef": result.scorer.coef_.tolist(),
+            "intercept": result.scorer.intercept_,
+            "C": C,
+            "model": "logistic regression on the factor features (matcher.learned)",
+        },
+        metrics=json_ready(
+            {
+                "n_train": result.n_train,
+                "train_successes": result.train_successes,
+                "unresolved_train": split.unresolved_train,
+                "unresolved_held_out": split.unresolved_test,
+                "held_out": {"candidate": asdict(result.learned), "in_use": asdict(result.policy)},
+                "in_use": in_use_label,
+                "replay": {"k": k, "from": str(cut_at), "to": str(extract.end), **comparison},
+            }
+        ),
+    )

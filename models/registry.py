@@ -1,0 +1,157 @@
+"""The model registry, its activation log, and stored replay reports.
+
+A learned model is a row of coefficients with where it came from: the training window
+and cut, the factor features (in order) and the policy whose feature definitions
+computed them, held-out metrics and the comparison with the policy in use, and who
+trained it. At most one model is ``active``; suggestions use it instead of the hand
+weights. Only an admin activates (the route checks the role), and every activation is
+appended to :class:`ActivationLog` with the version it replaced. Activating ``policy``
+returns to the hand-weighted policy.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, Session, SQLModel, col, func, select
+
+from matcher.learned import LearnedScorer
+from models.base import json_dict_field, json_list_field, timestamp_field, utcnow
+
+POLICY = "policy"  # the name of the hand-weighted policy in scorer choices and activations
+
+
+class ModelStatus(StrEnum):
+    candidate = "candidate"
+    active = "active"
+    retired = "retired"
+
+
+class ModelVersion(SQLModel, table=True):
+    """One trained scorer. ``params`` holds ``coef`` (per factor), ``intercept`` and ``C``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=64, unique=True, index=True)
+    status: ModelStatus = Field(default=ModelStatus.candidate, index=True)
+    created_at: datetime = timestamp_field()
+    trained_by: int | None = Field(default=None, foreign_key="user.id")
+    train_from: datetime | None = timestamp_field(nullable=True, default=False)
+    train_to: datetime | None = timestamp_field(nullable=True, default=False)
+    cut: datetime = timestamp_field(default=False)
+    horizon_days: int
+    features: list[str] = json_list_field()
+    feature_policy_version: str = Field(max_length=64)
+    params: dict = json_dict_field()
+    metrics: dict = json_dict_field()
+
+
+class ActivationLog(SQLModel, table=True):
+    """Who switched which scorer on, when, and what it replaced (append-only)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = timestamp_field(index=True)
+    by: int = Field(foreign_key="user.id")
+    version: str = Field(max_length=64)
+    previous: str = Field(max_length=64)
+
+
+class ReplayRun(SQLModel, table=True):
+    """A stored replay report (aggregates only: no participant appears in it)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = timestamp_field(index=True)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    window_from: datetime = timestamp_field(default=False)
+    window_to: datetime = timestamp_field(default=False)
+    scorer: str = Field(max_length=64)
+    k: int
+    report: dict = json_dict_field()
+
+
+def next_version(session: Session) -> str:
+    """``learned-<n>``, one more than the number of models trained so far."""
+    count = session.exec(select(func.count()).select_from(ModelVersion)).one()
+    return f"learned-{count + 1}"
+
+
+def add_model_version(session: Session, **fields) -> ModelVersion:
+    row = ModelVersion(**fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_model_versions(session: Session) -> list[ModelVersion]:
+    return list(session.exec(select(ModelVersion).order_by(col(ModelVersion.id).desc())).all())
+
+
+def get_model_version(session: Session, version: str) -> ModelVersion | None:
+    return session.exec(select(ModelVersion).where(ModelVersion.version == version)).first()
+
+
+def active_model(session: Session) -> ModelVersion | None:
+    return session.exec(
+        select(ModelVersion).where(ModelVersion.status == ModelStatus.active)
+    ).first()
+
+
+def active_version(session: Session) -> str:
+    """The version suggestions use now: a model's, or :data:`POLICY`."""
+    row = session.exec(
+        select(ModelVersion.version).where(ModelVersion.status == ModelStatus.active)
+    ).first()
+    return row or POLICY
+
+
+def scorer_of(row: ModelVersion) -> LearnedScorer:
+    """The fitted scorer a registry row describes."""
+    return LearnedScorer.from_coefficients(
+        row.params["coef"], row.params["intercept"], C=row.params.get("C", 1.0)
+    )
+
+
+def active_scorer(session: Session) -> tuple[str, LearnedScorer] | None:
+    """(version, scorer) of the active learned model, or None when the policy is in use."""
+    row = active_model(session)
+    return None if row is None else (row.version, scorer_of(row))
+
+
+def activate(session: Session, version: str, *, by: int) -> ActivationLog:
+    """Make ``version`` (a model, or :data:`POLICY`) the scorer in use, and log it.
+
+    Raises ``LookupError`` for an unknown version. The previously active model is retired.
+    """
+    target = None
+    if version != POLICY:
+        target = get_model_version(session, version)
+        if target is None:
+            raise LookupError(f"no model version {version!r}")
+    previous = active_model(session)
+    if previous is not None and previous is not target:
+        previous.status = ModelStatus.retired
+        session.add(previous)
+    if target is not None:
+        target.status = ModelStatus.active
+        session.add(target)
+    entry = ActivationLog(
+        at=utcnow(), by=by, version=version, previous=previous.version if previous else POLICY
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def activations(session: Session) -> list[ActivationLog]:
+    return list(session.exec(select(ActivationLog).order_by(col(ActivationLog.id).desc())).all())
+
+
+def store_replay(session: Session, **fields) -> ReplayRun:
+    row = ReplayRun(**fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_replay(session: Session, replay_id: int) -> ReplayRun | None:
+    return session.get(ReplayRun, replay_id)

@@ -1,0 +1,240 @@
+# ruff: noqa: F401, F811  (pytest fixtures imported from tests.evaluation_demo)
+"""Evaluation routes on the demo history: roles, stored replays, HTML reports, training
+with a time cut, admin-only activation that suggestions then follow."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from api.app import create_app
+from api.settings import Settings
+from fixtures.loader import demo_token
+from models.db import make_engine
+from models.match import Match
+from models.org import Role, User
+from models.participant import Participant
+from tests.evaluation_demo import demo_url
+
+REPLAY = {"from_date": "2025-01-01", "to_date": "2026-11-30", "scorer": "policy", "k": 10}
+CUT = "2026-03-01"
+
+
+@pytest.fixture(scope="module")
+def demo(demo_url, tmp_path_factory) -> Iterator[tuple[TestClient, dict, object]]:
+    """A writable copy of the demo database behind an app; tokens by role."""
+    copy = tmp_path_factory.mktemp("evaluation") / "demo.db"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    with Session(engine) as session:
+        users = session.exec(select(User).order_by(User.id)).all()
+        tokens = {}
+        for user in users:
+            tokens.setdefault(user.role.value, demo_token(user.username))
+    app = create_app(settings=Settings(database_url=f"sqlite:///{copy}"), engine=engine)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, tokens, engine
+    engine.dispose()
+
+
+def _as(tokens: dict, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens[role]}"}
+
+
+@pytest.fixture(scope="module")
+def stored_replay(demo) -> dict:
+    client, tokens, _ = demo
+    response = client.post(
+        "/api/v1/evaluation/replays", json=REPLAY, headers=_as(tokens, "evaluator")
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def trained(demo) -> dict:
+    client, tokens, _ = demo
+    response = client.post(
+        "/api/v1/evaluation/models", json={"cut": CUT}, headers=_as(tokens, "evaluator")
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_only_evaluators_replay_and_train(demo):
+    client, tokens, _ = demo
+    for role in ("caseworker", "coordinator", "admin"):
+        assert (
+            client.post(
+                "/api/v1/evaluation/replays", json=REPLAY, headers=_as(tokens, role)
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                "/api/v1/evaluation/models", json={"cut": CUT}, headers=_as(tokens, role)
+            ).status_code
+            == 403
+        )
+
+
+def test_a_replay_is_stored_and_reads_back(demo, stored_replay):
+    client, tokens, _ = demo
+    report = stored_replay["report"]
+    assert report["counts"]["accepted"] > 100
+    assert 0 < report["ranking"]["hit_at_10"]["estimate"] <= 1
+    assert report["ranking"]["hit_at_10"]["ci_low"] <= report["ranking"]["hit_at_10"]["estimate"]
+    assert set(report["groups"]) == {"gender", "age_band", "newcomer", "support_need", "unit"}
+    assert report["off_policy"]["snips"]["ess"] > 0
+    again = client.get(
+        f"/api/v1/evaluation/replays/{stored_replay['id']}", headers=_as(tokens, "evaluator")
+    )
+    assert again.status_code == 200 and again.json()["report"] == report
+
+
+def test_the_report_names_no_participant(demo, stored_replay):
+    _, _, engine = demo
+    text = str(stored_replay)
+    with Session(engine) as session:
+        refs = session.exec(select(Participant.ref)).all()
+    assert not any(ref in text for ref in refs)
+    # aggregates only: no pseudonym, no field about one participant
+    assert not any(re.fullmatch(r"[0-9a-f]{20}", value) for value in _strings(stored_replay))
+    assert not any("participant" in key or "pseudonym" in key for key in _keys(stored_replay))
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+def _keys(value):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from _keys(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _keys(v)
+
+
+def test_the_html_report_renders_with_its_plots(demo, stored_replay):
+    client, tokens, _ = demo
+    page = client.get(
+        f"/api/v1/evaluation/replays/{stored_replay['id']}/report.html",
+        headers=_as(tokens, "evaluator"),
+    )
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.text.count("data:image/png;base64,") >= 5
+    for heading in (
+        "Ranking of the accepted placement",
+        "Outcomes by rank",
+        "Groups",
+        "Quota fill",
+    ):
+        assert heading in page.text
+
+
+def test_bad_requests_name_the_problem(demo):
+    client, tokens, _ = demo
+    evaluator = _as(tokens, "evaluator")
+    unknown = client.post(
+        "/api/v1/evaluation/replays", json={**REPLAY, "scorer": "nope"}, headers=evaluator
+    )
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["loc"] == ["body", "scorer"]
+    backwards = {**REPLAY, "from_date": "2026-01-01", "to_date": "2025-01-01"}
+    assert (
+        client.post("/api/v1/evaluation/replays", json=backwards, headers=evaluator).status_code
+        == 422
+    )
+    too_early = client.post(
+        "/api/v1/evaluation/models", json={"cut": "2024-06-01"}, headers=evaluator
+    )
+    assert too_early.status_code == 409
+    assert client.get("/api/v1/evaluation/replays/999999", headers=evaluator).status_code == 404
+
+
+def test_training_registers_a_candidate_with_its_cut_and_comparison(demo, trained):
+    client, tokens, _ = demo
+    assert trained["status"] == "candidate"
+    assert trained["cut"].startswith(CUT)
+    assert trained["train_to"] < trained["cut"]
+    assert len(trained["params"]["coef"]) == len(trained["features"]) == 9
+    held = trained["metrics"]["held_out"]
+    assert held["candidate"]["n"] == held["in_use"]["n"] > 30
+    replay = trained["metrics"]["replay"]
+    assert replay["candidate"]["hit_at_10"]["n"] == replay["in_use"]["hit_at_10"]["n"]
+    listed = client.get("/api/v1/evaluation/models", headers=_as(tokens, "evaluator")).json()
+    assert trained["version"] in [m["version"] for m in listed["data"]]
+    page = client.get(
+        f"/api/v1/evaluation/models/{trained['version']}/report.html",
+        headers=_as(tokens, "evaluator"),
+    )
+    assert page.status_code == 200 and "Held-out outcomes" in page.text
+
+
+def test_only_an_admin_activates_and_suggestions_follow(demo, trained):
+    client, tokens, engine = demo
+    url = f"/api/v1/evaluation/models/{trained['version']}/activate"
+    assert client.post(url, headers=_as(tokens, "evaluator")).status_code == 403
+    response = client.post(url, headers=_as(tokens, "admin"))
+    assert response.status_code == 200
+    assert response.json()["previous"] == "policy"
+    log = client.get("/api/v1/evaluation/activations", headers=_as(tokens, "evaluator")).json()
+    assert log[0]["version"] == trained["version"]
+    with Session(engine) as session:
+        caseworker = session.exec(select(User).where(User.role == Role.caseworker)).first()
+        person = session.exec(
+            select(Participant).where(Participant.unit_id == caseworker.unit_id, Participant.active)
+        ).first()
+    suggestions = client.get(
+        f"/api/v1/participants/{person.id}/suggestions",
+        headers={"Authorization": f"Bearer {demo_token(caseworker.username)}"},
+    )
+    assert suggestions.status_code == 200, suggestions.text
+    body = suggestions.json()
+    assert body["policy_version"] == trained["version"]
+    for item in body["items"]:
+        assert sum(item["contributions"].values()) == pytest.approx(item["score"], abs=1e-9)
+    back = client.post("/api/v1/evaluation/models/policy/activate", headers=_as(tokens, "admin"))
+    assert back.status_code == 200 and back.json()["previous"] == trained["version"]
+
+
+def test_replaying_never_writes_a_decision(demo, stored_replay):
+    _, _, engine = demo
+    with Session(engine) as session:
+        assert session.exec(select(Match)).first() is not None  # history still there, unchanged
+
+
+def test_the_candidate_is_calibrated_better_than_the_base_rate(trained):
+    held = trained["metrics"]["held_out"]["candidate"]
+    rate = held["successes"] / held["n"]
+    assert held["brier"] < rate * (1 - rate)  # better than always predicting the true rate
+    assert held["auc"] > 0.6
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "measured on the demo (seed 7, scale 1, cut 2026-03-01): held-out AUC 0.687 for the "
+        "learned model vs 0.746 for hand-2026.1 on 84 outcomes; at scales 4-20 the two are "
+        "within ±0.02 either way. The hand weights are already close to the best linear "
+        "model of the factor features; see the evaluators' section of bench/README.md"
+    ),
+)
+def test_the_learned_model_beats_the_hand_weighted_policy_on_held_out_outcomes(trained):
+    held = trained["metrics"]["held_out"]
+    assert held["candidate"]["auc"] > held["in_use"]["auc"] + 0.02
+    assert held["candidate"]["log_loss"] < held["in_use"]["log_loss"]
