@@ -27,7 +27,7 @@ from tests.api.world import seed_world
 from tests.factories import make_concept
 
 #: examples per operation; raise locally (e.g. 200) for a deeper run
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 20
 
 _engine = make_engine("sqlite://", poolclass=StaticPool)
 SQLModel.metadata.create_all(_engine)
@@ -64,8 +64,6 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 HUGE = 2**63
 KNOWN_500S: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/access-log"): {"params": {"participant_id": HUGE}},
-    ("GET", "/api/v1/evaluation/replays/{replay_id}"): {"path": {"replay_id": HUGE}},
-    ("GET", "/api/v1/evaluation/replays/{replay_id}/report.html"): {"path": {"replay_id": HUGE}},
     ("GET", "/api/v1/participants/{participant_id}/placements/{placement_id}/eligibility"): {
         "path": {"participant_id": 1, "placement_id": HUGE}
     },
@@ -95,11 +93,7 @@ KNOWN_500S: dict[tuple[str, str], dict] = {
 }
 #: operations of other routers that accept schema-violating input (lax type coercion, e.g.
 #: 0 for a boolean), with a request showing it; models.strict_input.StrictInput fixes this
-KNOWN_LAX: dict[tuple[str, str], dict] = {
-    ("POST", "/api/v1/evaluation/replays"): {
-        "json": {"from_date": "2026-01-01", "to_date": "2026-01-02", "off_policy": 0}
-    },
-}
+KNOWN_LAX: dict[tuple[str, str], dict] = {}
 for _method, _path in [*KNOWN_500S, *KNOWN_LAX]:
     schema = schema.exclude(method=_method, path=_path)
 
