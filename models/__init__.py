@@ -8,15 +8,18 @@ from models.org import Department, Quota, Unit, User
 from models.participant import Participant
 from models.placement import Placement
 from models.plans import Plan, PlanRow
+from models.registry import ActivationLog, ModelVersion, ReplayRun
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
 
 __all__ = [
     "AccessLog",
+    "ActivationLog",
     "CatalogVersion",
     "Department",
     "IdempotencyRecord",
     "Match",
+    "ModelVersion",
     "MatchEvent",
     "Outcome",
     "Participant",
@@ -25,6 +28,7 @@ __all__ = [
     "PlanRow",
     "PlacementType",
     "Quota",
+    "ReplayRun",
     "Revision",
     "SkillConcept",
     "Suggestion",
