@@ -105,7 +105,7 @@ def _placement_states(session: Session) -> PlacementStates:
     for entity_id, states in _revisions(session, "placement").items():
         for valid_from, valid_until, data in _intervals(states):
             rows.append((int(entity_id), valid_from, valid_until, data))
-    rows.sort(key=lambda r: (r[0], r[1]))
+    rows.sort(key=lambda r: r[0])  # stable: each placement's states stay oldest first
     return PlacementStates(
         placements=tuple(placement_to_domain(d, int(d["slots"])) for *_, d in rows),
         placement_id=np.array([r[0] for r in rows], dtype=np.int64),

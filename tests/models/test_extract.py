@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from matcher import CompiledPlacements, PolicyScorer, Taxonomy, load_policy, rank_placements
 from matcher.replay import replay_queries
+from matcher.replay_data import window_of
 from models.convert import (
     concept_to_domain,
     department_capacity,
@@ -186,3 +187,19 @@ def test_nothing_after_a_decision_changes_its_replay(
     for name, labels in past.decisions.groups.items():
         assert np.array_equal(labels, d.groups[name][:n])
     assert np.array_equal(past.decisions.accepted, d.accepted[:n])
+
+
+def test_a_window_cut_from_the_whole_equals_an_extract_of_that_window(demo_url, extract):
+    start, stop = datetime(2025, 6, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    with Session(make_engine(demo_url)) as session:
+        direct = build_extract(session, start, stop, salt=b"test-salt")
+    cut = window_of(extract, np.datetime64("2025-06-01", "us"), np.datetime64("2026-02-01", "us"))
+    a, b = direct.decisions, cut.decisions
+    assert len(a) == len(b) > 50
+    assert np.array_equal(a.queries.at, b.queries.at)
+    assert np.array_equal(a.queries.placement_id, b.queries.placement_id)
+    assert np.array_equal(a.accepted, b.accepted) and np.array_equal(a.pseudonym, b.pseudonym)
+    for one, other in ((direct.outcomes, cut.outcomes), (direct.lists, cut.lists)):
+        for name in ("decision", "success", "known_at", "top_propensity", "accepted_decision"):
+            if hasattr(one, name):
+                assert np.array_equal(getattr(one, name), getattr(other, name)), name
