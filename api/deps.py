@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -20,6 +20,11 @@ from models.org import Role, User
 from models.users import user_for_token
 
 ROLES_KEY = "x-roles"
+
+#: ids are 32-bit integer columns; a larger one is a 422 here, not a database error
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 _bearer = HTTPBearer(auto_error=False, description="A user's token from `platsa users create`")
 
 

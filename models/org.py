@@ -113,7 +113,7 @@ class Quota(QuotaBase, table=True):
     updated_at: datetime = timestamp_field()
 
 
-class QuotaCreate(QuotaBase):
+class QuotaCreate(StrictInput, QuotaBase):
     pass
 
 

@@ -18,17 +18,23 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator
+from pydantic import Field as PydField
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from models.base import json_dict_field, timestamp_field, utcnow
 from models.match import BOOKED_STATUSES, Match
 from models.participant import Participant
+from models.strict_input import StrictInput
 
 #: a proposal's prices describe the competition for places only for a while
 PRICES_MAX_AGE = timedelta(days=14)
+
+
+#: a 32-bit id column value
+RowId = Annotated[int, PydField(ge=1, le=2**31 - 1)]
 
 
 class PlanStatus(StrEnum):
@@ -36,7 +42,7 @@ class PlanStatus(StrEnum):
     applied = "applied"
 
 
-class PlanOptions(SQLModel):
+class PlanOptions(StrictInput):
     """How the plan trades off: see ``matcher.plan_model`` for the weight's definition."""
 
     priority_weight: float = Field(
@@ -57,11 +63,11 @@ class PlanOptions(SQLModel):
     )
 
 
-class PlanForParticipants(BaseModel):
+class PlanForParticipants(StrictInput):
     """Plan these participants (those already placed or inactive are listed, not planned)."""
 
     model_config = ConfigDict(extra="forbid")
-    participant_ids: list[int] = Field(
+    participant_ids: list[RowId] = Field(
         min_length=1, max_length=20_000, schema_extra={"uniqueItems": True}
     )
     options: PlanOptions = Field(default_factory=PlanOptions)
@@ -74,11 +80,11 @@ class PlanForParticipants(BaseModel):
         return ids
 
 
-class PlanForUnit(BaseModel):
+class PlanForUnit(StrictInput):
     """Plan every active participant of the unit who holds no booking."""
 
     model_config = ConfigDict(extra="forbid")
-    unit_id: int
+    unit_id: RowId
     options: PlanOptions = Field(default_factory=PlanOptions)
 
 
@@ -194,20 +200,20 @@ class PlanPrices(SQLModel):
     department_prices: dict[int, float]
 
 
-class DropRow(BaseModel):
+class DropRow(StrictInput):
     """Take a row out of the plan (it stays listed, marked ``dropped``)."""
 
     model_config = ConfigDict(extra="forbid")
-    row_id: int
+    row_id: RowId
     drop: Literal[True]
 
 
-class MoveRow(BaseModel):
+class MoveRow(StrictInput):
     """Give the row's participant this placement instead (re-checked for eligibility)."""
 
     model_config = ConfigDict(extra="forbid")
-    row_id: int
-    placement_id: int
+    row_id: RowId
+    placement_id: RowId
 
 
 PlanRowEdit = DropRow | MoveRow

@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from sqlmodel import SQLModel, func, select
 
-from api.deps import SessionDep, roles
+from api.deps import IdQuery, SessionDep, roles
 from api.errors import BadRequest, problems
 from api.pagination import Paged, PageDep
 from models.audit_log import list_access
@@ -48,8 +48,8 @@ def list_users(session: SessionDep, page: PageDep):
 def access_log(
     session: SessionDep,
     page: PageDep,
-    participant_id: int | None = None,
-    user_id: int | None = None,
+    participant_id: IdQuery = None,
+    user_id: IdQuery = None,
 ):
     """Who read or changed participant records: filter by participant or by user."""
     if participant_id is None and user_id is None:

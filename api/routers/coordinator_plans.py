@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from api.access import record_access
-from api.deps import CurrentUser, SessionDep, roles
+from api.deps import CurrentUser, IdPath, SessionDep, roles
 from api.engine import Catalog
 from api.errors import CapacityFull, Conflict, Forbidden, InvalidReference, NotFound, problems
 from api.pagination import Paged, PageDep
@@ -148,7 +148,7 @@ def get_plans(session: SessionDep, page: PageDep, status: PlanStatus | None = No
     openapi_extra=roles(*PLANNERS),
     responses=problems(404),
 )
-def read_plan(session: SessionDep, user: CurrentUser, request: Request, plan_id: int):
+def read_plan(session: SessionDep, user: CurrentUser, request: Request, plan_id: IdPath):
     """A plan's rows (placement, score, contributions), unassigned reasons and shortfalls."""
     plan = _plan_or_404(session, plan_id)
     rows = plan_rows(session, plan_id)
@@ -162,7 +162,7 @@ def read_plan(session: SessionDep, user: CurrentUser, request: Request, plan_id:
     openapi_extra=roles(*PLANNERS),
     responses=problems(404),
 )
-def read_plan_prices(session: SessionDep, plan_id: int):
+def read_plan_prices(session: SessionDep, plan_id: IdPath):
     """The plan's dual prices: opportunity cost of one more slot or quota place (non-zero)."""
     placement, department = plan_prices(_plan_or_404(session, plan_id))
     return PlanPrices(plan_id=plan_id, placement_prices=placement, department_prices=department)
@@ -178,7 +178,7 @@ def edit_plan_rows(
     session: SessionDep,
     user: CurrentUser,
     request: Request,
-    plan_id: int,
+    plan_id: IdPath,
     body: PlanRowsEdit,
 ):
     """Drop rows or change their placement; changed rows are re-checked, the plan is marked."""
@@ -240,7 +240,7 @@ def edit_plan_rows(
     openapi_extra=roles(*PLANNERS),
     responses=problems(403, 404, 409),
 )
-def apply_plan(session: SessionDep, user: CurrentUser, request: Request, plan_id: int):
+def apply_plan(session: SessionDep, user: CurrentUser, request: Request, plan_id: IdPath):
     """Book every live row in one transaction; if anything is gone, book nothing (409)."""
     if not user.is_person:
         raise Forbidden("a service account cannot book placements; use a person's token")

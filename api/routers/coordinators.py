@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from pydantic import BeforeValidator
 
-from api.deps import CurrentUser, SessionDep, roles
+from api.deps import CurrentUser, IdPath, IdQuery, SessionDep, roles
 from api.errors import Conflict, InvalidReference, NotFound, PlatsaError, problems
 from api.pagination import Paged, PageDep
 from api.routers import coordinator_plans
@@ -75,7 +75,7 @@ def _quota_or_404(session, quota_id: int, *, for_update: bool = False) -> Quota:
 def get_quotas(
     session: SessionDep,
     page: PageDep,
-    department_id: int | None = None,
+    department_id: IdQuery = None,
     on: Annotated[
         IsoDate | None, Query(description="only quotas whose period covers this day")
     ] = None,
@@ -117,7 +117,7 @@ def create_quota(session: SessionDep, user: CurrentUser, body: QuotaCreate):
     openapi_extra=roles(*READERS),
     responses=problems(404),
 )
-def read_quota(session: SessionDep, quota_id: int):
+def read_quota(session: SessionDep, quota_id: IdPath):
     """One quota with its booked headcount and version."""
     return _quota_or_404(session, quota_id)
 
@@ -131,7 +131,7 @@ def read_quota(session: SessionDep, quota_id: int):
 def update_quota(
     session: SessionDep,
     user: CurrentUser,
-    quota_id: int,
+    quota_id: IdPath,
     body: QuotaUpdate,
     if_match: Annotated[
         str | None, Header(description="the version you changed; 409 if it moved on")
@@ -173,7 +173,7 @@ def update_quota(
     openapi_extra=roles(*READERS),
     responses=problems(404),
 )
-def read_quota_history(session: SessionDep, quota_id: int):
+def read_quota_history(session: SessionDep, quota_id: IdPath):
     """Every version of a quota, oldest first, with who set it."""
     _quota_or_404(session, quota_id)
     return quota_history(session, quota_id)

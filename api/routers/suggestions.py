@@ -8,7 +8,7 @@ import numpy as np
 from fastapi import APIRouter, Query, Request
 
 from api.access import participant_for, record_access, visible_unit
-from api.deps import CurrentUser, SessionDep, roles
+from api.deps import CurrentUser, IdPath, SessionDep, roles
 from api.engine import Catalog
 from api.errors import NotFound, problems
 from api.metrics import SUGGESTIONS
@@ -83,7 +83,7 @@ def _summary(catalog: Catalog, placement_id: int) -> PlacementSummary:
     responses=problems(404),
 )
 def suggest_placements(
-    participant_id: int,
+    participant_id: IdPath,
     request: Request,
     session: SessionDep,
     user: CurrentUser,
@@ -169,7 +169,7 @@ def suggest_placements(
     responses=problems(404),
 )
 def suggest_participants(
-    placement_id: int,
+    placement_id: IdPath,
     request: Request,
     session: SessionDep,
     user: CurrentUser,
@@ -248,8 +248,8 @@ def suggest_participants(
     responses=problems(404),
 )
 def eligibility(
-    participant_id: int,
-    placement_id: int,
+    participant_id: IdPath,
+    placement_id: IdPath,
     request: Request,
     session: SessionDep,
     user: CurrentUser,
