@@ -230,8 +230,8 @@ def test_the_candidate_is_calibrated_better_than_the_base_rate(trained):
     reason=(
         "measured on the demo (seed 7, scale 1, cut 2026-03-01): held-out AUC 0.687 for the "
         "learned model vs 0.746 for hand-2026.1 on 84 outcomes; at scales 4-20 and seeds 7-9 "
-        "the two are within ±0.04 either way. The hand weights are already close to the best linear "
-        "model of the factor features; see the evaluators' section of bench/README.md"
+        "the two are within ±0.04 either way. The hand weights are already close to the best "
+        "linear model of the factor features; see the evaluators' section of bench/README.md"
     ),
 )
 def test_the_learned_model_beats_the_hand_weighted_policy_on_held_out_outcomes(trained):
