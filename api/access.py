@@ -43,12 +43,27 @@ def participant_for(
 def record_access(
     session: Session, user: User, request: Request, participant_id: int | None, action: str
 ) -> None:
-    route = request.scope.get("route")
     log_access(
         session,
         user_id=user.id,
         participant_id=participant_id,
         method=request.method,
-        route=getattr(route, "path", request.url.path),
+        route=route_template(request),
         action=action,
     )
+
+
+def route_template(request: Request) -> str:
+    """The matched route's full path template, e.g. /api/v1/participants/{participant_id}.
+
+    FastAPI hands the route as declared on its router, without the prefixes it was
+    mounted under; the request's path tells how many prefix segments to put back.
+    """
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    if template is None:
+        return request.url.path
+    path = request.url.path
+    depth = template.count("/")
+    prefix = "/".join(path.split("/")[: path.count("/") - depth + 1])
+    return prefix + template

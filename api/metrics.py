@@ -7,6 +7,8 @@ import time
 from fastapi import FastAPI, Request
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from api.access import route_template
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter(
     "platsa_requests_total", "HTTP requests", ["method", "route", "status"], registry=REGISTRY
@@ -30,8 +32,7 @@ def install(app: FastAPI) -> None:
     async def _measure(request: Request, call_next):
         started = time.perf_counter()
         response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
+        template = route_template(request) if "route" in request.scope else "unmatched"
         LATENCY.labels(request.method, template).observe(time.perf_counter() - started)
         REQUESTS.labels(request.method, template, str(response.status_code)).inc()
         return response

@@ -76,7 +76,9 @@ def test_the_read_is_in_the_access_log(client, world, session):
     logged = session.exec(
         select(AccessLog).where(AccessLog.participant_id == world.participant_a)
     ).all()
-    assert [(a.user_id, a.action) for a in logged] == [(world.user_ids["caseworker"], "read")]
+    assert [(a.user_id, a.action, a.route) for a in logged] == [
+        (world.user_ids["caseworker"], "read", "/api/v1/participants/{participant_id}/suggestions")
+    ]
 
 
 def test_another_units_participant_is_not_found_and_nothing_is_stored(client, world, session):
