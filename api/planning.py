@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.special import expit
 from sqlmodel import Session
 
 from api.engine import Catalog, scarcity_prices  # noqa: F401  (re-exported)
@@ -73,6 +74,21 @@ def pair_exclusions(catalog: Catalog, participant: domain.Participant, position:
     return [f"{e.rule}: {e.en}" for e in found]
 
 
+def planning_scores(scorer, summed_contributions: np.ndarray) -> np.ndarray:
+    """What the cohort plan maximises, from the engine's summed contributions.
+
+    The hand policy's scores are points, comparable across pairs and positive for a
+    worthwhile pair, so the plan maximises their total. A learned model's contributions
+    are log-odds around its intercept, mostly negative: the plan maximises the expected
+    number of successes instead, sum of P(success) = expit(intercept + contributions),
+    which is what its scores mean and keeps every eligible pair worth more than none.
+    """
+    intercept = getattr(scorer, "intercept_", None)
+    if intercept is None:
+        return summed_contributions
+    return expit(summed_contributions.astype(np.float64) + intercept).astype(np.float32)
+
+
 def make_plan(
     catalog: Catalog,
     participants: Sequence[Participant],
@@ -110,6 +126,7 @@ def make_plan(
         scores, eligible = score_matrix(
             people, compiled, catalog.scorer, catalog.day, catalog.policy
         )
+        scores = planning_scores(catalog.scorer, scores)
     else:
         scores = np.zeros((len(people), len(compiled)))
         eligible = np.zeros((len(people), len(compiled)), dtype=bool)
