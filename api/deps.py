@@ -17,12 +17,13 @@ from sqlmodel import Session
 from api.errors import Forbidden, Unauthorized
 from api.settings import Settings, get_settings
 from models.org import Role, User
+from models.strict_input import INT_MAX
 from models.users import user_for_token
 
 ROLES_KEY = "x-roles"
 
 #: ids are 32-bit integer columns; a larger one is a 422 here, not a database error
-MAX_ID = 2**31 - 1
+MAX_ID = INT_MAX
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 _bearer = HTTPBearer(auto_error=False, description="A user's token from `platsa users create`")

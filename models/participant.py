@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel
 from matcher.language import language_label
 from models.base import json_list_field, timestamp_field
 from models.placement import _language_level
-from models.strict_input import StrictInput
+from models.strict_input import INT_MAX, StrictInput
 
 
 class Gender(StrEnum):
@@ -74,7 +74,7 @@ class ParticipantCreate(StrictInput, ParticipantBase):
     unit_id: int | None = Field(
         default=None,
         ge=1,
-        le=2**31 - 1,
+        le=INT_MAX,
         description="owning unit; a caseworker's own unit when omitted",
     )
 

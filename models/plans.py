@@ -27,14 +27,14 @@ from sqlmodel import Field, Session, SQLModel, col, func, select
 from models.base import json_dict_field, timestamp_field, utcnow
 from models.match import BOOKED_STATUSES, Match
 from models.participant import Participant
-from models.strict_input import StrictInput
+from models.strict_input import INT_MAX, StrictInput
 
 #: a proposal's prices describe the competition for places only for a while
 PRICES_MAX_AGE = timedelta(days=14)
 
 
 #: a 32-bit id column value
-RowId = Annotated[int, PydField(ge=1, le=2**31 - 1)]
+RowId = Annotated[int, PydField(ge=1, le=INT_MAX)]
 
 
 class PlanStatus(StrEnum):

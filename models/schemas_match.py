@@ -14,9 +14,10 @@ from sqlmodel import Field, SQLModel
 
 from models.booking import local_today
 from models.match import DeclineReason, MatchStatus, OutcomeKind
+from models.strict_input import INT_MAX
 
 #: ids are 32-bit integer columns on PostgreSQL; larger ones are refused as invalid input
-MAX_ID = 2**31 - 1
+MAX_ID = INT_MAX
 
 
 class Decision(StrEnum):

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, status
 from sqlmodel import Session
 
-from api.deps import CurrentUser, SessionDep, roles
+from api.deps import MAX_ID, CurrentUser, SessionDep, roles
 from api.errors import Conflict, NotFound, problems
 from api.pagination import Paged, PageDep
 from api.references import (
@@ -56,7 +56,7 @@ router.include_router(taxonomy.router)
 EVERY_ROLE = taxonomy.EVERY_ROLE
 KEEPERS = (Role.coordinator, Role.admin)
 PLACEMENT_READERS = (Role.caseworker, Role.coordinator, Role.evaluator, Role.admin)
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TypeCode = Annotated[str, Path(min_length=1, max_length=64, description="placement type code")]
 
 PLACEMENT_EXAMPLES = {
@@ -234,7 +234,7 @@ def list_all_placements(
     session: SessionDep,
     page: PageDep,
     open: Annotated[bool | None, Query(description="only open (or closed) placements")] = None,
-    department_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    department_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     work_area: Annotated[str | None, Query(max_length=64, description="concept id")] = None,
     type_code: Annotated[str | None, Query(max_length=64)] = None,
 ):

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import Field, StrictBool, StrictInt, model_validator
 from sqlmodel import SQLModel
 
-from api.deps import CurrentUser, SessionDep, roles
+from api.deps import MAX_ID, CurrentUser, SessionDep, roles
 from api.errors import Conflict, InvalidReference, NotFound, problems
 from api.evaluation import (
     DEFAULT_HORIZON_DAYS,
@@ -39,7 +39,7 @@ from models.registry import (
 router = APIRouter(prefix="/evaluation", tags=["evaluation"])
 
 Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2100, 12, 31))]
-ReplayId = Annotated[int, Path(ge=1, le=2**31 - 1, description="a stored replay's id")]
+ReplayId = Annotated[int, Path(ge=1, le=MAX_ID, description="a stored replay's id")]
 Version = Annotated[str, Path(min_length=1, max_length=64, description="a model version")]
 HTML = {200: {"content": {"text/html": {}}, "description": "A self-contained HTML page"}}
 

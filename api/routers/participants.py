@@ -20,7 +20,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, status
 from sqlalchemy.exc import IntegrityError
 
 from api.access import participant_for, record_access, visible_unit
-from api.deps import CurrentUser, SessionDep, roles
+from api.deps import MAX_ID, CurrentUser, SessionDep, roles
 from api.errors import Conflict, problems
 from api.pagination import Paged, PageDep
 from api.references import check_concepts, invalid_field, raise_references, reference_error
@@ -39,7 +39,7 @@ router = APIRouter(tags=["participants"])
 #: fields a PATCH may set to null; null for any other field leaves it unchanged
 NULLABLE = frozenset({"last_job_end"})
 
-ParticipantId = Annotated[int, Path(ge=1, le=2**31 - 1, description="participant id")]
+ParticipantId = Annotated[int, Path(ge=1, le=MAX_ID, description="participant id")]
 
 CREATE_EXAMPLES = {
     "newcomer": {
@@ -74,7 +74,7 @@ def list_caseload(
     request: Request,
     page: PageDep,
     unit_id: Annotated[
-        int | None, Query(ge=1, le=2**31 - 1, description="only this unit's participants")
+        int | None, Query(ge=1, le=MAX_ID, description="only this unit's participants")
     ] = None,
     active: Annotated[bool | None, Query(description="only active (or inactive) ones")] = None,
 ):
