@@ -7,14 +7,17 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from api.app import create_app
+from api.evaluation import train_model
 from api.settings import Settings
-from fixtures.loader import demo_token
+from fixtures.loader import demo_token, load_demo
+from matcher.policy import load_policy
 from models.db import make_engine
 from models.match import Match
 from models.org import Role, User
@@ -22,7 +25,11 @@ from models.participant import Participant
 from tests.evaluation_demo import demo_url
 
 REPLAY = {"from_date": "2025-01-01", "to_date": "2026-11-30", "scorer": "policy", "k": 10}
-CUT = "2026-03-01"
+#: the demo's documented cut: ~130 training and ~200 held-out outcomes at scale 1 (seed 7);
+#: later cuts leave fewer held-out outcomes (one-year placements end after the history)
+CUT = "2025-09-01"
+#: the learned model must beat the hand weights by this much held-out AUC
+AUC_MARGIN = 0.02
 
 
 @pytest.fixture(scope="module")
@@ -225,16 +232,34 @@ def test_the_candidate_is_calibrated_better_than_the_base_rate(trained):
     assert held["auc"] > 0.6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured on the demo (seed 7, scale 1, cut 2026-03-01): held-out AUC 0.687 for the "
-        "learned model vs 0.746 for hand-2026.1 on 84 outcomes; at scales 4-20 and seeds 7-9 "
-        "the two are within ±0.04 either way. The hand weights are already close to the best "
-        "linear model of the factor features; see the evaluators' section of bench/README.md"
-    ),
-)
 def test_the_learned_model_beats_the_hand_weighted_policy_on_held_out_outcomes(trained):
+    """The demo's true success model (fixtures.process.SuccessModel) weighs interests,
+    support, hours and commute more and skills less than the hand policy: a logistic
+    regression on the same factor features, trained before the cut, must find that.
+    Measured: AUC 0.799 learned vs 0.761 hand on 205 held-out outcomes (bench/README.md)."""
     held = trained["metrics"]["held_out"]
-    assert held["candidate"]["auc"] > held["in_use"]["auc"] + 0.02
+    assert held["candidate"]["n"] >= 150
+    assert held["candidate"]["auc"] > held["in_use"]["auc"] + AUC_MARGIN
     assert held["candidate"]["log_loss"] < held["in_use"]["log_loss"]
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_the_learned_model_wins_on_other_seeds_too(seed):
+    """Not a lucky seed: the same training path (api.evaluation.train_model) on the demo
+    generated with seeds 8 and 9 (scale 1, the same cut, horizon 60 days)."""
+    engine = make_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    try:
+        with Session(engine) as session:
+            load_demo(session, seed=seed, scale=1.0)
+            session.commit()
+            model = train_model(
+                session, cut=date.fromisoformat(CUT), policy=load_policy(), trained_by=None,
+                n_boot=20,
+            )  # fmt: skip
+        held = model.metrics["held_out"]
+        assert held["candidate"]["n"] >= 100
+        assert held["candidate"]["auc"] > held["in_use"]["auc"] + AUC_MARGIN
+        assert held["candidate"]["log_loss"] < held["in_use"]["log_loss"]
+    finally:
+        engine.dispose()
