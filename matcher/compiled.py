@@ -224,17 +224,22 @@ class CompiledPlacements:
                 f"placement {placement_id} is not among the compiled placements"
             ) from None
 
-    def open_on(self, as_of: date) -> np.ndarray:
-        """Bool mask of placements whose start/end admit ``as_of`` (both ends inclusive)."""
+    def open_on(self, as_of: date, book_ahead_days: int) -> np.ndarray:
+        """Bool mask of placements open on ``as_of``: ``start - book_ahead_days <= as_of
+        <= end`` (both ends inclusive; see :func:`matcher.eligibility.open_on_day`)."""
         day = as_of.toordinal()
-        return (self.start_ordinal <= day) & (self.end_ordinal >= day)
+        # Shift the day, not the starts: an open-ended start is int64 min and would wrap.
+        return (self.start_ordinal <= day + int(book_ahead_days)) & (self.end_ordinal >= day)
 
     def capacity_of(self, placement: Placement) -> DepartmentCapacity | None:
         return self.capacities.get(placement.department_id)
 
-    def room_and_open(self, as_of: date) -> np.ndarray:
-        """``has_room & open_on(as_of)``, cached per date."""
-        return self.memo(("room_and_open", as_of), lambda: self.has_room & self.open_on(as_of))
+    def room_and_open(self, as_of: date, book_ahead_days: int) -> np.ndarray:
+        """``has_room & open_on(as_of, book_ahead_days)``, cached per date and horizon."""
+        return self.memo(
+            ("room_and_open", as_of, int(book_ahead_days)),
+            lambda: self.has_room & self.open_on(as_of, book_ahead_days),
+        )
 
     def memo(self, key: tuple, compute) -> np.ndarray:
         """A derived array cached under ``key`` (a policy's thresholds, say)."""

@@ -12,8 +12,17 @@ rule                       excludes when
                            been without work fewer than ``long_term_months`` months
 ``placement_full``         remaining_slots <= 0
 ``department_quota_full``  the department has a quota and remaining_quota <= 0
-``not_open``               as_of is before the placement's start or after its end
+``not_open``               the placement starts more than ``book_ahead_days`` days
+                           after as_of, or ended before as_of
 =========================  =====================================================
+
+Booking ahead: a placement is open on ``as_of`` when
+``start - book_ahead_days <= as_of <= end`` (both ends inclusive; no start or no end
+leaves that side open). Caseworkers agree a supported placement weeks before it starts,
+so a placement starting within the policy's horizon (``[eligibility] book_ahead_days``,
+90 days in the default policy) is suggested and can be accepted now; the engine, the
+per-pair reference, ``why_not``, the replay and the booking path all use
+:func:`open_on_day` / :func:`open_exclusion`.
 
 An excluded pair is never suggested; :func:`why_not` lists every exclusion that applies.
 """
@@ -21,7 +30,7 @@ An excluded pair is never suggested; :func:`why_not` lists every exclusion that 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from matcher.domain import DepartmentCapacity, EligibilityRules, Participant, Placement
 
@@ -34,6 +43,9 @@ RULES: tuple[str, ...] = (
     "department_quota_full",
     "not_open",
 )
+
+#: The default policy's horizon (``[eligibility] book_ahead_days``), for callers without one.
+DEFAULT_BOOK_AHEAD_DAYS = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +126,43 @@ def rules_allow(rules: EligibilityRules, participant: Participant, as_of: date) 
     )
 
 
+def open_on_day(start: date | None, end: date | None, as_of: date, book_ahead_days: int) -> bool:
+    """True when ``start - book_ahead_days <= as_of <= end`` (None: that side is open)."""
+    return (start is None or as_of + timedelta(days=book_ahead_days) >= start) and (
+        end is None or as_of <= end
+    )
+
+
+def open_exclusion(
+    start: date | None, end: date | None, as_of: date, book_ahead_days: int
+) -> Exclusion | None:
+    """The ``not_open`` exclusion naming the side that failed, or None when open."""
+    if end is not None and as_of > end:
+        return Exclusion(
+            "not_open",
+            f"Platsen slutade {end.isoformat()}.",
+            f"The placement ended {end.isoformat()}.",
+        )
+    if start is not None and as_of + timedelta(days=book_ahead_days) < start:
+        return Exclusion(
+            "not_open",
+            f"Platsen börjar {start.isoformat()}, mer än {book_ahead_days} dagar fram.",
+            f"The placement starts {start.isoformat()}, more than {book_ahead_days} days ahead.",
+        )
+    return None
+
+
 def placement_exclusions(
-    placement: Placement, capacity: DepartmentCapacity | None, as_of: date
+    placement: Placement,
+    capacity: DepartmentCapacity | None,
+    as_of: date,
+    book_ahead_days: int = DEFAULT_BOOK_AHEAD_DAYS,
 ) -> list[Exclusion]:
-    """Exclusions that hold for everyone: full placement, full department, not open."""
+    """Exclusions that hold for everyone: full placement, full department, not open.
+
+    ``book_ahead_days`` is the policy's ``eligibility.book_ahead_days``; pass it (the
+    default is the default policy's, for callers without a policy at hand).
+    """
     found: list[Exclusion] = []
     if placement.remaining_slots <= 0:
         found.append(
@@ -139,14 +184,7 @@ def placement_exclusions(
                 "The department's quota for the period is filled.",
             )
         )
-    if (placement.start is not None and as_of < placement.start) or (
-        placement.end is not None and as_of > placement.end
-    ):
-        found.append(
-            Exclusion(
-                "not_open",
-                f"Platsen är inte öppen {as_of.isoformat()}.",
-                f"The placement is not open on {as_of.isoformat()}.",
-            )
-        )
+    not_open = open_exclusion(placement.start, placement.end, as_of, book_ahead_days)
+    if not_open is not None:
+        found.append(not_open)
     return found

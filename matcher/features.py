@@ -90,10 +90,14 @@ def eligible_mask(
     compiled: CompiledPlacements,
     as_of: date,
     rows: np.ndarray | slice = slice(None),
+    *,
+    book_ahead_days: int,
 ) -> np.ndarray:
-    """Eligibility of the participant for each placement (type rules, room, open)."""
+    """Eligibility of the participant for each placement (type rules, room, open on
+    ``as_of`` counting ``book_ahead_days`` before the start, the policy's horizon)."""
     allowed = type_allowed(participant, compiled, as_of)
-    return allowed[compiled.type_index[rows]] & compiled.room_and_open(as_of)[rows]
+    open_rows = compiled.room_and_open(as_of, book_ahead_days)[rows]
+    return allowed[compiled.type_index[rows]] & open_rows
 
 
 def credit_vector(participant: Participant, compiled: CompiledPlacements, policy: Policy):
@@ -212,7 +216,10 @@ def pair_features(
     hours /= -policy.hours.hours_unit
     X[:, COLUMN["capacity"]] = _capacity_column(compiled, policy)[rows]
     X[:, COLUMN["scarcity"]] = 0.0 if prices is None else -prices[rows]
-    return PairFeatures(X=X, eligible=eligible_mask(participant, compiled, as_of, rows))
+    eligible = eligible_mask(
+        participant, compiled, as_of, rows, book_ahead_days=policy.book_ahead_days
+    )
+    return PairFeatures(X=X, eligible=eligible)
 
 
 def feature_matrix(

@@ -108,7 +108,7 @@ def placement_features(
     )
     X[:, COLUMN["scarcity"]] = 0.0 if prices is None else -prices[position]
     rules = compiled.types[placement.type_code].rules
-    room = bool(compiled.room_and_open(as_of)[position])
+    room = bool(compiled.room_and_open(as_of, policy.book_ahead_days)[position])
     eligible = np.fromiter(
         (room and rules_allow(rules, person, as_of) for person in participants), dtype=bool, count=n
     )

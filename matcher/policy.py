@@ -110,6 +110,13 @@ class CapacityPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class EligibilityPolicy:
+    """When a placement counts as open: from ``book_ahead_days`` days before its start."""
+
+    book_ahead_days: int
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A versioned scoring policy (see ``matcher/policies/default.toml`` for every key)."""
 
@@ -123,6 +130,12 @@ class Policy:
     commute: CommutePolicy
     hours: HoursPolicy
     capacity: CapacityPolicy
+    eligibility: EligibilityPolicy
+
+    @property
+    def book_ahead_days(self) -> int:
+        """Days before its start a placement is suggested and can be booked (>= 0)."""
+        return self.eligibility.book_ahead_days
 
     def with_weights(self, **weights: float) -> Policy:
         """A copy with some weights changed (the version is kept; bump it if you save)."""
@@ -139,6 +152,7 @@ _SECTIONS: dict[str, type] = {
     "commute": CommutePolicy,
     "hours": HoursPolicy,
     "capacity": CapacityPolicy,
+    "eligibility": EligibilityPolicy,
 }
 
 
@@ -194,6 +208,8 @@ def _validate(policy: Policy) -> None:
     cap = policy.capacity
     if cap.slack_cap < 1 or cap.slack_bonus < 0 or cap.below_minimum_boost < 0:
         problems.append("capacity: slack_cap >= 1, boosts >= 0")
+    if policy.eligibility.book_ahead_days < 0:
+        problems.append("eligibility.book_ahead_days must be >= 0")
     if problems:
         raise ValueError(f"invalid policy {policy.version!r}: " + "; ".join(problems))
 

@@ -21,7 +21,12 @@ import numpy as np
 
 from matcher.compiled import CompiledPlacements
 from matcher.domain import Participant
-from matcher.eligibility import Exclusion, placement_exclusions, rule_exclusions
+from matcher.eligibility import (
+    DEFAULT_BOOK_AHEAD_DAYS,
+    Exclusion,
+    placement_exclusions,
+    rule_exclusions,
+)
 from matcher.features import Scorer, credit_vector, pair_features, sum_contributions
 from matcher.placement_features import placement_features
 from matcher.policy import FACTORS, Policy
@@ -225,12 +230,13 @@ def why_not(
 
     Type rules come first, then ``placement_full``, ``department_quota_full``,
     ``not_open``. A pair that is eligible but ranked low gets [] here: its scores are in
-    the ranking's contributions. ``policy`` is accepted for symmetry; eligibility does
-    not depend on it.
+    the ranking's contributions. Eligibility reads one threshold of ``policy``,
+    ``book_ahead_days`` (without a policy, the default policy's).
     """
     placement = compiled.placements[compiled.index_of(placement_id)]
     rules = compiled.types[placement.type_code].rules
+    ahead = DEFAULT_BOOK_AHEAD_DAYS if policy is None else policy.book_ahead_days
     return [
         *rule_exclusions(rules, participant, as_of),
-        *placement_exclusions(placement, compiled.capacity_of(placement), as_of),
+        *placement_exclusions(placement, compiled.capacity_of(placement), as_of, ahead),
     ]

@@ -104,7 +104,7 @@ def reference_scores(
         for name in FACTORS:
             score += contributions[name]
         eligible = rules_allow(types[placement.type_code].rules, participant, as_of) and not (
-            placement_exclusions(placement, capacity, as_of)
+            placement_exclusions(placement, capacity, as_of, policy.book_ahead_days)
         )
         scored.append(ReferenceScore(placement.id, eligible, features, contributions, score))
     return scored

@@ -171,7 +171,9 @@ class Window:
         return column
 
     def open_on(self, day: date) -> np.ndarray:
-        return self._cached(("open", day), lambda: self.compiled.open_on(day))
+        """Rows open on ``day`` by the policy's rule (``book_ahead_days`` before the start)."""
+        ahead = self.policy.book_ahead_days
+        return self._cached(("open", day, ahead), lambda: self.compiled.open_on(day, ahead))
 
     def features(self, p: Participant) -> np.ndarray:
         """``pair_features(p, compiled, ., policy).X`` without eligibility; capacity left 0."""

@@ -6,6 +6,7 @@ Stable for other test modules to import:
 - ``eligibility_rules()``, ``placement_types(codes)``.
 - ``participants(concept_ids, area_ids, ids=...)``, ``placements(concept_ids, area_ids,
   type_codes, department_ids, ids=...)``, ``department_capacities(department_ids)``.
+- ``policies_with_horizon(policy)``: the policy with a drawn ``book_ahead_days``.
 - ``worlds()``: a consistent :class:`World` (taxonomy, types, capacities, placements,
   participants, as_of), with ``World.compile()``.
 
@@ -14,7 +15,7 @@ Values stay small so that ties, full placements and ineligible pairs are common.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from hypothesis import strategies as st
@@ -28,6 +29,7 @@ from matcher.domain import (
     Placement,
     PlacementType,
 )
+from matcher.policy import EligibilityPolicy, Policy
 from matcher.taxonomy import Taxonomy
 
 AS_OF = date(2026, 3, 1)
@@ -113,7 +115,10 @@ def participants(
 
 @st.composite
 def _window(draw) -> tuple[date | None, date | None]:
-    start = draw(st.none() | st.integers(-30, 30).map(lambda d: AS_OF + timedelta(days=d)))
+    # Starts from a month before AS_OF to well past the default 90-day booking horizon, with
+    # its edges drawn often, so the not_open rule is exercised on both sides of the horizon.
+    offsets = st.integers(-30, 250) | st.sampled_from((0, 1, 29, 30, 31, 89, 90, 91))
+    start = draw(st.none() | offsets.map(lambda d: AS_OF + timedelta(days=d)))
     end = draw(st.none() | st.integers(-30, 90).map(lambda d: AS_OF + timedelta(days=d)))
     return start, end
 
@@ -186,3 +191,10 @@ def worlds(draw, max_placements: int = 12, max_participants: int = 4) -> World:
         placements=[draw(placements(concept_ids, ids=st.just(i))) for i in placement_ids],
         participants=[draw(participants(concept_ids, ids=st.just(i))) for i in participant_ids],
     )
+
+
+def policies_with_horizon(policy: Policy) -> st.SearchStrategy[Policy]:
+    """``policy`` with ``eligibility.book_ahead_days`` drawn: 0 (only started placements),
+    the edges of the worlds' start dates, or anything up to more than a year."""
+    days = st.sampled_from((0, 1, 30, 90, 91, 365)) | st.integers(0, 400)
+    return days.map(lambda d: replace(policy, eligibility=EligibilityPolicy(d)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -27,6 +27,7 @@ from matcher.domain import (
     Placement,
     PlacementType,
 )
+from matcher.policy import EligibilityPolicy
 
 AS_OF = date(2026, 3, 1)
 POLICY = load_policy()
@@ -187,6 +188,35 @@ def test_full_placement_full_department_and_rules_are_excluded_and_named():
     assert why_not(person(newcomer=True), 5, compiled, as_of=AS_OF, policy=POLICY) == []
     reason = why_not(who, 4, compiled, as_of=AS_OF, policy=POLICY)[0]
     assert "24" in reason.sv and "24" in reason.en
+
+
+def test_a_placement_starting_within_the_horizon_is_suggested_and_one_beyond_is_not():
+    soon = place(1, start=AS_OF + timedelta(days=30))
+    edge = place(2, start=AS_OF + timedelta(days=90))  # the horizon is inclusive
+    later = place(3, start=date(2026, 9, 17))  # 200 days after AS_OF
+    ended = place(4, start=date(2025, 1, 1), end=date(2026, 2, 28))
+    compiled = compile_([soon, edge, later, ended])
+    ranking = rank_placements(person(), compiled, SCORER, as_of=AS_OF, policy=POLICY)
+    assert [item.placement_id for item in ranking.items] == [1, 2]
+    assert why_not(person(), 1, compiled, as_of=AS_OF, policy=POLICY) == []
+    (beyond,) = why_not(person(), 3, compiled, as_of=AS_OF, policy=POLICY)
+    assert beyond.rule == "not_open"
+    assert beyond.en == "The placement starts 2026-09-17, more than 90 days ahead."
+    assert beyond.sv == "Platsen börjar 2026-09-17, mer än 90 dagar fram."
+    (over,) = why_not(person(), 4, compiled, as_of=AS_OF, policy=POLICY)
+    assert (over.rule, over.en, over.sv) == (
+        "not_open",
+        "The placement ended 2026-02-28.",
+        "Platsen slutade 2026-02-28.",
+    )
+    # the horizon is the policy's: with none, only started placements are open
+    started_only = dataclasses.replace(POLICY, eligibility=EligibilityPolicy(0))
+    ranking = rank_placements(person(), compiled, SCORER, as_of=AS_OF, policy=started_only)
+    assert ranking.items == [] and ranking.excluded_count == 4
+    (too_soon,) = why_not(person(), 1, compiled, as_of=AS_OF, policy=started_only)
+    assert "more than 0 days ahead" in too_soon.en
+    # the same compiled placements answer both horizons (the per-date cache keys by it)
+    assert rank_placements(person(), compiled, SCORER, as_of=AS_OF, policy=POLICY).items
 
 
 def test_ties_break_by_id_ascending_and_k_limits_the_list():

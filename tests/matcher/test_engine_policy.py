@@ -16,7 +16,8 @@ def _default_raw() -> dict:
 
 def test_default_policy_is_versioned_and_weights_every_factor():
     policy = load_policy()
-    assert policy.version == "hand-2026.1"
+    assert policy.version == "hand-2026.2"
+    assert policy.book_ahead_days == policy.eligibility.book_ahead_days == 90
     assert tuple(policy.weights.as_dict()) == FACTORS
     assert policy.weights.as_array().tolist() == list(policy.weights.as_dict().values())
 
@@ -31,12 +32,14 @@ def test_every_key_in_the_default_file_is_documented_by_a_comment():
 
 def test_a_municipality_file_changes_weights_without_code(tmp_path):
     text = DEFAULT_POLICY_PATH.read_text()
-    text = text.replace('version = "hand-2026.1"', 'version = "lund-2026.2"')
+    text = text.replace('version = "hand-2026.2"', 'version = "lund-2026.2"')
     text = text.replace("skills = 40.0", "skills = 10.0")
+    text = text.replace("book_ahead_days = 90", "book_ahead_days = 30")
     path = tmp_path / "lund.toml"
     path.write_text(text)
     policy = load_policy(path)
     assert (policy.version, policy.weights.skills) == ("lund-2026.2", 10.0)
+    assert policy.book_ahead_days == 30
     assert policy.with_weights(skills=1.0).weights.skills == 1.0
 
 
@@ -48,6 +51,8 @@ def test_a_municipality_file_changes_weights_without_code(tmp_path):
         ("support", "required_supervision", [3, 2, 1, 1, 1], "non-decreasing"),
         ("interests", "max_ranked", 2.5, "must be an integer"),
         ("commute", "km_unit", 0, "km_unit > 0"),
+        ("eligibility", "book_ahead_days", -1, "book_ahead_days must be >= 0"),
+        ("eligibility", "book_ahead_days", 1.5, "must be an integer"),
     ],
 )
 def test_invalid_policies_are_rejected_naming_the_problem(section, key, value, message):

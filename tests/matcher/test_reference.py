@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,10 +16,12 @@ from matcher import (
     pair_features,
     rank_placements,
     score_matrix,
+    why_not,
 )
 from matcher.placement_features import placement_features
+from matcher.policy import EligibilityPolicy
 from matcher.reference import reference_rank, reference_scores
-from tests.strategies import worlds
+from tests.strategies import policies_with_horizon, worlds
 
 POLICY = load_policy()
 SCORER = PolicyScorer.from_policy(POLICY)
@@ -112,11 +116,11 @@ def test_features_of_a_subset_of_rows_equal_the_full_computation(world, data):
 
 
 @settings(max_examples=60, deadline=None)
-@given(worlds(max_participants=6))
-def test_features_by_placement_equal_the_reference(world):
+@given(worlds(max_participants=6), policies_with_horizon(POLICY))
+def test_features_by_placement_equal_the_reference(world, policy):
     compiled = world.compile()
     for placement in world.placements:
-        pf = placement_features(placement.id, world.participants, compiled, world.as_of, POLICY)
+        pf = placement_features(placement.id, world.participants, compiled, world.as_of, policy)
         for i, participant in enumerate(world.participants):
             (ref,) = reference_scores(
                 participant,
@@ -125,8 +129,57 @@ def test_features_by_placement_equal_the_reference(world):
                 world.types,
                 world.capacities,
                 world.as_of,
-                POLICY,
+                policy,
             )
             assert pf.eligible[i] == ref.eligible
             expected = [ref.features[name] for name in FACTORS]
             np.testing.assert_allclose(pf.X[i], expected, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(worlds(), policies_with_horizon(POLICY), st.integers(1, 6))
+def test_any_booking_horizon_gives_the_reference_eligibility_and_ranking(world, policy, k):
+    # Starts are drawn from a month before as_of to 250 days after; the horizon from 0 up.
+    compiled = world.compile()
+    # Warm the per-date cache with another horizon first: the cache must key by horizon.
+    other = dataclasses.replace(policy, eligibility=EligibilityPolicy(policy.book_ahead_days + 45))
+    pair_features(world.participants[0], compiled, world.as_of, other)
+    scorer = PolicyScorer.from_policy(policy)
+    for participant in world.participants:
+        pf = pair_features(participant, compiled, world.as_of, policy)
+        expected = reference_scores(
+            participant,
+            world.placements,
+            world.taxonomy,
+            world.types,
+            world.capacities,
+            world.as_of,
+            policy,
+        )
+        for ref in expected:
+            i = compiled.index_of(ref.placement_id)
+            assert pf.eligible[i] == ref.eligible
+            exclusions = why_not(
+                participant, ref.placement_id, compiled, as_of=world.as_of, policy=policy
+            )
+            assert (not exclusions) == ref.eligible
+            placement = compiled.placements[i]
+            opens = placement.start is None or (
+                (placement.start - world.as_of).days <= policy.book_ahead_days
+            )
+            closes = placement.end is None or placement.end >= world.as_of
+            assert ("not_open" in [e.rule for e in exclusions]) == (not (opens and closes))
+        ranking = rank_placements(
+            participant, compiled, scorer, k=k, as_of=world.as_of, policy=policy
+        )
+        reference = reference_rank(
+            participant,
+            world.placements,
+            world.taxonomy,
+            world.types,
+            world.capacities,
+            world.as_of,
+            policy,
+            k=k,
+        )
+        assert [item.placement_id for item in ranking.items] == [r.placement_id for r in reference]

@@ -14,6 +14,7 @@ from matcher import CompiledPlacements, PolicyScorer, load_policy, rank_placemen
 from matcher.domain import EligibilityRules, Participant, Placement
 from matcher.features import sum_contributions
 from matcher.learned import LearnedScorer
+from matcher.policy import EligibilityPolicy
 from matcher.replay import replay_queries, scores_of
 from matcher.replay_data import (
     FOREVER,
@@ -28,7 +29,7 @@ from matcher.replay_data import (
     TypeStates,
 )
 from matcher.replay_report import replay_report
-from tests.strategies import worlds
+from tests.strategies import policies_with_horizon, worlds
 
 POLICY = load_policy()
 SCORER = PolicyScorer.from_policy(POLICY)
@@ -111,8 +112,8 @@ def extract_of(world, *, bookings: Bookings | None = None, queries: Queries | No
 
 
 @settings(max_examples=40, deadline=None, phases=(Phase.explicit, Phase.generate))
-@given(world=worlds())
-def test_the_replay_ranks_as_the_engine_does(world):
+@given(world=worlds(), policy=policies_with_horizon(POLICY))
+def test_the_replay_ranks_as_the_engine_does(world, policy):
     # a quota row always has a maximum: a minimum without one cannot be stored
     caps = {
         d: c if c.remaining_quota is not None else replace(c, short_of_minimum=0)
@@ -134,10 +135,10 @@ def test_the_replay_ranks_as_the_engine_does(world):
         participant=tuple(person for person, _ in pairs),
         placement_id=np.array([pid for _, pid in pairs], dtype=np.int64),
     )
-    replayed = replay_queries(extract_of(world, queries=queries), queries, SCORER, POLICY, k=5)
+    replayed = replay_queries(extract_of(world, queries=queries), queries, SCORER, policy, k=5)
     for i, (person, placement_id) in enumerate(pairs):
         ranking = rank_placements(
-            person, reference, SCORER, k=len(reference), as_of=world.as_of, policy=POLICY
+            person, reference, SCORER, k=len(reference), as_of=world.as_of, policy=policy
         )
         ids = [item.placement_id for item in ranking.items]
         expected = ids.index(placement_id) + 1 if placement_id in ids else np.inf
@@ -201,6 +202,23 @@ def test_a_revision_is_in_force_only_strictly_after_its_valid_from():
     replayed = replay_queries(extract, queries, SCORER, POLICY)
     assert replayed.rank.tolist() == [1.0, np.inf]  # closed from t on, seen only after t
     assert not np.isnan(replayed.chosen_X[0]).any() and np.isnan(replayed.chosen_X[1]).all()
+
+
+def test_the_replay_ranks_a_decision_on_a_placement_booked_ahead_of_its_start():
+    world, person = _one_slot_world()
+    world.placements = [
+        replace(world.placements[0], start=date.fromordinal(world.as_of.toordinal() + 30)),
+        replace(world.placements[0], id=8, start=date(2026, 9, 18)),  # 200 days ahead
+    ]
+    t = _moment(world.as_of)
+    queries = Queries(np.array([t, t]), (person, person), np.array([7, 8]))
+    extract = extract_of(world, queries=queries)
+    replayed = replay_queries(extract, queries, SCORER, POLICY)
+    assert replayed.rank.tolist() == [1.0, np.inf]
+    assert replayed.candidate_count.tolist() == [1, 1]
+    # with no horizon (the hand-2026.1 rule) the advance booking was unranked
+    started_only = replace(POLICY, eligibility=EligibilityPolicy(0))
+    assert replay_queries(extract, queries, SCORER, started_only).rank.tolist() == [np.inf] * 2
 
 
 def replace_extract(extract: ReplayExtract, **changes) -> ReplayExtract:
