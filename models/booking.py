@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from matcher.eligibility import rule_exclusions
+from matcher.eligibility import DEFAULT_BOOK_AHEAD_DAYS, open_exclusion, rule_exclusions
 from models.base import utcnow
 from models.catalog_state import bump_catalog_version
 from models.convert import participant_to_domain, placement_type_to_domain
@@ -51,6 +51,10 @@ OUTCOME_STATUSES = frozenset({MatchStatus.accepted, MatchStatus.started, MatchSt
 class BookingRefused(Exception):
     """A decision the current state does not allow; ``what`` names the rule that refused it.
 
+    ``what`` on accepting: ``participant`` (inactive, or already holds a booking),
+    ``placement-closed`` (the placement is closed), ``not-open`` (it ended, or starts more
+    than the policy's ``book_ahead_days`` ahead), ``eligibility`` (the type's rules
+    exclude the participant), ``placement`` / ``quota`` (full, with ``full=True``).
     ``full`` is true when capacity ran out (a placement's slots or a department's quota).
     """
 
@@ -69,15 +73,29 @@ def local_today() -> date:
 # --- eligibility ---------------------------------------------------------------------------
 
 
-def placement_refusal(placement: Placement, on: date) -> str | None:
-    """Why a placement cannot be accepted on ``on`` (closed, not started, ended), or None."""
+def not_open_refusal(
+    placement: Placement, on: date, book_ahead_days: int = DEFAULT_BOOK_AHEAD_DAYS
+) -> str | None:
+    """Why the placement's dates keep it from being booked on ``on``, or None.
+
+    The engine's rule (:func:`matcher.eligibility.open_exclusion`): open from
+    ``book_ahead_days`` days before its start up to and including its end, so a placement
+    the lists suggest ahead of its start can be accepted the same day.
+    """
+    found = open_exclusion(placement.start_date, placement.end_date, on, book_ahead_days)
+    if found is None:
+        return None
+    return f"placement {placement.id} is not open on {on}: {found.en}"
+
+
+def placement_refusal(
+    placement: Placement, on: date, book_ahead_days: int = DEFAULT_BOOK_AHEAD_DAYS
+) -> str | None:
+    """Why a placement cannot be accepted on ``on`` (closed, or outside its open period
+    counting ``book_ahead_days`` before the start, the policy's horizon), or None."""
     if not placement.is_open:
         return f"placement {placement.id} is closed"
-    if placement.start_date > on:
-        return f"placement {placement.id} has not started yet (starts {placement.start_date})"
-    if placement.end_date is not None and placement.end_date < on:
-        return f"placement {placement.id} has ended (ended {placement.end_date})"
-    return None
+    return not_open_refusal(placement, on, book_ahead_days)
 
 
 def type_refusal(
@@ -238,16 +256,25 @@ def accept(
     reason_text: str | None = None,
     suggestion_id: int | None = None,
     suggestion_rank: int | None = None,
+    book_ahead_days: int = DEFAULT_BOOK_AHEAD_DAYS,
 ) -> Match:
     """Book the placement for the participant and record the accepted match.
 
     The participant row must already be locked (``SELECT ... FOR UPDATE``) so two accepts
     for one participant are serialised and the one-booking rule holds. Raises
     :class:`BookingRefused` when the placement cannot be taken or capacity is full.
+    ``book_ahead_days`` is the scoring policy's ``eligibility.book_ahead_days`` (the API
+    passes its loaded policy's), so what the lists suggest ahead of its start can be
+    accepted and nothing further ahead can.
     """
     if not participant.active:
         raise BookingRefused(f"participant {participant.id} is inactive", what="participant")
-    why = placement_refusal(placement, on) or type_refusal(session, participant, placement, on)
+    if not placement.is_open:
+        raise BookingRefused(f"placement {placement.id} is closed", what="placement-closed")
+    why = not_open_refusal(placement, on, book_ahead_days)
+    if why is not None:
+        raise BookingRefused(why, what="not-open")
+    why = type_refusal(session, participant, placement, on)
     if why is not None:
         raise BookingRefused(why, what="eligibility")
     held = booked_match_of(session, participant.id)

@@ -156,6 +156,8 @@ def decide(
                 reason_text=reason,
                 suggestion_id=body.suggestion_id,
                 suggestion_rank=rank,
+                # the suggestions' open rule: what they offer ahead of its start is bookable
+                book_ahead_days=request.app.state.catalog.policy.book_ahead_days,
             )
         BOOKINGS.inc()
     return idempotency.remember(session, claimed, 201, MatchPublic.model_validate(match))

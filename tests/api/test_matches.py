@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, func, select
 
 from api.metrics import BOOKINGS, CONFLICTS, REGISTRY
+from matcher.policy import EligibilityPolicy
 from models.audit import AccessLog
 from models.booking import local_today
 from models.catalog_state import catalog_version
@@ -224,22 +225,77 @@ def test_participant_holds_one_booking_at_a_time(client, session, world):
 
 
 @pytest.mark.parametrize(
-    ("change", "why"),
+    ("change", "what", "why"),
     [
-        ({"is_open": False}, "is closed"),
-        ({"start_date": date(2099, 1, 1)}, "has not started yet"),
-        ({"end_date": date(2020, 1, 1)}, "has ended"),
+        ({"is_open": False}, "placement-closed", "is closed"),
+        ({"start_date": date(2099, 1, 1)}, "not-open", "starts 2099-01-01, more than 90 days"),
+        (
+            {"start_date": date(2019, 1, 1), "end_date": date(2020, 1, 1)},
+            "not-open",
+            "ended 2020-01-01",
+        ),
     ],
 )
-def test_ineligible_placement_is_409_naming_why(client, session, world, change, why):
+def test_ineligible_placement_is_409_naming_why(client, session, world, change, what, why):
     placement = session.get(Placement, world.placement)
     for field, value in change.items():
         setattr(placement, field, value)
     session.commit()
     response = accept(client, world, suggestion_id=world.suggestion)
     assert response.status_code == 409
+    assert response.json()["what"] == what
     assert why in response.json()["detail"]
     assert count(session, Match) == 0
+
+
+def _open_check(client, world: World, placement_id: int) -> tuple[bool, dict]:
+    """(suggested to the participant?, the pair's eligibility answer)."""
+    base = f"/api/v1/participants/{world.participant}"
+    listed = client.get(f"{base}/suggestions", params={"limit": 50}, headers=world.caseworker)
+    assert listed.status_code == 200, listed.text
+    ids = {item["placement_id"] for item in listed.json()["items"]}
+    answer = client.get(f"{base}/placements/{placement_id}/eligibility", headers=world.caseworker)
+    assert answer.status_code == 200, answer.text
+    return placement_id in ids, answer.json()
+
+
+def test_a_placement_starting_within_the_horizon_is_suggested_and_booked(client, session, world):
+    # caseworkers agree a placement ahead of its start (default policy: up to 90 days)
+    session.get(Placement, world.placement).start_date = local_today() + timedelta(days=30)
+    session.commit()
+    suggested, answer = _open_check(client, world, world.placement)
+    assert suggested and answer["eligible"] is True
+    response = accept(client, world, reason="starts next month, agreed now")
+    assert response.status_code == 201, response.text
+    assert booked(session, Placement, world.placement) == 1
+
+
+def test_accepting_reads_the_horizon_from_the_loaded_policy(client, session, world):
+    catalog = client.app.state.catalog
+    catalog.policy = replace(catalog.policy, eligibility=EligibilityPolicy(10))
+    session.get(Placement, world.placement).start_date = local_today() + timedelta(days=30)
+    session.commit()
+    response = accept(client, world, reason="starts next month")
+    assert response.status_code == 409
+    assert "more than 10 days ahead" in response.json()["detail"]
+
+
+def test_a_placement_starting_beyond_the_horizon_is_neither_suggested_nor_booked(
+    client, session, world
+):
+    starts = local_today() + timedelta(days=200)
+    session.get(Placement, world.placement).start_date = starts
+    session.commit()
+    suggested, answer = _open_check(client, world, world.placement)
+    assert not suggested and answer["eligible"] is False
+    (exclusion,) = answer["exclusions"]
+    assert exclusion["rule"] == "not_open"
+    assert f"starts {starts.isoformat()}, more than 90 days ahead" in exclusion["en"]
+    response = accept(client, world, reason="wants it anyway")
+    assert response.status_code == 409
+    assert response.json()["what"] == "not-open"
+    assert f"starts {starts.isoformat()}, more than 90 days ahead" in response.json()["detail"]
+    assert booked(session, Placement, world.placement) == 0 and count(session, Match) == 0
 
 
 def test_decline_records_reason_and_books_nothing(client, session, world):
