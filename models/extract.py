@@ -44,7 +44,14 @@ from models.convert import (
     placement_type_to_domain,
 )
 from models.history import Revision
-from models.match import BOOKED_STATUSES, SUCCESS_OUTCOMES, Match, MatchEvent, Outcome
+from models.match import (
+    BOOKED_STATUSES,
+    SUCCESS_OUTCOMES,
+    Match,
+    MatchEvent,
+    MatchStatus,
+    Outcome,
+)
 from models.org import Department, Unit
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import SkillConcept
@@ -360,12 +367,12 @@ def _logged_lists(session, people, start, stop, kept_matches, accepted_decision,
     rows = [(s[1], at, s[4]) for s, at in zip(listed, created, strict=True)]
     kept, queries = _queries(people, rows, notes, "lists")
     chosen = [listed[p] for p in kept]
-    decided_later = {
-        (sid, pid)
-        for sid, pid in _rows(
-            session, select(Match.suggestion_id, Match.placement_id).where(Match.decided_at >= stop)
-        )
-    }
+    # only acceptances decided after the window leave a list's reward unknown; a later
+    # decline means it was not accepted, as the whole history's extract also says
+    accepted_later = select(Match.suggestion_id, Match.placement_id).where(
+        Match.decided_at >= stop, Match.status != MatchStatus.declined
+    )
+    decided_later = {tuple(row) for row in _rows(session, accepted_later)}
     accepted = []
     for s in chosen:
         i = accepted_from.get((s[0], s[4]), -1)
