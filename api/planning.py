@@ -70,7 +70,12 @@ def pair_exclusions(catalog: Catalog, participant: domain.Participant, position:
     placement = catalog.compiled.placements[position]
     rules = catalog.compiled.types[placement.type_code].rules
     found = rule_exclusions(rules, participant, catalog.day)
-    found += placement_exclusions(placement, catalog.compiled.capacity_of(placement), catalog.day)
+    found += placement_exclusions(
+        placement,
+        catalog.compiled.capacity_of(placement),
+        catalog.day,
+        catalog.policy.book_ahead_days,
+    )
     return [f"{e.rule}: {e.en}" for e in found]
 
 

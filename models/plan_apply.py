@@ -36,9 +36,12 @@ def _locked(session: Session, table, ids: Sequence) -> dict:
 
 
 def plan_conflicts(
-    session: Session, rows: Sequence[PlanRow], on: date
+    session: Session, rows: Sequence[PlanRow], on: date, *, book_ahead_days: int
 ) -> tuple[list[dict[str, Any]], dict[int, Participant], dict[int, Placement]]:
     """Every reason the rows cannot all be booked on ``on``, with the locked rows.
+
+    ``book_ahead_days`` is the policy's booking horizon (placements starting later are
+    not open yet), the same the suggestions and single bookings use.
 
     A conflict is a dict with ``what`` (``participant``, ``participant-inactive``,
     ``placement-closed``, ``eligibility``, ``placement``, ``quota``), ``detail``, and the
@@ -79,7 +82,7 @@ def plan_conflicts(
         refusal = (
             f"placement {row.placement_id} no longer exists"
             if placement is None
-            else booking.placement_refusal(placement, on)
+            else booking.placement_refusal(placement, on, book_ahead_days)
         )
         if refusal is not None:
             conflicts.append(_conflict("placement-closed", row, refusal))
@@ -150,6 +153,7 @@ def book_rows(
     *,
     by: int,
     on: date,
+    book_ahead_days: int,
 ) -> list[Match]:
     """Book every row (they were checked and locked); BookingRefused aborts all of them."""
     matches = []
@@ -161,6 +165,7 @@ def book_rows(
             by=by,
             on=on,
             reason_text=f"cohort plan {row.plan_id}",
+            book_ahead_days=book_ahead_days,
         )
         # the plan, not a caseworker's departure from a suggestion, chose this placement
         match.override = False

@@ -43,7 +43,7 @@ class SuggestionItemPublic(BaseModel):
 class SuggestionList(BaseModel):
     suggestion_id: int = Field(description="cite it when accepting one of the placements")
     participant_id: int
-    policy_version: str = Field(examples=["hand-2026.1"])
+    policy_version: str = Field(examples=["hand-2026.2"])
     created_at: datetime
     candidate_count: int = Field(description="eligible open placements considered")
     excluded_count: int = Field(description="open placements excluded (rules or capacity)")

@@ -252,14 +252,25 @@ def apply_plan(session: SessionDep, user: CurrentUser, request: Request, plan_id
     if not live:
         raise Conflict(f"plan {plan_id} has no rows left to book")
     today = booking.local_today()
-    conflicts, participants, placements = plan_conflicts(session, live, today)
+    horizon = request.app.state.catalog.policy.book_ahead_days
+    conflicts, participants, placements = plan_conflicts(
+        session, live, today, book_ahead_days=horizon
+    )
     if conflicts:
         raise CapacityFull(
             f"plan {plan_id} cannot be applied: {len(conflicts)} conflict(s); nothing was booked",
             conflicts=conflicts,
         )
     try:
-        book_rows(session, live, participants, placements, by=user.id, on=today)
+        book_rows(
+            session,
+            live,
+            participants,
+            placements,
+            by=user.id,
+            on=today,
+            book_ahead_days=horizon,
+        )
     except booking.BookingRefused as refused:
         # checked under lock above, so only a rule the check does not know can land here
         raise CapacityFull(
