@@ -4,7 +4,7 @@ Run: ``PYTHONPATH=. .venv/bin/python bench/replay.py`` (no arguments; a few minu
 of it loading the data).
 
 What it does, and why through SQLite: the demo generator (fixtures.generator) writes
-about 500 decisions per unit of scale, so the scale is chosen for at least 100,000 of
+about 930 decisions per unit of scale; the scale is chosen for at least 100,000 of
 them; the history is loaded with the one shared loader (fixtures.loader) into a fresh
 SQLite file, and the replay reads it through the real extract (models.extract), so the
 figures include the SQL and as-of work an evaluator's request does. Loading is setup
@@ -43,7 +43,7 @@ from models.extract import build_extract
 
 SEED = 7
 TARGET = 100_000
-FIRST_SCALE = 215.0  # ~500 decisions per unit of scale with the generator of Nov 2026
+FIRST_SCALE = 215.0  # ~200,000 decisions with the generator of 2026-11-23; the first 100,000 are replayed
 K = 10
 ALL_OF_TIME = ("1970-01-01", "9999-01-01")
 
