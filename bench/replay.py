@@ -43,7 +43,8 @@ from models.extract import build_extract
 
 SEED = 7
 TARGET = 100_000
-FIRST_SCALE = 215.0  # ~200,000 decisions with the generator of 2026-11-23; the first 100,000 are replayed
+# ~200,000 decisions with the generator of 2026-11-23; the first 100,000 are replayed
+FIRST_SCALE = 215.0
 K = 10
 ALL_OF_TIME = ("1970-01-01", "9999-01-01")
 
