@@ -72,8 +72,11 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def authorise(request: Request, user: CurrentUser) -> User:
-    """Admit the caller only if the matched route lists their role."""
+async def authorise(request: Request, user: CurrentUser) -> User:
+    """Admit the caller only if the matched route lists their role.
+
+    ``async`` because it does no I/O: it then runs on the event loop, not the thread pool.
+    """
     route = request.scope.get("route")
     allowed = (getattr(route, "openapi_extra", None) or {}).get(ROLES_KEY)
     if not allowed:

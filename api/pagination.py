@@ -17,7 +17,7 @@ class Page(BaseModel):
     limit: int
 
 
-def page_params(
+async def page_params(
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="rows to skip")] = 0,
     limit: Annotated[int, Query(ge=1, le=200, description="rows to return (at most 200)")] = 50,
 ) -> Page:

@@ -33,7 +33,6 @@ from models.schemas_suggestion import (
     EligibilityAnswer,
     ExclusionPublic,
     PlacementSummary,
-    ReasonPublic,
     SuggestionItemPublic,
     SuggestionList,
 )
@@ -48,18 +47,18 @@ def _catalog(request: Request, session) -> Catalog:
     return request.app.state.catalog.get(session)
 
 
-def _reasons(reasons) -> list[ReasonPublic]:
-    # model_construct: the engine's reasons are already well-formed, and validating nine
-    # of them per item for ten items was a third of a suggestion request's time.
+def _reasons(reasons) -> list[dict]:
+    """The engine's reasons as plain dicts: the response model validates them once, in
+    pydantic's compiled core, which costs far less than building 90 models in Python."""
     return [
-        ReasonPublic.model_construct(
-            factor=r.factor,
-            sv=r.sv,
-            en=r.en,
-            matched=list(r.matched),
-            partial=list(r.partial),
-            missing=list(r.missing),
-        )
+        {
+            "factor": r.factor,
+            "sv": r.sv,
+            "en": r.en,
+            "matched": list(r.matched),
+            "partial": list(r.partial),
+            "missing": list(r.missing),
+        }
         for r in reasons
     ]
 
@@ -272,27 +271,25 @@ def eligibility(
             exclusions=[closed],
         )
     exclusions = why_not(subject, placement_id, compiled, as_of=catalog.day, policy=catalog.policy)
-    answer = EligibilityAnswer(
-        participant_id=participant_id,
-        placement_id=placement_id,
-        eligible=not exclusions,
-        exclusions=[ExclusionPublic(rule=e.rule, sv=e.sv, en=e.en) for e in exclusions],
-    )
     position = compiled.index_of(placement_id)
     prices = request.app.state.catalog.prices(session, catalog)
     features = pair_features(
         subject, compiled, catalog.day, catalog.policy, prices=prices, rows=np.array([position])
     )
     contributions = np.asarray(catalog.scorer.contributions(features.X))
-    answer.contributions = dict(zip(FACTORS, contributions[0].tolist(), strict=True))
-    answer.score = float(sum_contributions(contributions)[0])
-    answer.reasons = _reasons(
-        explain(
-            subject,
-            compiled.placements[position],
-            compiled,
-            catalog.policy,
-            None if prices is None else float(prices[position]),
-        )
+    reasons = explain(
+        subject,
+        compiled.placements[position],
+        compiled,
+        catalog.policy,
+        None if prices is None else float(prices[position]),
     )
-    return answer
+    return EligibilityAnswer(
+        participant_id=participant_id,
+        placement_id=placement_id,
+        eligible=not exclusions,
+        exclusions=[ExclusionPublic(rule=e.rule, sv=e.sv, en=e.en) for e in exclusions],
+        contributions=dict(zip(FACTORS, contributions[0].tolist(), strict=True)),
+        score=float(sum_contributions(contributions)[0]),
+        reasons=_reasons(reasons),
+    )
