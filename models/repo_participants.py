@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from models.base import utcnow
 from models.history import record_revision
+from models.match import BOOKED_STATUSES, Match
 from models.org import Unit
 from models.participant import Participant
 
@@ -24,10 +25,21 @@ def list_participants(
     active: bool | None,
     offset: int,
     limit: int,
+    placed: bool | None = None,
 ) -> tuple[list[Participant], int]:
-    """One page of participants (oldest first) and how many match the filters in all."""
+    """One page of participants (oldest first) and how many match the filters in all.
+
+    ``placed``: True for those holding a booked (accepted or started) match, False for
+    those who do not (the ones waiting for a placement), None for everyone.
+    """
     query = select(Participant)
     count = select(func.count()).select_from(Participant)
+    if placed is not None:
+        holding = select(Match.participant_id).where(col(Match.status).in_(list(BOOKED_STATUSES)))
+        condition = col(Participant.id).in_(holding)
+        if not placed:
+            condition = ~condition
+        query, count = query.where(condition), count.where(condition)
     if unit_id is not None:
         query = query.where(Participant.unit_id == unit_id)
         count = count.where(Participant.unit_id == unit_id)

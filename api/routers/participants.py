@@ -77,6 +77,10 @@ def list_caseload(
         int | None, Query(ge=1, le=MAX_ID, description="only this unit's participants")
     ] = None,
     active: Annotated[bool | None, Query(description="only active (or inactive) ones")] = None,
+    placed: Annotated[
+        bool | None,
+        Query(description="only those holding a booked placement (true) or waiting (false)"),
+    ] = None,
 ):
     """List participants visible to the caller (a caseworker: their own unit only)."""
     own_unit = visible_unit(user)
@@ -87,6 +91,7 @@ def list_caseload(
         session,
         unit_id=own_unit if own_unit is not None else unit_id,
         active=active,
+        placed=placed,
         offset=page.offset,
         limit=page.limit,
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from api.access import participant_for, record_access, visible_unit
 from api.deps import CurrentUser, IdPath, SessionDep, roles
 from api.engine import Catalog
-from api.errors import NotFound, problems
+from api.errors import Conflict, NotFound, problems
 from api.metrics import SUGGESTIONS
 from matcher import (
     FACTORS,
@@ -79,7 +79,7 @@ def _summary(catalog: Catalog, placement_id: int) -> PlacementSummary:
     "/participants/{participant_id}/suggestions",
     response_model=SuggestionList,
     openapi_extra=roles(Role.caseworker),
-    responses=problems(404),
+    responses=problems(404, 409),
 )
 def suggest_placements(
     participant_id: IdPath,
@@ -90,6 +90,8 @@ def suggest_placements(
 ):
     """The participant's top placements with scores and reasons; the list is logged."""
     participant = participant_for(session, user, participant_id, request)
+    if not participant.active:
+        raise Conflict(f"participant {participant_id} is inactive: reactivate them first")
     catalog = _catalog(request, session)
     subject = participant_to_domain(participant, catalog.day)
     ranking = rank_placements(

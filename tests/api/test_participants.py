@@ -223,3 +223,24 @@ def test_patch_can_clear_last_job_end(client, world):
     assert set_.json()["last_job_end"] == "2023-06-30"
     cleared = client.patch(url, json={"last_job_end": None}, headers=world.headers("admin"))
     assert cleared.json()["last_job_end"] is None
+
+
+def test_the_caseload_can_be_filtered_to_those_waiting_for_a_placement(client, session):
+    from models.match import Match, MatchStatus
+    from models.org import Unit
+    from models.participant import Participant
+    from tests.api.world import seed_world
+    from tests.factories import make_participant
+
+    world = seed_world(session)
+    unit_a = session.get(Participant, world.participant_a).unit_id
+    placed = make_participant(session, unit=session.get(Unit, unit_a))
+    session.add(
+        Match(participant_id=placed.id, placement_id=world.placement, status=MatchStatus.started)
+    )
+    session.commit()
+    url = "/api/v1/participants"
+    waiting = client.get(url, params={"placed": False}, headers=world.headers("caseworker"))
+    holding = client.get(url, params={"placed": True}, headers=world.headers("caseworker"))
+    assert [p["id"] for p in waiting.json()["data"]] == [world.participant_a]
+    assert [p["id"] for p in holding.json()["data"]] == [placed.id]

@@ -146,3 +146,14 @@ def test_candidates_are_the_callers_unit_only(client, world, session):
     assert world.participant_b not in [item["participant_id"] for item in body["items"]]
     stored = session.get(Suggestion, body["suggestion_id"])
     assert stored.subject == "placement"
+
+
+def test_an_inactive_participant_gets_no_suggestions(client, world, session):
+    from models.participant import Participant
+
+    session.get(Participant, world.participant_a).active = False
+    session.commit()
+    response = _suggest(client, world)
+    assert response.status_code == 409
+    assert "inactive" in response.json()["detail"]
+    assert count_rows(session, Suggestion) == 0
