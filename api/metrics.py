@@ -27,12 +27,38 @@ CONFLICTS = Counter(
 SUGGESTIONS = Counter("platsa_suggestion_lists_total", "Suggestion lists served", registry=REGISTRY)
 
 
-def install(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _measure(request: Request, call_next):
+class MetricsMiddleware:
+    """Counts and times every HTTP request by route template and status.
+
+    A plain ASGI middleware rather than ``@app.middleware("http")``: Starlette's
+    BaseHTTPMiddleware wraps each response in an extra task and stream, a measurable
+    share of a suggestion request's time.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        template = route_template(request) if "route" in request.scope else "unmatched"
-        LATENCY.labels(request.method, template).observe(time.perf_counter() - started)
-        REQUESTS.labels(request.method, template, str(response.status_code)).inc()
-        return response
+        status = 500
+
+        async def send_and_note(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            request = Request(scope)
+            template = route_template(request) if "route" in scope else "unmatched"
+            LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
+            REQUESTS.labels(scope["method"], template, str(status)).inc()
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(MetricsMiddleware)

@@ -9,8 +9,9 @@ def test_healthz_and_readyz(client):
 def test_metrics_counts_requests(client):
     client.get("/api/v1/users")
     text = client.get("/metrics").text
-    assert "platsa_requests_total" in text
-    assert 'status="401"' in text
+    assert (
+        'platsa_requests_total{method="GET",route="/api/v1/users",status="401"} 1.0' in text
+    )
 
 
 def test_unknown_route_is_a_problem(client):
