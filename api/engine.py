@@ -84,13 +84,11 @@ def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) 
     quotas = quotas_on(session, day)
     rows = open_placements(session)
     placements = [placement_to_domain(p, p.slots - p.booked) for p in rows]
+    # every department with a quota covering the day, open placements or not: the cohort
+    # plan needs those that promised a minimum but offer nothing open; no quota, no limit
     capacities = {
-        department_id: department_capacity(
-            department_id, quotas.get(department_id), quotas[department_id].booked
-        )
-        if department_id in quotas
-        else department_capacity(department_id, None, 0)
-        for department_id in {p.department_id for p in rows}
+        department_id: department_capacity(department_id, quota, quota.booked)
+        for department_id, quota in quotas.items()
     }
     compiled = CompiledPlacements.build(placements, taxonomy, types, capacities)
     scorer: Scorer = PolicyScorer.from_policy(policy)
@@ -139,14 +137,6 @@ class CatalogCache:
         self.policy = policy or load_policy()
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
-
-    def prices(self, session: Session, catalog: Catalog) -> np.ndarray | None:
-        """The scarcity factor's per-placement prices from the live cohort plan, if any.
-
-        The live plan's id is part of the catalog key, so a new plan (or its expiry)
-        rebuilds the catalog with fresh prices; reading them costs nothing.
-        """
-        return catalog.prices
 
     def get(self, session: Session, day: date | None = None) -> Catalog:
         day = day or today()

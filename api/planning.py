@@ -13,21 +13,19 @@ re-checks everything (see ``api/routers/coordinators.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy.special import expit
-from sqlmodel import Session
 
-from api.engine import Catalog, scarcity_prices  # noqa: F401  (re-exported)
+from api.engine import Catalog
 from matcher import domain
 from matcher.domain import DepartmentCapacity
 from matcher.eligibility import placement_exclusions, rule_exclusions
 from matcher.features import pair_features, score_matrix
 from matcher.plan import CohortProblem, solve_cohort
 from matcher.policy import FACTORS
-from models.convert import department_capacity, participant_to_domain
-from models.matching_inputs import quotas_on
+from models.convert import participant_to_domain
 from models.participant import Participant
 from models.plans import Plan, PlanOptions, PlanRow
 
@@ -36,18 +34,13 @@ ALREADY_PLACED = "already_placed"
 INACTIVE = "inactive"
 
 
-def department_capacities(session: Session, catalog: Catalog) -> dict[int, DepartmentCapacity]:
-    """Capacity of every department with open placements or a quota covering the day.
+def department_capacities(catalog: Catalog) -> Mapping[int, DepartmentCapacity]:
+    """Capacity of every department with a quota covering the catalog's day.
 
-    The compiled catalog knows only departments with open placements; a department that
-    promised a minimum but offers nothing open must still show up as falling short.
+    The catalog holds departments without open placements too, so one that promised a
+    minimum but offers nothing open still shows up as falling short.
     """
-    capacities = {
-        department_id: department_capacity(department_id, quota, quota.booked)
-        for department_id, quota in quotas_on(session, catalog.day).items()
-    }
-    capacities.update(catalog.compiled.capacities)
-    return capacities
+    return catalog.compiled.capacities
 
 
 def contributions_of(

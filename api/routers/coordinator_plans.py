@@ -118,7 +118,7 @@ def create_plan(
         catalog,
         participants,
         body.options,
-        capacities=department_capacities(session, catalog),
+        capacities=department_capacities(catalog),
         catalog_version=catalog_version(session),
         excluded=excluded,
         unit_id=unit_id,
@@ -227,7 +227,7 @@ def edit_plan_rows(
     plan.edited = True
     plan.n_assigned = len(live)
     plan.total_score = round(sum(r.score or 0.0 for r in live), 4)
-    plan.shortfalls = plan_shortfalls(department_capacities(session, catalog), rows)
+    plan.shortfalls = plan_shortfalls(department_capacities(catalog), rows)
     session.add_all([plan, *rows])
     session.flush()
     _log_participants(session, user, request, [r.participant_id for r in rows], "plan")

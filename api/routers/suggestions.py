@@ -63,6 +63,15 @@ def _reasons(reasons) -> list[dict]:
     ]
 
 
+def _compiled(compiled, placement_id: int) -> bool:
+    """Whether the placement is among today's open, compiled ones (no per-request set)."""
+    try:
+        compiled.index_of(placement_id)
+    except KeyError:
+        return False
+    return True
+
+
 def _summary(catalog: Catalog, placement_id: int) -> PlacementSummary:
     placement = catalog.compiled.placements[catalog.compiled.index_of(placement_id)]
     return PlacementSummary(
@@ -101,7 +110,7 @@ def suggest_placements(
         k=limit,
         as_of=catalog.day,
         policy=catalog.policy,
-        prices=request.app.state.catalog.prices(session, catalog),
+        prices=catalog.prices,
     )
     epsilon = request.app.state.settings.exploration_epsilon
     shown = explore_top_k(
@@ -178,7 +187,7 @@ def suggest_participants(
 ):
     """The best unplaced participants of the caller's unit for one open placement; logged."""
     catalog = _catalog(request, session)
-    if placement_id not in set(catalog.compiled.ids.tolist()):
+    if not _compiled(catalog.compiled, placement_id):
         raise NotFound(f"placement {placement_id} is not open (or does not exist)")
     people = unplaced_participants(session, visible_unit(user))
     by_id = {p.id: p for p in people}
@@ -190,7 +199,7 @@ def suggest_participants(
         k=limit,
         as_of=catalog.day,
         policy=catalog.policy,
-        prices=request.app.state.catalog.prices(session, catalog),
+        prices=catalog.prices,
     )
     suggestion = store_suggestion(
         session,
@@ -260,7 +269,7 @@ def eligibility(
     catalog = _catalog(request, session)
     compiled = catalog.compiled
     subject = participant_to_domain(participant, catalog.day)
-    if placement_id not in set(compiled.ids.tolist()):
+    if not _compiled(compiled, placement_id):
         if session.get(Placement, placement_id) is None:
             raise NotFound(f"placement {placement_id} not found")
         closed = ExclusionPublic(
@@ -274,7 +283,7 @@ def eligibility(
         )
     exclusions = why_not(subject, placement_id, compiled, as_of=catalog.day, policy=catalog.policy)
     position = compiled.index_of(placement_id)
-    prices = request.app.state.catalog.prices(session, catalog)
+    prices = catalog.prices
     features = pair_features(
         subject, compiled, catalog.day, catalog.policy, prices=prices, rows=np.array([position])
     )
