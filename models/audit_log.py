@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
 from models.audit import AccessLog
+from models.base import utcnow
+
+_ACCESS_LOG = AccessLog.__table__
 
 
 def log_access(
@@ -16,11 +20,16 @@ def log_access(
     route: str,
     action: str,
 ) -> None:
-    """Record one read or write of a participant's record, in the request's transaction."""
-    session.add(
-        AccessLog(
+    """Record one read or write of a participant's record, in the request's transaction.
+
+    A Core insert sent at once (no ORM object waiting for a flush): every participant
+    route writes one, and nothing reads it back in the same request.
+    """
+    session.execute(
+        insert(_ACCESS_LOG).values(
             user_id=user_id,
             participant_id=participant_id,
+            at=utcnow(),
             method=method,
             route=route[:200],
             action=action,

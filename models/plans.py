@@ -276,10 +276,14 @@ def plan_prices(plan: Plan) -> tuple[dict[int, float], dict[int, float]]:
     return placement, department
 
 
-def live_plans_query():
+def live_plans_query(cutoff=None):
+    """Plans whose prices are live, newest first; ``cutoff`` (default: now minus
+    ``PRICES_MAX_AGE``) may be a bind parameter, for a statement built once."""
+    if cutoff is None:
+        cutoff = utcnow() - PRICES_MAX_AGE
     return (
         select(Plan)
-        .where(Plan.status == PlanStatus.proposed, Plan.created_at >= utcnow() - PRICES_MAX_AGE)
+        .where(Plan.status == PlanStatus.proposed, Plan.created_at >= cutoff)
         .order_by(col(Plan.created_at).desc(), col(Plan.id).desc())
         .limit(1)
     )

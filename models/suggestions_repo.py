@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from models.base import utcnow
 from models.suggestion import Suggestion, SuggestionItem
+
+_SUGGESTION = Suggestion.__table__
+_ITEM = SuggestionItem.__table__
+
+
+@dataclass(frozen=True)
+class StoredSuggestion:
+    id: int
+    created_at: datetime
 
 
 def store_suggestion(
@@ -21,24 +34,29 @@ def store_suggestion(
     exploration_epsilon: float,
     items: list[dict],
     propensity_kind: str = "deterministic",
-) -> Suggestion:
-    """Store a list before it is returned; ``items`` are SuggestionItem fields per row."""
-    suggestion = Suggestion(
-        subject=subject,
-        participant_id=participant_id,
-        placement_id=placement_id,
-        requested_by=requested_by,
-        policy_version=policy_version,
-        candidate_count=candidate_count,
-        k=k,
-        exploration_epsilon=exploration_epsilon,
-        propensity_kind=propensity_kind,
-    )
-    session.add(suggestion)
-    session.flush()
-    if items:
-        session.execute(
-            insert(SuggestionItem.__table__),
-            [{"suggestion_id": suggestion.id, **item} for item in items],
+) -> StoredSuggestion:
+    """Store a list before it is returned; ``items`` are SuggestionItem fields per row.
+
+    Core inserts, not the ORM's unit of work: this runs on every suggestion request, and
+    the list is never read back in the same request, so the identity map buys nothing.
+    """
+    created_at = utcnow()
+    suggestion_id = session.execute(
+        insert(_SUGGESTION)
+        .values(
+            subject=subject,
+            participant_id=participant_id,
+            placement_id=placement_id,
+            requested_by=requested_by,
+            created_at=created_at,
+            policy_version=policy_version,
+            candidate_count=candidate_count,
+            k=k,
+            exploration_epsilon=exploration_epsilon,
+            propensity_kind=propensity_kind,
         )
-    return suggestion
+        .returning(_SUGGESTION.c.id)
+    ).scalar_one()
+    if items:
+        session.execute(insert(_ITEM), [{"suggestion_id": suggestion_id, **item} for item in items])
+    return StoredSuggestion(id=suggestion_id, created_at=created_at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from models.org import Role, Unit, User
@@ -46,7 +47,10 @@ def create_user(
     return user
 
 
+# built once: every request authenticates, and building the statement costs more than
+# running it
+_BY_TOKEN = select(User).where(User.token_hash == bindparam("token_hash"), User.active == True)  # noqa: E712
+
+
 def user_for_token(session: Session, token: str) -> User | None:
-    return session.exec(
-        select(User).where(User.token_hash == hash_token(token), User.active == True)  # noqa: E712
-    ).first()
+    return session.exec(_BY_TOKEN, params={"token_hash": hash_token(token)}).first()

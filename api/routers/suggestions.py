@@ -12,6 +12,7 @@ from api.deps import CurrentUser, IdPath, SessionDep, roles
 from api.engine import Catalog
 from api.errors import Conflict, NotFound, problems
 from api.metrics import SUGGESTIONS
+from api.responses import model_json
 from matcher import (
     FACTORS,
     pair_features,
@@ -149,7 +150,7 @@ def suggest_placements(
         ],
     )
     SUGGESTIONS.inc()
-    return SuggestionList(
+    answer = SuggestionList(
         suggestion_id=suggestion.id,
         participant_id=participant.id,
         policy_version=ranking.policy_version,
@@ -170,6 +171,7 @@ def suggest_placements(
             for position, item, propensity in rows
         ],
     )
+    return model_json(answer)
 
 
 @router.get(
@@ -225,7 +227,7 @@ def suggest_participants(
     for item in ranking.items:
         record_access(session, user, request, item.participant_id, "read")
     SUGGESTIONS.inc()
-    return CandidateList(
+    answer = CandidateList(
         suggestion_id=suggestion.id,
         placement_id=placement_id,
         policy_version=ranking.policy_version,
@@ -249,6 +251,7 @@ def suggest_participants(
             for item in ranking.items
         ],
     )
+    return model_json(answer)
 
 
 @router.get(
