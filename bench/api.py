@@ -5,11 +5,15 @@ demo municipality plus synthetic placements up to 10,000 open ones, then:
 
 1. sequential GET /participants/{id}/suggestions?limit=10 from one keep-alive client
    (the caseworker's own participants, round robin): p50 and p99 latency, SQLite and PG;
-2. sustained throughput on PostgreSQL with 2 uvicorn workers and 8 client threads.
+2. sustained throughput on PostgreSQL with 2 uvicorn workers and 8 connections, from
+   wrk (a C load generator: Debian package ``wrk``) when it is on PATH, else from 8
+   Python client threads, which take a good share of the same two cores themselves;
+3. the CPU the service spends per request in that run (its worker processes and the
+   PostgreSQL backends, read from /proc), and a machine reference (a fixed pure-Python
+   loop), because this shared machine's speed varies by 2x between sessions.
 
 Every request is a full suggestion: authenticate, load the participant, log the access,
-rank, store the list and its 10 items, commit. The client runs on the same 2 cores as
-the server, so the throughput figure is a floor. Needs PostgreSQL at 127.0.0.1:5432
+rank, store the list and its 10 items, commit. Needs PostgreSQL at 127.0.0.1:5432
 (user postgres) for the PG figures; prints null for them when none is reachable.
 
 Run: ``.venv/bin/python bench/api.py``. The last line is one JSON object.
@@ -17,8 +21,10 @@ Run: ``.venv/bin/python bench/api.py``. The last line is one JSON object.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -156,7 +162,103 @@ def latency(base: str, token: str, ids: list[int]) -> tuple[float, float]:
     return statistics.median(times), float(np.percentile(times, 99))
 
 
-def throughput(base: str, token: str, ids: list[int]) -> float:
+WRK_SCRIPT = """
+local ids = {}
+for id in string.gmatch(os.getenv("PLATSA_BENCH_IDS"), "%d+") do ids[#ids + 1] = id end
+local auth = "Bearer " .. os.getenv("PLATSA_BENCH_TOKEN")
+local n = 0
+request = function()
+  n = n + 1
+  local path = "/api/v1/participants/" .. ids[(n % #ids) + 1] .. "/suggestions"
+  return wrk.format("GET", path, {["Authorization"] = auth})
+end
+"""
+
+
+def machine_reference_s() -> float:
+    """Seconds for a fixed pure-Python loop (best of 3): how fast this machine is today."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid] + [p for child in children for p in _process_tree(int(child))]
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for path in glob.glob("/proc/[0-9]*/comm"):
+        try:
+            if Path(path).read_text().strip() == "postgres":
+                pids.append(int(path.split("/")[2]))
+        except OSError:
+            continue
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds spent by the service's processes and by PostgreSQL over a run (Linux)."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+
+    def _read(self) -> tuple[float, float]:
+        def total(pids: list[int]) -> float:
+            seconds = 0.0
+            for pid in pids:
+                try:
+                    seconds += _cpu_seconds(pid)
+                except OSError:  # a process ended between listing and reading
+                    continue
+            return seconds
+
+        return total(_process_tree(self.server_pid)), total(_postgres_pids())
+
+    def __enter__(self) -> CpuMeter:
+        self.started = self._read()
+        return self
+
+    def __exit__(self, *_) -> None:
+        ended = self._read()
+        self.service_s = ended[0] - self.started[0]
+        self.postgres_s = ended[1] - self.started[1]
+
+
+def throughput_wrk(base: str, token: str, ids: list[int]) -> tuple[int, float]:
+    """Completed requests and seconds from wrk (2 threads, 8 connections)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    env = {**os.environ, "PLATSA_BENCH_IDS": " ".join(map(str, ids)), "PLATSA_BENCH_TOKEN": token}
+    command = ["wrk", "-t2", f"-c{CLIENT_THREADS}", f"-d{THROUGHPUT_SECONDS}s", "-s", script.name]
+    try:
+        out = subprocess.run(
+            [*command, base], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    lines = out.splitlines()
+    bad = [line for line in lines if "Non-2xx" in line]
+    if bad:
+        print(f"  {bad[0].split()[-1]} non-2xx answers during the throughput run")
+    # "  4321 requests in 15.02s, 98.12MB read"
+    done = next(line for line in lines if " requests in " in line).split()
+    return int(done[0]), float(done[3].rstrip("s,"))
+
+
+def throughput_threads(base: str, token: str, ids: list[int]) -> tuple[int, float]:
+    """Completed requests and seconds from 8 Python client threads (httpx)."""
     headers = {"Authorization": f"Bearer {token}"}
     counts = [0] * CLIENT_THREADS
     errors = [0] * CLIENT_THREADS
@@ -182,7 +284,7 @@ def throughput(base: str, token: str, ids: list[int]) -> float:
     elapsed = time.monotonic() - started
     if sum(errors):
         print(f"  {sum(errors)} non-200 answers during the throughput run")
-    return sum(counts) / elapsed
+    return sum(counts), elapsed
 
 
 def pg_database() -> str | None:
@@ -207,7 +309,9 @@ def drop_pg(url: str) -> None:
 
 
 def main() -> None:
-    results: dict[str, float | None] = {}
+    results: dict[str, float | str | None] = {}
+    reference = machine_reference_s()
+    print(f"machine reference: 5M-step Python loop {reference:.3f} s (lower is faster)")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         token, ids = prepare(url)
@@ -230,18 +334,34 @@ def main() -> None:
             finally:
                 server.stop()
             print(f"PostgreSQL, 1 worker: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+            client = "wrk" if shutil.which("wrk") else "python-threads"
+            load = throughput_wrk if client == "wrk" else throughput_threads
             server = Server(pg, workers=2)
             try:
                 latency(server.base, token, ids[:WARMUP])  # warm both workers' caches
-                rps = throughput(server.base, token, ids)
+                with CpuMeter(server.process.pid) as cpu:
+                    done, seconds = load(server.base, token, ids)
             finally:
                 server.stop()
-            print(f"PostgreSQL, 2 workers, {CLIENT_THREADS} client threads: {rps:.0f} requests/s")
+            rps = done / seconds
+            service_ms = 1000 * cpu.service_s / done
+            postgres_ms = 1000 * cpu.postgres_s / done
+            print(
+                f"PostgreSQL, 2 workers, {CLIENT_THREADS} connections ({client}): "
+                f"{rps:.0f} requests/s; CPU per request: service {service_ms:.2f} ms, "
+                f"PostgreSQL {postgres_ms:.2f} ms"
+            )
             results.update(
-                pg_p50_ms=round(p50, 2), pg_p99_ms=round(p99, 2), pg_rps_2_workers=round(rps, 1)
+                pg_p50_ms=round(p50, 2),
+                pg_p99_ms=round(p99, 2),
+                pg_rps_2_workers=round(rps, 1),
+                load_client=client,
+                service_cpu_ms_per_request=round(service_ms, 2),
+                postgres_cpu_ms_per_request=round(postgres_ms, 2),
             )
         finally:
             drop_pg(pg)
+    results["machine_reference_s"] = round(reference, 3)
     print("targets: p50 <= 15 ms, p99 <= 50 ms, >= 300 requests/s")
     print(json.dumps(results))
 

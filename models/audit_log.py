@@ -8,7 +8,8 @@ from sqlmodel import Session, func, select
 from models.audit import AccessLog
 from models.base import utcnow
 
-_ACCESS_LOG = AccessLog.__table__
+# built once; the values go in as parameters
+_INSERT = insert(AccessLog.__table__)
 
 
 def log_access(
@@ -26,14 +27,15 @@ def log_access(
     route writes one, and nothing reads it back in the same request.
     """
     session.execute(
-        insert(_ACCESS_LOG).values(
-            user_id=user_id,
-            participant_id=participant_id,
-            at=utcnow(),
-            method=method,
-            route=route[:200],
-            action=action,
-        )
+        _INSERT,
+        {
+            "user_id": user_id,
+            "participant_id": participant_id,
+            "at": utcnow(),
+            "method": method,
+            "route": route[:200],
+            "action": action,
+        },
     )
 
 

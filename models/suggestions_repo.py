@@ -13,6 +13,10 @@ from models.suggestion import Suggestion, SuggestionItem
 
 _SUGGESTION = Suggestion.__table__
 _ITEM = SuggestionItem.__table__
+# built once, values passed as parameters: building ``insert().values(...)`` per request
+# costs more Python than running it
+_INSERT_SUGGESTION = insert(_SUGGESTION).returning(_SUGGESTION.c.id)
+_INSERT_ITEMS = insert(_ITEM)
 
 
 @dataclass(frozen=True)
@@ -42,21 +46,20 @@ def store_suggestion(
     """
     created_at = utcnow()
     suggestion_id = session.execute(
-        insert(_SUGGESTION)
-        .values(
-            subject=subject,
-            participant_id=participant_id,
-            placement_id=placement_id,
-            requested_by=requested_by,
-            created_at=created_at,
-            policy_version=policy_version,
-            candidate_count=candidate_count,
-            k=k,
-            exploration_epsilon=exploration_epsilon,
-            propensity_kind=propensity_kind,
-        )
-        .returning(_SUGGESTION.c.id)
+        _INSERT_SUGGESTION,
+        {
+            "subject": subject,
+            "participant_id": participant_id,
+            "placement_id": placement_id,
+            "requested_by": requested_by,
+            "created_at": created_at,
+            "policy_version": policy_version,
+            "candidate_count": candidate_count,
+            "k": k,
+            "exploration_epsilon": exploration_epsilon,
+            "propensity_kind": propensity_kind,
+        },
     ).scalar_one()
     if items:
-        session.execute(insert(_ITEM), [{"suggestion_id": suggestion_id, **item} for item in items])
+        session.execute(_INSERT_ITEMS, [{"suggestion_id": suggestion_id, **item} for item in items])
     return StoredSuggestion(id=suggestion_id, created_at=created_at)
