@@ -8,6 +8,7 @@ changed (the quota period and "open today" depend on the date).
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass, replace
 from datetime import date
@@ -160,4 +161,10 @@ class CatalogCache:
         with self._lock:
             if self._catalog is None or self._catalog.key != key:
                 self._catalog = build_catalog(session, self.policy, day, key)
+                # The catalog lives until the next change, and every full garbage
+                # collection used to walk its objects (with the rest of the process)
+                # again: pauses of 100-300 ms, one request in a hundred, at 10,000
+                # placements. Frozen, collections skip what exists now; the old catalog
+                # is still freed by reference counting when it is replaced.
+                gc.freeze()
             return self._catalog

@@ -3,11 +3,13 @@
 Starts the real service (``platsa serve``) on loopback against a database holding the
 demo municipality plus synthetic placements up to 10,000 open ones, then:
 
-1. sequential GET /participants/{id}/suggestions?limit=10 from one keep-alive client
-   (the caseworker's own participants, round robin): p50 and p99 latency, SQLite and PG;
+1. GET /participants/{id}/suggestions?limit=10 one request at a time (the caseworker's
+   own participants, round robin): p50 and p99 latency, SQLite and PG, from wrk with one
+   connection for 10 s, or from 400 requests of one keep-alive httpx client without wrk;
 2. sustained throughput on PostgreSQL with 2 uvicorn workers and 8 connections, from
    wrk (a C load generator: Debian package ``wrk``) when it is on PATH, else from 8
-   Python client threads, which take a good share of the same two cores themselves;
+   Python client threads, which take a good share of the same two cores themselves
+   (~1.7 ms of CPU per request, measured) and so count against the service;
 3. the CPU the service spends per request in that run (its worker processes and the
    PostgreSQL backends, read from /proc), and a machine reference (a fixed pure-Python
    loop), because this shared machine's speed varies by 2x between sessions.
@@ -55,6 +57,7 @@ OPEN_PLACEMENTS = 10_000
 LATENCY_REQUESTS = 400
 WARMUP = 30
 THROUGHPUT_SECONDS = 15
+LATENCY_SECONDS = 10
 CLIENT_THREADS = 8
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -149,7 +152,8 @@ class Server:
         self.process.wait(timeout=20)
 
 
-def latency(base: str, token: str, ids: list[int]) -> tuple[float, float]:
+def latency_httpx(base: str, token: str, ids: list[int]) -> tuple[float, float]:
+    """p50 and p99 of 400 sequential requests from one keep-alive httpx client."""
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         for i in range(WARMUP):
@@ -160,6 +164,22 @@ def latency(base: str, token: str, ids: list[int]) -> tuple[float, float]:
             client.get(f"/api/v1/participants/{ids[i % len(ids)]}/suggestions").raise_for_status()
             times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times), float(np.percentile(times, 99))
+
+
+def latency_wrk(base: str, token: str, ids: list[int]) -> tuple[float, float]:
+    """p50 and p99 from wrk with one connection (one request at a time) for 10 s."""
+    latency_httpx(base, token, ids[:WARMUP])  # warm-up, and fail early on an error
+    out = run_wrk(base, token, ids, threads=1, connections=1, seconds=LATENCY_SECONDS)
+    return _wrk_percentile(out, "50%"), _wrk_percentile(out, "99%")
+
+
+def _wrk_percentile(out: str, which: str) -> float:
+    """A percentile line of wrk's --latency report ("     99%   12.34ms") in ms."""
+    value = next(line.split()[1] for line in out.splitlines() if line.split()[:1] == [which])
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if value.endswith(unit):
+            return float(value.removesuffix(unit)) * factor
+    raise ValueError(f"unexpected wrk latency {value!r}")
 
 
 WRK_SCRIPT = """
@@ -236,24 +256,33 @@ class CpuMeter:
         self.postgres_s = ended[1] - self.started[1]
 
 
-def throughput_wrk(base: str, token: str, ids: list[int]) -> tuple[int, float]:
-    """Completed requests and seconds from wrk (2 threads, 8 connections)."""
+def run_wrk(
+    base: str, token: str, ids: list[int], *, threads: int, connections: int, seconds: int
+) -> str:
+    """wrk's report for GET suggestions, round robin over ``ids``; non-2xx answers fail."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
     env = {**os.environ, "PLATSA_BENCH_IDS": " ".join(map(str, ids)), "PLATSA_BENCH_TOKEN": token}
-    command = ["wrk", "-t2", f"-c{CLIENT_THREADS}", f"-d{THROUGHPUT_SECONDS}s", "-s", script.name]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     try:
         out = subprocess.run(
-            [*command, base], env=env, capture_output=True, text=True, check=True
+            [*command, "-s", script.name, base], env=env, capture_output=True, text=True, check=True
         ).stdout
     finally:
         os.unlink(script.name)
-    lines = out.splitlines()
-    bad = [line for line in lines if "Non-2xx" in line]
+    bad = [line for line in out.splitlines() if "Non-2xx" in line]
     if bad:
-        print(f"  {bad[0].split()[-1]} non-2xx answers during the throughput run")
+        raise RuntimeError(f"wrk saw {bad[0].split()[-1]} non-2xx answers:\n{out}")
+    return out
+
+
+def throughput_wrk(base: str, token: str, ids: list[int]) -> tuple[int, float]:
+    """Completed requests and seconds from wrk (2 threads, 8 connections)."""
+    out = run_wrk(
+        base, token, ids, threads=2, connections=CLIENT_THREADS, seconds=THROUGHPUT_SECONDS
+    )
     # "  4321 requests in 15.02s, 98.12MB read"
-    done = next(line for line in lines if " requests in " in line).split()
+    done = next(line for line in out.splitlines() if " requests in " in line).split()
     return int(done[0]), float(done[3].rstrip("s,"))
 
 
@@ -312,6 +341,10 @@ def main() -> None:
     results: dict[str, float | str | None] = {}
     reference = machine_reference_s()
     print(f"machine reference: 5M-step Python loop {reference:.3f} s (lower is faster)")
+    client = "wrk" if shutil.which("wrk") else "python-threads"
+    latency = latency_wrk if client == "wrk" else latency_httpx
+    load = throughput_wrk if client == "wrk" else throughput_threads
+    print(f"load client: {client}")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         token, ids = prepare(url)
@@ -323,6 +356,7 @@ def main() -> None:
         print(f"SQLite, 1 worker, {OPEN_PLACEMENTS} open placements:", end=" ")
         print(f"p50 {p50:.1f} ms, p99 {p99:.1f} ms")
         results.update(sqlite_p50_ms=round(p50, 2), sqlite_p99_ms=round(p99, 2))
+        results["load_client"] = client
     pg = pg_database()
     results.update(pg_p50_ms=None, pg_p99_ms=None, pg_rps_2_workers=None)
     if pg is not None:
@@ -334,11 +368,9 @@ def main() -> None:
             finally:
                 server.stop()
             print(f"PostgreSQL, 1 worker: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-            client = "wrk" if shutil.which("wrk") else "python-threads"
-            load = throughput_wrk if client == "wrk" else throughput_threads
             server = Server(pg, workers=2)
             try:
-                latency(server.base, token, ids[:WARMUP])  # warm both workers' caches
+                latency_httpx(server.base, token, ids[:WARMUP])  # warm both workers' caches
                 with CpuMeter(server.process.pid) as cpu:
                     done, seconds = load(server.base, token, ids)
             finally:
@@ -355,7 +387,6 @@ def main() -> None:
                 pg_p50_ms=round(p50, 2),
                 pg_p99_ms=round(p99, 2),
                 pg_rps_2_workers=round(rps, 1),
-                load_client=client,
                 service_cpu_ms_per_request=round(service_ms, 2),
                 postgres_cpu_ms_per_request=round(postgres_ms, 2),
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from sqlmodel import select
 
@@ -157,3 +159,12 @@ def test_an_inactive_participant_gets_no_suggestions(client, world, session):
     assert response.status_code == 409
     assert "inactive" in response.json()["detail"]
     assert count_rows(session, Suggestion) == 0
+
+
+def test_a_new_catalog_is_frozen_out_of_the_garbage_collectors_walks(client, world):
+    """Full collections walked the whole compiled catalog again and again: 100-300 ms
+    pauses at 10,000 placements (bench/api.py p99). After a build it is frozen."""
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    assert _suggest(client, world).status_code == 200
+    assert gc.get_freeze_count() > 0
