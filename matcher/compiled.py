@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -88,6 +88,30 @@ class SkillColumns:
         return np.bincount(self.rows[entries], weights=weights, minlength=n_rows)
 
 
+def _capacity_columns(
+    ordered: Sequence[Placement], capacities: Mapping[int, DepartmentCapacity]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Remaining slots, the department's shortfall and has-room, per placement."""
+
+    def quota_left(p: Placement) -> float:
+        cap = capacities.get(p.department_id)
+        return math.inf if cap is None or cap.remaining_quota is None else cap.remaining_quota
+
+    def column(values, dtype) -> np.ndarray:
+        return _frozen(np.fromiter(values, dtype=dtype, count=len(ordered)))
+
+    slots = column((p.remaining_slots for p in ordered), np.int64)
+    quota = column((quota_left(p) for p in ordered), np.float64)
+    short_of_minimum = column(
+        (
+            capacities[p.department_id].short_of_minimum if p.department_id in capacities else 0
+            for p in ordered
+        ),
+        np.int64,
+    )
+    return slots, short_of_minimum, _frozen((slots > 0) & (quota > 0))
+
+
 @dataclass(frozen=True, eq=False)
 class CompiledPlacements:
     """Immutable arrays over a set of placements, position ``i`` = ``placements[i]``.
@@ -157,14 +181,9 @@ class CompiledPlacements:
         def column(values, dtype) -> np.ndarray:
             return _frozen(np.fromiter(values, dtype=dtype, count=len(ordered)))
 
-        def quota_left(p: Placement) -> float:
-            cap = capacities.get(p.department_id)
-            return math.inf if cap is None or cap.remaining_quota is None else cap.remaining_quota
-
         required = _skill_matrix([p.required_skills for p in ordered], taxonomy)
         useful = _skill_matrix([p.useful_skills for p in ordered], taxonomy)
-        slots = column((p.remaining_slots for p in ordered), np.int64)
-        quota = column((quota_left(p) for p in ordered), np.float64)
+        slots, short_of_minimum, has_room = _capacity_columns(ordered, capacities)
         return cls(
             placements=ordered,
             taxonomy=taxonomy,
@@ -191,15 +210,7 @@ class CompiledPlacements:
             skill_columns=SkillColumns.from_rows(required, useful),
             type_codes=type_codes,
             type_index=column((type_pos[p.type_code] for p in ordered), np.int64),
-            short_of_minimum=column(
-                (
-                    capacities[p.department_id].short_of_minimum
-                    if p.department_id in capacities
-                    else 0
-                    for p in ordered
-                ),
-                np.int64,
-            ),
+            short_of_minimum=short_of_minimum,
             start_ordinal=column(
                 (_NO_DATE_BEFORE if p.start is None else p.start.toordinal() for p in ordered),
                 np.int64,
@@ -208,8 +219,38 @@ class CompiledPlacements:
                 (_NO_DATE_AFTER if p.end is None else p.end.toordinal() for p in ordered),
                 np.int64,
             ),
-            has_room=_frozen((slots > 0) & (quota > 0)),
+            has_room=has_room,
             _position=position,
+        )
+
+    def with_capacity(
+        self,
+        remaining_slots: Mapping[int, int],
+        capacities: Mapping[int, DepartmentCapacity],
+    ) -> CompiledPlacements:
+        """The same placements with new remaining slots and department capacities.
+
+        What a booking or a withdrawal changes: only the capacity columns are recomputed
+        and the skill matrices, sites and the rest are shared, so this costs a small
+        fraction of :meth:`build`. ``remaining_slots`` maps every compiled placement id to
+        its slots left (``KeyError`` when one is missing). Derived arrays are recomputed
+        on first use, since some of them depend on capacity.
+        """
+        placements = tuple(
+            p
+            if p.remaining_slots == remaining_slots[p.id]
+            else replace(p, remaining_slots=remaining_slots[p.id])
+            for p in self.placements
+        )
+        slots, short_of_minimum, has_room = _capacity_columns(placements, capacities)
+        return replace(
+            self,
+            placements=placements,
+            capacities=dict(capacities),
+            remaining_slots=slots,
+            short_of_minimum=short_of_minimum,
+            has_room=has_room,
+            _memo={},
         )
 
     def __len__(self) -> int:

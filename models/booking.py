@@ -172,7 +172,7 @@ def book(session: Session, placement: Placement, on: date) -> int | None:
     session.expire(placement, ["booked", "updated_at"])
     if quota is not None:
         session.expire(quota, ["booked", "updated_at"])
-    bump_catalog_version(session)
+    bump_catalog_version(session, layout=False)
     return quota.id if quota is not None else None
 
 
@@ -203,7 +203,7 @@ def release(session: Session, match: Match) -> None:
             .values(booked=Quota.booked - 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-    bump_catalog_version(session)
+    bump_catalog_version(session, layout=False)
 
 
 def record_decision(

@@ -127,7 +127,7 @@ def add_quota(session: Session, data: QuotaCreate, *, by: int | None) -> Quota:
     quota = Quota.model_validate(data)
     session.add(quota)
     record_revision(session, quota, by=by)
-    bump_catalog_version(session)
+    bump_catalog_version(session, layout=False)
     session.flush()
     return quota
 
@@ -139,7 +139,7 @@ def change_quota(session: Session, quota: Quota, changes: Mapping[str, int], *, 
     quota.updated_at = utcnow()
     session.add(quota)
     record_revision(session, quota, by=by)
-    bump_catalog_version(session)
+    bump_catalog_version(session, layout=False)
     session.flush()
     return quota
 

@@ -168,3 +168,39 @@ def test_a_new_catalog_is_frozen_out_of_the_garbage_collectors_walks(client, wor
     assert gc.get_freeze_count() == 0
     assert _suggest(client, world).status_code == 200
     assert gc.get_freeze_count() > 0
+
+
+def test_a_booking_refreshes_capacity_and_a_placement_edit_recompiles(client, world, session):
+    """A booking moves only the any-change counter: the next list refreshes the compiled
+    catalog's capacity (full placement gone, slots counted down) without compiling it
+    again; a placement edit moves the layout counter and recompiles."""
+    catalog = client.app.state.catalog
+    first = _suggest(client, world).json()
+    single = next(i for i in first["items"] if i["placement"]["remaining_slots"] == 1)
+    assert (catalog.builds, catalog.refreshes) == (1, 0)
+    booked = client.post(
+        "/api/v1/matches",
+        json={
+            "participant_id": world.participant_a,
+            "placement_id": single["placement_id"],
+            "suggestion_id": first["suggestion_id"],
+        },
+        headers=world.headers("caseworker"),
+    )
+    assert booked.status_code == 201, booked.text
+    other = make_participant(session, unit=session.get(Unit, world.unit_a), skills=[world.skill])
+    session.commit()
+    after = _suggest(client, world, participant=other.id).json()
+    assert single["placement_id"] not in [i["placement_id"] for i in after["items"]]
+    assert (catalog.builds, catalog.refreshes) == (1, 1)
+    three = next(i for i in after["items"] if i["placement"]["remaining_slots"] == 3)
+    edited = client.patch(
+        f"/api/v1/placements/{three['placement_id']}",
+        json={"slots": 5},
+        headers=world.headers("coordinator"),
+    )
+    assert edited.status_code == 200, edited.text
+    again = _suggest(client, world, participant=other.id).json()
+    slots = {i["placement_id"]: i["placement"]["remaining_slots"] for i in again["items"]}
+    assert slots[three["placement_id"]] == 5
+    assert (catalog.builds, catalog.refreshes) == (2, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from matcher import (
     rank_placements,
     why_not,
 )
-from tests.strategies import worlds
+from tests.strategies import department_capacities, worlds
 
 POLICY = load_policy()
 SCORER = PolicyScorer.from_policy(POLICY)
@@ -132,3 +133,44 @@ def test_ranking_is_sorted_by_score_then_id_and_deterministic(world):
         assert ranking == rank_placements(
             participant, world.compile(), SCORER, k=5, as_of=world.as_of, policy=POLICY
         )
+
+
+@FAST
+@given(worlds(), st.data())
+def test_a_capacity_refresh_ranks_exactly_like_a_fresh_build(world, data):
+    """After bookings and quota changes the API refreshes only the capacity columns
+    (CompiledPlacements.with_capacity); rankings, exclusions and reasons must be those of
+    a catalog compiled from scratch with the same capacities."""
+    compiled = world.compile()
+    _all(world.participants[0], compiled, world)  # fill derived-array caches first
+    remaining = {
+        p.id: data.draw(st.integers(-1, 4), label=f"slots {p.id}") for p in world.placements
+    }
+    capacities = data.draw(department_capacities(), label="capacities")
+    refreshed = compiled.with_capacity(remaining, capacities)
+    rebuilt = CompiledPlacements.build(
+        [dataclasses.replace(p, remaining_slots=remaining[p.id]) for p in world.placements],
+        world.taxonomy,
+        world.types,
+        capacities,
+    )
+    assert refreshed.required is compiled.required  # shared, not recompiled
+    for column in ("remaining_slots", "short_of_minimum", "has_room", "ids"):
+        assert (getattr(refreshed, column) == getattr(rebuilt, column)).all(), column
+    assert refreshed.placements == rebuilt.placements
+    for participant in world.participants:
+        assert _all(participant, refreshed, world) == _all(participant, rebuilt, world)
+        for placement in world.placements:
+            assert why_not(
+                participant, placement.id, refreshed, as_of=world.as_of, policy=POLICY
+            ) == why_not(participant, placement.id, rebuilt, as_of=world.as_of, policy=POLICY)
+
+
+@FAST
+@given(worlds())
+def test_a_capacity_refresh_needs_every_placement(world):
+    compiled = world.compile()
+    remaining = {p.id: p.remaining_slots for p in world.placements}
+    remaining.pop(world.placements[-1].id)
+    with pytest.raises(KeyError):
+        compiled.with_capacity(remaining, world.capacities)
