@@ -3,7 +3,8 @@
 A caseworker sees only participants owned by their unit; anyone else's answers 404 (not
 403), so ids of other units' participants are not confirmed to exist. Coordinators and
 admins see all units. Evaluators never read participant records here: they work on
-pseudonymised extracts through the evaluation routes.
+pseudonymised extracts through the evaluation routes. A refused attempt is logged too,
+with action "refused" (:class:`RefusedAccess`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,23 @@ def visible_unit(user: User) -> int | None:
     return user.unit_id if user.role is Role.caseworker else None
 
 
+class RefusedAccess(NotFound):
+    """A participant the caller may not see (or that does not exist): 404, and the attempt
+    is logged with action "refused" after the request's transaction is rolled back
+    (``api.deps.get_session``), so auditors see who tried to open whose record."""
+
+    def __init__(self, detail: str, *, user_id: int, participant_id: int | None, request):
+        super().__init__(detail)
+        self.attempt = {
+            "user_id": user_id,
+            # a participant that does not exist is logged without an id (it has none)
+            "participant_id": participant_id,
+            "method": request.method,
+            "route": route_template(request),
+            "action": "refused",
+        }
+
+
 def participant_for(
     session: Session,
     user: User,
@@ -35,7 +53,12 @@ def participant_for(
     participant = session.get(Participant, participant_id, with_for_update=for_update)
     unit = visible_unit(user)
     if participant is None or (unit is not None and participant.unit_id != unit):
-        raise NotFound(f"participant {participant_id} not found")
+        raise RefusedAccess(
+            f"participant {participant_id} not found",
+            user_id=user.id,
+            participant_id=None if participant is None else participant.id,
+            request=request,
+        )
     record_access(session, user, request, participant_id, action)
     return participant
 

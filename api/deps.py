@@ -6,6 +6,7 @@ does not declare its roles with :func:`roles` answers 403 to everyone.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -14,13 +15,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from api.access import RefusedAccess
 from api.errors import Forbidden, Unauthorized
 from api.settings import Settings, get_settings
+from models.audit_log import log_access
 from models.org import Role, User
 from models.strict_input import INT_MAX
 from models.users import user_for_token
 
 ROLES_KEY = "x-roles"
+logger = logging.getLogger(__name__)
 
 #: ids are 32-bit integer columns; a larger one is a 422 here, not a database error
 MAX_ID = INT_MAX
@@ -39,14 +43,31 @@ def get_engine(request: Request) -> Engine:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One request, one transaction: commit when the route succeeds, roll back otherwise."""
+    """One request, one transaction: commit when the route succeeds, roll back otherwise.
+
+    A refused look at a participant's record is logged after the rollback, in a
+    transaction of its own, so the audit trail keeps attempts that changed nothing.
+    """
     with Session(get_engine(request), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
+        except RefusedAccess as refused:
+            session.rollback()
+            _log_refusal(session, refused)
+            raise
         except BaseException:
             session.rollback()
             raise
+
+
+def _log_refusal(session: Session, refused: RefusedAccess) -> None:
+    try:
+        log_access(session, **refused.attempt)
+        session.commit()
+    except Exception:  # the caller still gets their 404; the failure is in the server log
+        session.rollback()
+        logger.exception("could not log a refused participant access: %s", refused.attempt)
 
 
 # scope="function": commit before the response is sent, so a failed commit answers an

@@ -19,7 +19,7 @@ class AccessLog(SQLModel, table=True):
     at: datetime = timestamp_field(index=True)
     method: str = Field(max_length=8)
     route: str = Field(max_length=200)
-    action: str = Field(max_length=8)  # read | write
+    action: str = Field(max_length=8)  # read | write | refused (a 404 for this caller)
 
 
 class IdempotencyRecord(SQLModel, table=True):

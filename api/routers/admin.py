@@ -51,7 +51,7 @@ def access_log(
     participant_id: IdQuery = None,
     user_id: IdQuery = None,
 ):
-    """Who read or changed participant records: filter by participant or by user."""
+    """Who read, changed or was refused participant records: by participant or by user."""
     if participant_id is None and user_id is None:
         raise BadRequest("give participant_id or user_id")
     rows, total = list_access(

@@ -294,10 +294,12 @@ def test_an_invalid_date_range_names_the_field_in_the_message(client, session, w
     assert _row_counts(session) == before
 
 
-def test_a_rejected_read_of_another_unit_is_not_logged(client, session, world):
+def test_a_rejected_read_of_another_unit_writes_only_its_refusal(client, session, world):
     before = _row_counts(session)
     response = client.get(
         f"{V1}/participants/{world.participant_b}", headers=world.headers("caseworker")
     )
     assert response.status_code == 404
-    assert _row_counts(session) == before
+    after = _row_counts(session)
+    assert after.pop("accesslog") == before.pop("accesslog") + 1  # action "refused"
+    assert after == before

@@ -148,8 +148,35 @@ def test_read_one_own_unit_only_and_logged(client, session, world):
         f"{URL}/{world.participant_b}", headers=world.headers("coordinator")
     ).is_success
     reads = _log(session, user_id=world.user_ids["caseworker"])
-    assert [r.participant_id for r in reads] == [world.participant_a]
-    assert reads[0].route.endswith("/participants/{participant_id}")
+    assert [(r.participant_id, r.action) for r in sorted(reads, key=lambda r: r.id)] == [
+        (world.participant_a, "read"),
+        (world.participant_b, "refused"),  # the attempt is kept, though it was answered 404
+        (None, "refused"),  # no such participant: nothing to point at
+    ]
+    assert all(r.route.endswith("/participants/{participant_id}") for r in reads)
+    assert not _log(session, user_id=world.user_ids["coordinator"], action="refused")
+
+
+def test_a_refused_change_is_logged_and_changes_nothing(client, session, world):
+    before = session.get(Participant, world.participant_b).support_need
+    other = client.patch(
+        f"{URL}/{world.participant_b}",
+        json={"support_need": 3 - before if before != 3 else 1},
+        headers=world.headers("caseworker"),
+    )
+    assert other.status_code == 404
+    session.expire_all()
+    assert session.get(Participant, world.participant_b).support_need == before
+    refused = _log(session, participant_id=world.participant_b)
+    assert [(r.user_id, r.method, r.action) for r in refused] == [
+        (world.user_ids["caseworker"], "PATCH", "refused")
+    ]
+    admin = client.get(
+        "/api/v1/access-log",
+        params={"participant_id": world.participant_b},
+        headers=world.headers("admin"),
+    ).json()
+    assert [row["action"] for row in admin["data"]] == ["refused"]
 
 
 def test_evaluators_have_no_participant_access(client, world):
