@@ -12,7 +12,9 @@ demo municipality plus synthetic placements up to 10,000 open ones, then:
    (~1.7 ms of CPU per request, measured) and so count against the service;
 3. the CPU the service spends per request in that run (its worker processes and the
    PostgreSQL backends, read from /proc), and a machine reference (a fixed pure-Python
-   loop), because this shared machine's speed varies by 2x between sessions.
+   loop), because this shared machine's speed varies by 2x between sessions;
+4. with wrk, for comparison, requests/s and CPU per request of /healthz and of reading
+   one participant (authenticate, read, access log, commit) on the same two workers.
 
 Every request is a full suggestion: authenticate, load the participant, log the access,
 rank, store the list and its 10 items, commit. Needs PostgreSQL at 127.0.0.1:5432
@@ -58,6 +60,7 @@ LATENCY_REQUESTS = 400
 WARMUP = 30
 THROUGHPUT_SECONDS = 15
 LATENCY_SECONDS = 10
+FLOOR_SECONDS = 5
 CLIENT_THREADS = 8
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -189,7 +192,7 @@ local auth = "Bearer " .. os.getenv("PLATSA_BENCH_TOKEN")
 local n = 0
 request = function()
   n = n + 1
-  local path = "/api/v1/participants/" .. ids[(n % #ids) + 1] .. "/suggestions"
+  local path = string.gsub(os.getenv("PLATSA_BENCH_PATH"), "{id}", ids[(n % #ids) + 1])
   return wrk.format("GET", path, {["Authorization"] = auth})
 end
 """
@@ -256,13 +259,28 @@ class CpuMeter:
         self.postgres_s = ended[1] - self.started[1]
 
 
+SUGGESTIONS = "/api/v1/participants/{id}/suggestions"
+
+
 def run_wrk(
-    base: str, token: str, ids: list[int], *, threads: int, connections: int, seconds: int
+    base: str,
+    token: str,
+    ids: list[int],
+    *,
+    threads: int,
+    connections: int,
+    seconds: int,
+    path: str = SUGGESTIONS,
 ) -> str:
-    """wrk's report for GET suggestions, round robin over ``ids``; non-2xx answers fail."""
+    """wrk's report for GET ``path`` ({id} round robin over ``ids``); non-2xx fail."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
-    env = {**os.environ, "PLATSA_BENCH_IDS": " ".join(map(str, ids)), "PLATSA_BENCH_TOKEN": token}
+    env = {
+        **os.environ,
+        "PLATSA_BENCH_IDS": " ".join(map(str, ids)),
+        "PLATSA_BENCH_TOKEN": token,
+        "PLATSA_BENCH_PATH": path,
+    }
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     try:
         out = subprocess.run(
@@ -284,6 +302,28 @@ def throughput_wrk(base: str, token: str, ids: list[int]) -> tuple[int, float]:
     # "  4321 requests in 15.02s, 98.12MB read"
     done = next(line for line in out.splitlines() if " requests in " in line).split()
     return int(done[0]), float(done[3].rstrip("s,"))
+
+
+FLOORS = {
+    "GET /healthz (no database, no auth)": "/healthz",
+    "GET /api/v1/participants/{id} (auth, one read, access log, commit)": (
+        "/api/v1/participants/{id}"
+    ),
+}
+
+
+def floor_costs(server: Server, token: str, ids: list[int]) -> dict[str, tuple[float, float]]:
+    """Requests/s and CPU per request of two cheaper routes on the same 2 workers: what
+    the framework and one authenticated, logged read cost before any matching."""
+    costs = {}
+    for name, path in FLOORS.items():
+        with CpuMeter(server.process.pid) as cpu:
+            out = run_wrk(server.base, token, ids, threads=2, connections=CLIENT_THREADS,
+                          seconds=FLOOR_SECONDS, path=path)  # fmt: skip
+        done = next(line for line in out.splitlines() if " requests in " in line).split()
+        requests, seconds = int(done[0]), float(done[3].rstrip("s,"))
+        costs[name] = (requests / seconds, 1000 * (cpu.service_s + cpu.postgres_s) / requests)
+    return costs
 
 
 def throughput_threads(base: str, token: str, ids: list[int]) -> tuple[int, float]:
@@ -373,6 +413,7 @@ def main() -> None:
                 latency_httpx(server.base, token, ids[:WARMUP])  # warm both workers' caches
                 with CpuMeter(server.process.pid) as cpu:
                     done, seconds = load(server.base, token, ids)
+                floors = floor_costs(server, token, ids) if client == "wrk" else {}
             finally:
                 server.stop()
             rps = done / seconds
@@ -383,6 +424,11 @@ def main() -> None:
                 f"{rps:.0f} requests/s; CPU per request: service {service_ms:.2f} ms, "
                 f"PostgreSQL {postgres_ms:.2f} ms"
             )
+            for name, (floor_rps, floor_ms) in floors.items():
+                print(
+                    f"  for comparison, {name}: {floor_rps:.0f} requests/s, "
+                    f"CPU per request (service + PostgreSQL) {floor_ms:.2f} ms"
+                )
             results.update(
                 pg_p50_ms=round(p50, 2),
                 pg_p99_ms=round(p99, 2),
