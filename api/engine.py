@@ -106,7 +106,7 @@ def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) 
     taxonomy = Taxonomy([concept_to_domain(c) for c in concepts(session)])
     types = {t.code: placement_type_to_domain(t) for t in placement_types(session)}
     rows = open_placements(session)
-    placements = [placement_to_domain(p, p.slots - p.booked) for p in rows]
+    placements = [placement_to_domain(p, p["slots"] - p["booked"]) for p in rows]
     compiled = CompiledPlacements.build(placements, taxonomy, types, _capacities(session, day))
     scorer: Scorer = PolicyScorer.from_policy(policy)
     active = active_scorer(session)
@@ -120,7 +120,7 @@ def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) 
         compiled=compiled,
         policy=policy,
         scorer=scorer,
-        titles={p.id: p.title for p in rows},
+        titles={p["id"]: p["title"] for p in rows},
         department_names={d.id: d.name for d in departments(session)},
         prices=scarcity_prices(compiled, latest_prices(session)),
     )
