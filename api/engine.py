@@ -142,11 +142,11 @@ def refresh_capacity(session: Session, catalog: Catalog, key: tuple) -> Catalog 
     the open placements are not the ones compiled (a layout change the counters did not
     show): the caller rebuilds.
     """
-    remaining = dict(
-        session.execute(
-            select(Placement.id, Placement.slots - Placement.booked).where(Placement.is_open)
-        ).all()
-    )
+    rows = session.execute(
+        select(Placement.id, Placement.slots - Placement.booked).where(Placement.is_open)
+    ).all()
+    # never below 0, as placement_to_domain does on a full build
+    remaining = {placement_id: max(int(left), 0) for placement_id, left in rows}
     compiled = catalog.compiled
     if len(remaining) != len(compiled) or any(
         int(placement_id) not in remaining for placement_id in compiled.ids
