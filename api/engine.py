@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -19,6 +20,7 @@ import numpy as np
 from sqlalchemy import bindparam
 from sqlmodel import Session, func, select
 
+from api.metrics import CATALOG_UPDATES
 from matcher import CompiledPlacements, Policy, PolicyScorer, Taxonomy, load_policy
 from matcher.features import Scorer
 from models.base import municipal_today, utcnow
@@ -200,14 +202,17 @@ class CatalogCache:
             catalog = self._catalog
             if catalog is None or catalog.key != key:
                 fresh = None
+                started = time.perf_counter()
                 if catalog is not None and catalog.key[1:] == key[1:]:
                     fresh = refresh_capacity(session, catalog, key)
                 if fresh is not None:
                     self._catalog = fresh
                     self.refreshes += 1
+                    CATALOG_UPDATES.labels("refresh").observe(time.perf_counter() - started)
                     return fresh
                 self._catalog = build_catalog(session, self.policy, day, key)
                 self.builds += 1
+                CATALOG_UPDATES.labels("build").observe(time.perf_counter() - started)
                 # The catalog lives until the next change, and every full garbage
                 # collection used to walk its objects (with the rest of the process)
                 # again: pauses of 100-300 ms, one request in a hundred, at 10,000

@@ -25,6 +25,14 @@ CONFLICTS = Counter(
     "platsa_booking_conflicts_total", "Bookings refused as full", ["what"], registry=REGISTRY
 )
 SUGGESTIONS = Counter("platsa_suggestion_lists_total", "Suggestion lists served", registry=REGISTRY)
+CATALOG_UPDATES = Histogram(
+    "platsa_catalog_update_seconds",
+    "Compiled catalog updates in this process: build (from scratch: placement, taxonomy, "
+    "type, plan or model changes, a new day) or refresh (capacity only: bookings, quotas)",
+    ["kind"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
 
 
 class MetricsMiddleware:

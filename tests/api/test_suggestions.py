@@ -7,6 +7,7 @@ import gc
 import pytest
 from sqlmodel import select
 
+from api.metrics import REGISTRY
 from models.audit import AccessLog
 from models.catalog_state import bump_catalog_version
 from models.org import Department, Unit
@@ -175,6 +176,9 @@ def test_a_booking_refreshes_capacity_and_a_placement_edit_recompiles(client, wo
     catalog's capacity (full placement gone, slots counted down) without compiling it
     again; a placement edit moves the layout counter and recompiles."""
     catalog = client.app.state.catalog
+    refreshes = (
+        REGISTRY.get_sample_value("platsa_catalog_update_seconds_count", {"kind": "refresh"}) or 0.0
+    )
     first = _suggest(client, world).json()
     single = next(i for i in first["items"] if i["placement"]["remaining_slots"] == 1)
     assert (catalog.builds, catalog.refreshes) == (1, 0)
@@ -193,6 +197,11 @@ def test_a_booking_refreshes_capacity_and_a_placement_edit_recompiles(client, wo
     after = _suggest(client, world, participant=other.id).json()
     assert single["placement_id"] not in [i["placement_id"] for i in after["items"]]
     assert (catalog.builds, catalog.refreshes) == (1, 1)
+    # operators see it in /metrics (the registry is process-wide: compare, not absolute)
+    assert (
+        REGISTRY.get_sample_value("platsa_catalog_update_seconds_count", {"kind": "refresh"})
+        == refreshes + 1
+    )
     three = next(i for i in after["items"] if i["placement"]["remaining_slots"] == 3)
     edited = client.patch(
         f"/api/v1/placements/{three['placement_id']}",
