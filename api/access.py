@@ -39,6 +39,14 @@ class RefusedAccess(NotFound):
             "action": "refused",
         }
 
+    def reworded(self, detail: str) -> RefusedAccess:
+        """The same refusal, to be logged the same way, answered with another detail (a
+        match route says which match was not found, not which participant)."""
+        other = RefusedAccess.__new__(RefusedAccess)
+        NotFound.__init__(other, detail)
+        other.attempt = self.attempt
+        return other
+
 
 def participant_for(
     session: Session,

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from api import idempotency
-from api.access import participant_for, record_access, visible_unit
+from api.access import RefusedAccess, participant_for, record_access, visible_unit
 from api.deps import CurrentUser, SessionDep, roles
 from api.errors import CapacityFull, Conflict, Forbidden, InvalidReference, NotFound, problems
 from api.metrics import BOOKINGS, CONFLICTS
@@ -79,8 +79,8 @@ def _visible_match(
         participant_for(
             session, user, match.participant_id, request, action=action, for_update=lock
         )
-    except NotFound:
-        raise NotFound(f"match {match_id} not found") from None
+    except RefusedAccess as refused:
+        raise refused.reworded(f"match {match_id} not found") from None
     return match_reads.get_match(session, match_id, for_update=True) if lock else match
 
 

@@ -366,6 +366,15 @@ def test_other_units_participant_is_not_found(client, session, world):
     assert listed["count"] == 0
     url = f"{MATCHES}?participant_id={world.participant}"
     assert client.get(url, headers=other).status_code == 404
+    session.expire_all()
+    refused = session.exec(
+        select(AccessLog).where(
+            AccessLog.participant_id == world.participant, AccessLog.action == "refused"
+        )
+    ).all()
+    # the accept, the match, its outcomes, the withdrawal and the list: each attempt kept
+    assert len(refused) == 5
+    assert {r.route for r in refused} >= {"/api/v1/matches/{match_id}", "/api/v1/matches"}
 
 
 def test_withdraw_frees_slot_and_quota_and_logs_the_event(client, session, world):
