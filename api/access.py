@@ -28,24 +28,14 @@ class RefusedAccess(NotFound):
     is logged with action "refused" after the request's transaction is rolled back
     (``api.deps.get_session``), so auditors see who tried to open whose record."""
 
-    def __init__(self, detail: str, *, user_id: int, participant_id: int | None, request):
+    def __init__(self, detail: str, attempt: dict) -> None:
         super().__init__(detail)
-        self.attempt = {
-            "user_id": user_id,
-            # a participant that does not exist is logged without an id (it has none)
-            "participant_id": participant_id,
-            "method": request.method,
-            "route": route_template(request),
-            "action": "refused",
-        }
+        self.attempt = attempt  # log_access's arguments
 
     def reworded(self, detail: str) -> RefusedAccess:
         """The same refusal, to be logged the same way, answered with another detail (a
         match route says which match was not found, not which participant)."""
-        other = RefusedAccess.__new__(RefusedAccess)
-        NotFound.__init__(other, detail)
-        other.attempt = self.attempt
-        return other
+        return RefusedAccess(detail, self.attempt)
 
 
 def participant_for(
@@ -61,12 +51,15 @@ def participant_for(
     participant = session.get(Participant, participant_id, with_for_update=for_update)
     unit = visible_unit(user)
     if participant is None or (unit is not None and participant.unit_id != unit):
-        raise RefusedAccess(
-            f"participant {participant_id} not found",
-            user_id=user.id,
-            participant_id=None if participant is None else participant.id,
-            request=request,
-        )
+        attempt = {
+            "user_id": user.id,
+            # a participant that does not exist is logged without an id (it has none)
+            "participant_id": None if participant is None else participant.id,
+            "method": request.method,
+            "route": route_template(request),
+            "action": "refused",
+        }
+        raise RefusedAccess(f"participant {participant_id} not found", attempt)
     record_access(session, user, request, participant_id, action)
     return participant
 

@@ -299,7 +299,11 @@ def throughput_wrk(base: str, token: str, ids: list[int]) -> tuple[int, float]:
     out = run_wrk(
         base, token, ids, threads=2, connections=CLIENT_THREADS, seconds=THROUGHPUT_SECONDS
     )
-    # "  4321 requests in 15.02s, 98.12MB read"
+    return _wrk_completed(out)
+
+
+def _wrk_completed(out: str) -> tuple[int, float]:
+    """Requests completed and seconds from wrk's "  4321 requests in 15.02s, 98.12MB read"."""
     done = next(line for line in out.splitlines() if " requests in " in line).split()
     return int(done[0]), float(done[3].rstrip("s,"))
 
@@ -320,8 +324,7 @@ def floor_costs(server: Server, token: str, ids: list[int]) -> dict[str, tuple[f
         with CpuMeter(server.process.pid) as cpu:
             out = run_wrk(server.base, token, ids, threads=2, connections=CLIENT_THREADS,
                           seconds=FLOOR_SECONDS, path=path)  # fmt: skip
-        done = next(line for line in out.splitlines() if " requests in " in line).split()
-        requests, seconds = int(done[0]), float(done[3].rstrip("s,"))
+        requests, seconds = _wrk_completed(out)
         costs[name] = (requests / seconds, 1000 * (cpu.service_s + cpu.postgres_s) / requests)
     return costs
 

@@ -88,6 +88,11 @@ class SkillColumns:
         return np.bincount(self.rows[entries], weights=weights, minlength=n_rows)
 
 
+def _column(values, dtype, count: int) -> np.ndarray:
+    """A read-only column of ``count`` values."""
+    return _frozen(np.fromiter(values, dtype=dtype, count=count))
+
+
 def _capacity_columns(
     ordered: Sequence[Placement], capacities: Mapping[int, DepartmentCapacity]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -97,17 +102,16 @@ def _capacity_columns(
         cap = capacities.get(p.department_id)
         return math.inf if cap is None or cap.remaining_quota is None else cap.remaining_quota
 
-    def column(values, dtype) -> np.ndarray:
-        return _frozen(np.fromiter(values, dtype=dtype, count=len(ordered)))
-
-    slots = column((p.remaining_slots for p in ordered), np.int64)
-    quota = column((quota_left(p) for p in ordered), np.float64)
-    short_of_minimum = column(
+    n = len(ordered)
+    slots = _column((p.remaining_slots for p in ordered), np.int64, n)
+    quota = _column((quota_left(p) for p in ordered), np.float64, n)
+    short_of_minimum = _column(
         (
             capacities[p.department_id].short_of_minimum if p.department_id in capacities else 0
             for p in ordered
         ),
         np.int64,
+        n,
     )
     return slots, short_of_minimum, _frozen((slots > 0) & (quota > 0))
 
@@ -179,7 +183,7 @@ class CompiledPlacements:
         type_pos = {t: i for i, t in enumerate(type_codes)}
 
         def column(values, dtype) -> np.ndarray:
-            return _frozen(np.fromiter(values, dtype=dtype, count=len(ordered)))
+            return _column(values, dtype, len(ordered))
 
         required = _skill_matrix([p.required_skills for p in ordered], taxonomy)
         useful = _skill_matrix([p.useful_skills for p in ordered], taxonomy)

@@ -9,7 +9,7 @@ a transaction committing later with an earlier timestamp would otherwise go unno
 Two rows: ``ANY_CHANGE`` moves on every such write, ``LAYOUT`` only when which
 placements are open, or what they ask, changes. A booking, a withdrawal or a quota edit
 moves only the first (``layout=False``), and the API then refreshes the capacity columns
-of the compiled catalog instead of rebuilding it (about 1 s at 10,000 placements).
+of the compiled catalog (~45 ms at 10,000 placements) instead of rebuilding it (~0.45 s).
 """
 
 from __future__ import annotations
