@@ -16,6 +16,7 @@ from api.errors import NotFound
 from models.audit_log import log_access
 from models.org import Role, User
 from models.participant import Participant
+from models.repo_participants import get_participant
 
 
 def visible_unit(user: User) -> int | None:
@@ -48,7 +49,7 @@ def participant_for(
     for_update: bool = False,
 ) -> Participant:
     """Load a participant the user may see and log the access; 404 otherwise."""
-    participant = session.get(Participant, participant_id, with_for_update=for_update)
+    participant = get_participant(session, participant_id, for_update=for_update)
     unit = visible_unit(user)
     if participant is None or (unit is not None and participant.unit_id != unit):
         attempt = {

@@ -11,6 +11,7 @@ from api.engine import CatalogCache
 from api.errors import install_error_handlers, problems
 from api.settings import Settings, get_settings
 from matcher import load_policy
+from models.clock import SYSTEM_CLOCK, Clock
 from models.db import engine_for
 
 API_PREFIX = "/api/v1"
@@ -23,8 +24,10 @@ listed in its `x-roles`. Errors are `application/problem+json` (RFC 9457).
 """
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
-    """Build the app; tests pass their own engine, the server uses the configured one."""
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """Build the app; tests pass their own engine (and clock), the server the configured."""
     from api.routers import ROUTERS, ops
 
     settings = settings or get_settings()
@@ -36,7 +39,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine if engine is not None else engine_for(settings.database_url)
-    app.state.catalog = CatalogCache(load_policy(settings.policy_path))
+    app.state.clock = clock or SYSTEM_CLOCK
+    app.state.catalog = CatalogCache(load_policy(settings.policy_path), app.state.clock)
     install_error_handlers(app)
     metrics.install(app)
     v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authorise)])

@@ -16,9 +16,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.access import RefusedAccess
+from api.engine import Catalog, CatalogCache
 from api.errors import Forbidden, Unauthorized
-from api.settings import Settings, get_settings
+from api.idempotency import Idempotency, IdempotencyKey
+from api.settings import Settings
 from models.audit_log import log_access
+from models.clock import Clock
 from models.org import Role, User
 from models.strict_input import INT_MAX
 from models.users import user_for_token
@@ -73,7 +76,34 @@ def _log_refusal(session: Session, refused: RefusedAccess) -> None:
 # scope="function": commit before the response is sent, so a failed commit answers an
 # error instead of a success the database never saw (the default runs cleanup after).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    return request.app.state.settings
+
+
+def get_clock(request: Request) -> Clock:
+    """The app's clock: every "now" and "today" of a request comes from it."""
+    return request.app.state.clock
+
+
+def get_catalog(request: Request) -> CatalogCache:
+    """The app's cached compiled catalog (``.get(session, day)``; ``.policy``)."""
+    return request.app.state.catalog
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+CatalogDep = Annotated[CatalogCache, Depends(get_catalog)]
+
+
+def todays_catalog(session: SessionDep, cache: CatalogDep, clock: ClockDep) -> Catalog:
+    """The compiled catalog for the municipality's today (the booking day)."""
+    return cache.get(session, clock.today())
+
+
+TodaysCatalog = Annotated[Catalog, Depends(todays_catalog)]
 
 
 def current_user(
@@ -91,6 +121,28 @@ def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def current_person(user: CurrentUser) -> User:
+    """The caller, who must be a person: decisions about participants need one."""
+    if not user.is_person:
+        raise Forbidden(
+            "a service account cannot decide about participants or book placements; "
+            "use a person's token"
+        )
+    return user
+
+
+CurrentPerson = Annotated[User, Depends(current_person)]
+
+
+def idempotency(
+    session: SessionDep, user: CurrentUser, request: Request, key: IdempotencyKey = None
+) -> Idempotency:
+    return Idempotency(session=session, user_id=user.id, key=key, request=request)
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]
 
 
 async def authorise(request: Request, user: CurrentUser) -> User:

@@ -14,7 +14,7 @@ import gc
 import threading
 import time
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 from sqlalchemy import bindparam
@@ -23,8 +23,8 @@ from sqlmodel import Session, func, select
 from api.metrics import CATALOG_UPDATES
 from matcher import CompiledPlacements, Policy, PolicyScorer, Taxonomy, load_policy
 from matcher.features import Scorer
-from models.base import municipal_today, utcnow
 from models.catalog_state import ANY_CHANGE, LAYOUT, CatalogVersion
+from models.clock import SYSTEM_CLOCK, Clock
 from models.convert import (
     concept_to_domain,
     department_capacity,
@@ -43,10 +43,6 @@ from models.placement import Placement
 from models.plans import PRICES_MAX_AGE, Plan, latest_prices, live_plans_query
 from models.registry import ModelStatus, ModelVersion, active_scorer
 from models.taxonomy import SkillConcept
-
-
-def today() -> date:
-    return municipal_today()
 
 
 @dataclass(frozen=True)
@@ -93,13 +89,13 @@ def _catalog_key_statement():
 _CATALOG_KEY = _catalog_key_statement()
 
 
-def _catalog_key(session: Session, day: date) -> tuple:
+def _catalog_key(session: Session, day: date, now: datetime) -> tuple:
     """What the compiled catalog depends on, read in one round trip.
 
     ``key[0]`` is the any-change counter; ``key[1:]`` is what only a full rebuild can
     follow (the layout counter, taxonomy, types, live plan, model, day).
     """
-    row = session.execute(_CATALOG_KEY, {"cutoff": utcnow() - PRICES_MAX_AGE}).one()
+    row = session.execute(_CATALOG_KEY, {"cutoff": now - PRICES_MAX_AGE}).one()
     return (*tuple(row), day)
 
 
@@ -178,16 +174,21 @@ def scarcity_prices(
 
 
 class CatalogCache:
-    """One compiled catalog per process, rebuilt when the stored catalog changes."""
+    """One compiled catalog per process, rebuilt when the stored catalog changes.
 
-    def __init__(self, policy: Policy | None = None) -> None:
+    ``clock`` gives the day compiled (by default; a caller may ask for another) and the
+    moment a live plan's prices count from.
+    """
+
+    def __init__(self, policy: Policy | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
         self.policy = policy or load_policy()
+        self.clock = clock
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
 
     def get(self, session: Session, day: date | None = None) -> Catalog:
-        day = day or today()
-        key = _catalog_key(session, day)
+        day = day or self.clock.today()
+        key = _catalog_key(session, day, self.clock.now())
         catalog = self._catalog
         if catalog is not None and catalog.key == key:
             return catalog

@@ -17,6 +17,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from models.booking import BookingRefused
+
 log = logging.getLogger("platsa.api")
 
 PROBLEM_JSON = "application/problem+json"
@@ -139,6 +141,15 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             **error.extra,
         )
+
+    @app.exception_handler(BookingRefused)
+    async def _refused(request: Request, refused: BookingRefused):
+        """A booking rule refused: 409 naming the rule in ``what`` (capacity: capacity-full)."""
+        error = CapacityFull if refused.full else Conflict
+        extra = {"what": refused.what}
+        if refused.conflicts is not None:
+            extra["conflicts"] = refused.conflicts
+        return await _business(request, error(refused.detail, **extra))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError):

@@ -23,12 +23,10 @@ from typing import Annotated, Any
 from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.errors import Conflict
-from models.audit import IdempotencyRecord
-from models.base import utcnow
+from models.repo_idempotency import claim_key, record_for_key, store_answer
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -57,15 +55,6 @@ def request_hash(method: str, path: str, payload: BaseModel) -> str:
     return hashlib.sha256(f"{method.upper()} {path}\n{body}".encode()).hexdigest()
 
 
-def _insert_for(session: Session):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise RuntimeError(f"Idempotency-Key is not supported on {dialect}")
-
-
 def claim(
     session: Session, user_id: int, key: str | None, request: Request, payload: BaseModel
 ) -> Claim | JSONResponse:
@@ -73,27 +62,10 @@ def claim(
     if key is None:
         return Claim(record_id=None)
     digest = request_hash(request.method, request.url.path, payload)
-    insert = _insert_for(session)
-    inserted = session.execute(
-        insert(IdempotencyRecord)
-        .values(
-            user_id=user_id,
-            key=key,
-            request_hash=digest,
-            status_code=0,  # placeholder; invisible to others until the answer is stored
-            body={},
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        .returning(IdempotencyRecord.id)
-    ).first()
-    if inserted is not None:
-        return Claim(record_id=inserted[0])
-    record = session.exec(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
-        )
-    ).one()
+    record_id = claim_key(session, user_id, key, digest)
+    if record_id is not None:
+        return Claim(record_id=record_id)
+    record = record_for_key(session, user_id, key)
     if record.request_hash != digest:
         raise Conflict(
             "Idempotency-Key reused with a different request; use a new key for a new request",
@@ -109,9 +81,30 @@ def claim(
 def remember(session: Session, claimed: Claim, status_code: int, answer: BaseModel) -> Any:
     """Store the answer under the claimed key (before the commit) and return it."""
     if claimed.record_id is not None:
-        record = session.get(IdempotencyRecord, claimed.record_id)
-        record.status_code = status_code
-        record.body = answer.model_dump(mode="json")
-        session.add(record)
-        session.flush()
+        store_answer(session, claimed.record_id, status_code, answer.model_dump(mode="json"))
     return answer
+
+
+@dataclass
+class Idempotency:
+    """A request's ``Idempotency-Key`` handling (``api.deps.IdempotencyDep``).
+
+    ``replayed(body)`` claims the key, or returns the stored first answer to send instead;
+    ``remember(status, answer)`` stores the answer under the claimed key and returns it.
+    """
+
+    session: Session
+    user_id: int
+    key: str | None
+    request: Request
+    claimed: Claim = Claim(record_id=None)
+
+    def replayed(self, payload: BaseModel) -> JSONResponse | None:
+        claimed = claim(self.session, self.user_id, self.key, self.request, payload)
+        if isinstance(claimed, JSONResponse):
+            return claimed
+        self.claimed = claimed
+        return None
+
+    def remember(self, status_code: int, answer: BaseModel) -> Any:
+        return remember(self.session, self.claimed, status_code, answer)

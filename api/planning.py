@@ -8,7 +8,7 @@ every pair's score and eligibility; each participant keeps their best
 (:func:`matcher.plan.solve_cohort`) places the cohort.
 
 A plan is for *today's* capacity: the places it proposes are not held. Applying it later
-re-checks everything (see ``api/routers/coordinators.py``).
+re-checks everything (:func:`api.services.plans.apply`).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from scipy.special import expit
 from api.engine import Catalog
 from matcher import domain
 from matcher.domain import DepartmentCapacity
-from matcher.eligibility import placement_exclusions, rule_exclusions
 from matcher.features import pair_features, score_matrix
 from matcher.plan import CohortProblem, solve_cohort
 from matcher.policy import FACTORS
+from matcher.ranking import why_not
 from models.convert import participant_to_domain
 from models.participant import Participant
 from models.plans import Plan, PlanOptions, PlanRow
@@ -43,31 +43,40 @@ def department_capacities(catalog: Catalog) -> Mapping[int, DepartmentCapacity]:
     return catalog.compiled.capacities
 
 
-def contributions_of(
-    catalog: Catalog, participant: domain.Participant, position: int
-) -> dict[str, float]:
-    """Per-factor contributions of one pair (what the score is made of), rounded."""
+def pair_contributions(
+    catalog: Catalog,
+    participant: domain.Participant,
+    position: int,
+    prices: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per-factor contributions of one pair, in ``FACTORS`` order (they sum to its score).
+
+    ``prices`` feed the scarcity factor (``catalog.prices``); a plan row leaves them out.
+    """
     features = pair_features(
         participant,
         catalog.compiled,
         catalog.day,
         catalog.policy,
+        prices=prices,
         rows=np.array([position]),
     )
-    values = np.asarray(catalog.scorer.contributions(features.X))[0]
+    return np.asarray(catalog.scorer.contributions(features.X))[0]
+
+
+def contributions_of(
+    catalog: Catalog, participant: domain.Participant, position: int
+) -> dict[str, float]:
+    """Per-factor contributions of one plan row (what its score is made of), rounded."""
+    values = pair_contributions(catalog, participant, position)
     return {name: round(float(v), 4) for name, v in zip(FACTORS, values, strict=True)}
 
 
 def pair_exclusions(catalog: Catalog, participant: domain.Participant, position: int) -> list[str]:
-    """Every rule excluding the pair (English sentences); empty when eligible."""
-    placement = catalog.compiled.placements[position]
-    rules = catalog.compiled.types[placement.type_code].rules
-    found = rule_exclusions(rules, participant, catalog.day)
-    found += placement_exclusions(
-        placement,
-        catalog.compiled.capacity_of(placement),
-        catalog.day,
-        catalog.policy.book_ahead_days,
+    """Every rule excluding the pair (English sentences, from ``why_not``); empty when eligible."""
+    placement_id = catalog.compiled.placements[position].id
+    found = why_not(
+        participant, placement_id, catalog.compiled, as_of=catalog.day, policy=catalog.policy
     )
     return [f"{e.rule}: {e.en}" for e in found]
 

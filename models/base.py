@@ -1,27 +1,15 @@
-"""Shared column helpers and the clock."""
+"""Shared column helpers (the clock is :mod:`models.clock`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC
 
 from sqlalchemy import JSON, Column
 from sqlalchemy import DateTime as SADateTime
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
-#: the municipality's calendar: quota periods and "open today" follow the local date
-MUNICIPAL_TZ = ZoneInfo("Europe/Stockholm")
-
-
-def municipal_today() -> date:
-    """Today's date in the municipality (Sweden), which is what quota periods mean."""
-    return datetime.now(MUNICIPAL_TZ).date()
-
-
-def utcnow() -> datetime:
-    """Aware UTC now; every timestamp Platsa stores is UTC."""
-    return datetime.now(UTC)
+from models.clock import utcnow
 
 
 def json_list_field() -> list:

@@ -20,23 +20,26 @@ placements see the new remaining slots.
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from matcher.eligibility import DEFAULT_BOOK_AHEAD_DAYS, open_exclusion, rule_exclusions
-from models.base import utcnow
+from matcher.eligibility import DEFAULT_BOOK_AHEAD_DAYS
+from models.acceptance import (
+    PLACEMENT_CLOSED,
+    PLACEMENT_FULL,
+    QUOTA_FULL,
+    Refusal,
+    acceptance_refusals,
+)
 from models.catalog_state import bump_catalog_version
-from models.convert import participant_to_domain, placement_type_to_domain
+from models.clock import utcnow
 from models.match import BOOKED_STATUSES, Match, MatchEvent, MatchStatus, Outcome, OutcomeKind
 from models.match_reads import booked_match_of, covering_quota
 from models.org import Department, Quota
 from models.participant import Participant
 from models.placement import Placement
 from models.taxonomy import PlacementType
-
-MUNICIPAL_TZ = ZoneInfo("Europe/Stockholm")
 
 #: allowed status changes after a decision; anything else is a conflict
 TRANSITIONS: dict[MatchStatus, frozenset[MatchStatus]] = {
@@ -51,75 +54,39 @@ OUTCOME_STATUSES = frozenset({MatchStatus.accepted, MatchStatus.started, MatchSt
 class BookingRefused(Exception):
     """A decision the current state does not allow; ``what`` names the rule that refused it.
 
-    ``what`` on accepting: ``participant`` (inactive, or already holds a booking),
-    ``placement-closed`` (the placement is closed), ``not-open`` (it ended, or starts more
-    than the policy's ``book_ahead_days`` ahead), ``eligibility`` (the type's rules
-    exclude the participant), ``placement`` / ``quota`` (full, with ``full=True``).
-    ``full`` is true when capacity ran out (a placement's slots or a department's quota).
+    On accepting, ``what`` is one of the codes of :mod:`models.acceptance`; on a status
+    change or an outcome it is ``status``. ``full`` is true when capacity ran out (a
+    placement's slots or a department's quota). ``conflicts`` lists every refusal when
+    a whole cohort plan was refused (``api.errors`` renders them all).
     """
 
-    def __init__(self, detail: str, *, what: str, full: bool = False):
+    def __init__(
+        self, detail: str, *, what: str, full: bool = False, conflicts: list | None = None
+    ):
         super().__init__(detail)
         self.detail = detail
         self.what = what
         self.full = full
+        self.conflicts = conflicts
 
 
-def local_today() -> date:
-    """The municipality's calendar date: decisions and quota periods are local dates."""
-    return utcnow().astimezone(MUNICIPAL_TZ).date()
-
-
-# --- eligibility ---------------------------------------------------------------------------
-
-
-def not_open_refusal(
-    placement: Placement, on: date, book_ahead_days: int = DEFAULT_BOOK_AHEAD_DAYS
-) -> str | None:
-    """Why the placement's dates keep it from being booked on ``on``, or None.
-
-    The engine's rule (:func:`matcher.eligibility.open_exclusion`): open from
-    ``book_ahead_days`` days before its start up to and including its end, so a placement
-    the lists suggest ahead of its start can be accepted the same day.
-    """
-    found = open_exclusion(placement.start_date, placement.end_date, on, book_ahead_days)
-    if found is None:
-        return None
-    return f"placement {placement.id} is not open on {on}: {found.en}"
-
-
-def placement_refusal(
-    placement: Placement, on: date, book_ahead_days: int = DEFAULT_BOOK_AHEAD_DAYS
-) -> str | None:
-    """Why a placement cannot be accepted on ``on`` (closed, or outside its open period
-    counting ``book_ahead_days`` before the start, the policy's horizon), or None."""
-    if not placement.is_open:
-        return f"placement {placement.id} is closed"
-    return not_open_refusal(placement, on, book_ahead_days)
-
-
-def type_refusal(
-    session: Session, participant: Participant, placement: Placement, on: date
-) -> str | None:
-    """Why the placement type's eligibility rules exclude the participant on ``on``, or None.
-
-    The rules are the engine's own (:func:`matcher.eligibility.rule_exclusions`, the type
-    part of ``matcher.why_not``), applied to the same conversion the suggestions use, so a
-    pair the lists leave out cannot be accepted by hand either. Capacity and the open
-    period are not asked of the engine here: the conditional UPDATE and
-    :func:`placement_refusal` decide those against the committed rows.
-    """
-    placement_type = session.get(PlacementType, placement.type_code)
-    if placement_type is None:
-        return None
-    rules = placement_type_to_domain(placement_type).rules
-    found = rule_exclusions(rules, participant_to_domain(participant, on), on)
-    if not found:
-        return None
-    why = "; ".join(f"{e.rule}: {e.en}" for e in found)
-    return (
-        f"participant {participant.id} is not eligible for placement type "
-        f"{placement.type_code!r} ({why})"
+def refusals_of(
+    session: Session,
+    participant: Participant,
+    placement: Placement,
+    on: date,
+    book_ahead_days: int,
+    *,
+    held: Match | None,
+) -> list[Refusal]:
+    """:func:`models.acceptance.acceptance_refusals` with the placement's type loaded."""
+    return acceptance_refusals(
+        participant,
+        placement,
+        on=on,
+        book_ahead_days=book_ahead_days,
+        placement_type=session.get(PlacementType, placement.type_code),
+        held=held,
     )
 
 
@@ -152,10 +119,10 @@ def book(session: Session, placement: Placement, on: date) -> int | None:
             )
         ).one()
         if not is_open:
-            raise BookingRefused(f"placement {placement.id} is closed", what="placement-closed")
+            raise BookingRefused(f"placement {placement.id} is closed", what=PLACEMENT_CLOSED)
         raise BookingRefused(
             f"placement {placement.id} has no slot left ({booked} of {slots} booked)",
-            what="placement",
+            what=PLACEMENT_FULL,
             full=True,
         )
     quota = covering_quota(session, placement.department_id, on)
@@ -168,7 +135,7 @@ def book(session: Session, placement: Placement, on: date) -> int | None:
             .execution_options(synchronize_session=False)
         ).first()
         if counted is None:
-            raise BookingRefused(_quota_full_detail(session, quota.id), what="quota", full=True)
+            raise BookingRefused(_quota_full_detail(session, quota.id), what=QUOTA_FULL, full=True)
     session.expire(placement, ["booked", "updated_at"])
     if quota is not None:
         session.expire(quota, ["booked", "updated_at"])
@@ -267,23 +234,10 @@ def accept(
     passes its loaded policy's), so what the lists suggest ahead of its start can be
     accepted and nothing further ahead can.
     """
-    if not participant.active:
-        raise BookingRefused(f"participant {participant.id} is inactive", what="participant")
-    if not placement.is_open:
-        raise BookingRefused(f"placement {placement.id} is closed", what="placement-closed")
-    why = not_open_refusal(placement, on, book_ahead_days)
-    if why is not None:
-        raise BookingRefused(why, what="not-open")
-    why = type_refusal(session, participant, placement, on)
-    if why is not None:
-        raise BookingRefused(why, what="eligibility")
     held = booked_match_of(session, participant.id)
-    if held is not None:
-        raise BookingRefused(
-            f"participant {participant.id} already has a booked match {held.id} "
-            f"({held.status.value}) on placement {held.placement_id}",
-            what="participant",
-        )
+    refusals = refusals_of(session, participant, placement, on, book_ahead_days, held=held)
+    if refusals:
+        raise BookingRefused(refusals[0].detail, what=refusals[0].what)
     quota_id = book(session, placement, on)
     return record_decision(
         session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from models.match import BOOKED_STATUSES, Match, MatchEvent, MatchStatus, Outcome
 from models.org import Quota
@@ -63,6 +63,18 @@ def booked_match_of(session: Session, participant_id: int) -> Match | None:
             Match.participant_id == participant_id, Match.status.in_(BOOKED_STATUSES)
         )
     ).first()
+
+
+def booked_matches_of(session: Session, participant_ids: list[int]) -> dict[int, Match]:
+    """Participant id -> their match that holds a slot, for those who hold one."""
+    if not participant_ids:
+        return {}
+    rows = session.exec(
+        select(Match).where(
+            col(Match.participant_id).in_(participant_ids), col(Match.status).in_(BOOKED_STATUSES)
+        )
+    ).all()
+    return {match.participant_id: match for match in rows}
 
 
 def covering_quota(session: Session, department_id: int, on: date) -> Quota | None:

@@ -15,10 +15,19 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from models import booking
-from models.match import BOOKED_STATUSES, Match
+from models.acceptance import (
+    NOT_OPEN,
+    PLACEMENT_CLOSED,
+    PLACEMENT_FULL,
+    QUOTA_FULL,
+    acceptance_refusals,
+)
+from models.match import Match
+from models.match_reads import booked_matches_of
+from models.matching_inputs import placement_types
 from models.org import Quota
 from models.participant import Participant
 from models.placement import Placement
@@ -43,55 +52,32 @@ def plan_conflicts(
     ``book_ahead_days`` is the policy's booking horizon (placements starting later are
     not open yet), the same the suggestions and single bookings use.
 
-    A conflict is a dict with ``what`` (``participant``, ``participant-inactive``,
-    ``placement-closed``, ``eligibility``, ``placement``, ``quota``), ``detail``, and the
-    ids concerned; capacity conflicts give ``needed`` (rows of the plan) and ``available``.
+    A conflict is a dict with ``what`` (a code of :mod:`models.acceptance`), ``detail``,
+    and the ids concerned; capacity conflicts give ``needed`` (rows of the plan) and
+    ``available``.
     """
     conflicts: list[dict[str, Any]] = []
     participants = _locked(session, Participant, [r.participant_id for r in rows])
     placements = _locked(session, Placement, [r.placement_id for r in rows])
-    held = dict(
-        session.exec(
-            select(Match.participant_id, Match.placement_id).where(
-                col(Match.participant_id).in_(list(participants)),
-                col(Match.status).in_(list(BOOKED_STATUSES)),
-            )
-        ).all()
-    )
+    held = booked_matches_of(session, list(participants))
+    types = {t.code: t for t in placement_types(session)}
     by_placement: dict[int, list[int]] = defaultdict(list)
     for row in rows:
-        person = participants.get(row.participant_id)
-        if person is None or not person.active:
-            conflicts.append(
-                _conflict(
-                    "participant-inactive",
-                    row,
-                    f"participant {row.participant_id} is no longer active",
-                )
-            )
-        elif row.participant_id in held:
-            conflicts.append(
-                _conflict(
-                    "participant",
-                    row,
-                    f"participant {row.participant_id} already holds a booking on placement "
-                    f"{held[row.participant_id]}",
-                )
-            )
-        placement = placements.get(row.placement_id)
-        refusal = (
-            f"placement {row.placement_id} no longer exists"
-            if placement is None
-            else booking.placement_refusal(placement, on, book_ahead_days)
+        person, placement = participants.get(row.participant_id), placements.get(row.placement_id)
+        if person is None:  # participants are never deleted; a plan row keeps its id
+            raise LookupError(f"plan row {row.id}: participant {row.participant_id} is gone")
+        refusals = acceptance_refusals(
+            person,
+            placement,
+            on=on,
+            book_ahead_days=book_ahead_days,
+            placement_type=None if placement is None else types.get(placement.type_code),
+            held=held.get(row.participant_id),
+            placement_id=row.placement_id,
         )
-        if refusal is not None:
-            conflicts.append(_conflict("placement-closed", row, refusal))
-            continue
-        by_placement[row.placement_id].append(row.participant_id)
-        # the type's rules can change, or a birthday pass, between proposal and application
-        ineligible = person and booking.type_refusal(session, person, placement, on)
-        if ineligible:
-            conflicts.append(_conflict("eligibility", row, ineligible))
+        conflicts += [_conflict(r.what, row, r.detail) for r in refusals]
+        if not any(r.what in (PLACEMENT_CLOSED, NOT_OPEN) for r in refusals):
+            by_placement[row.placement_id].append(row.participant_id)
     by_department: dict[int, list[int]] = defaultdict(list)
     for placement_id, people in sorted(by_placement.items()):
         placement = placements[placement_id]
@@ -100,7 +86,7 @@ def plan_conflicts(
         if len(people) > available:
             conflicts.append(
                 {
-                    "what": "placement",
+                    "what": PLACEMENT_FULL,
                     "placement_id": placement_id,
                     "department_id": placement.department_id,
                     "participant_ids": people,
@@ -121,7 +107,7 @@ def plan_conflicts(
         if len(people) > available:
             conflicts.append(
                 {
-                    "what": "quota",
+                    "what": QUOTA_FULL,
                     "department_id": department_id,
                     "quota_id": quota.id,
                     "participant_ids": people,

@@ -36,6 +36,18 @@ def _apply(row: Row, changes: dict[str, Any]) -> Row:
 # -- concepts -------------------------------------------------------------------------
 
 
+def get_concept(session: Session, concept_id: str) -> SkillConcept | None:
+    return session.get(SkillConcept, concept_id)
+
+
+def get_department(session: Session, department_id: int) -> Department | None:
+    return session.get(Department, department_id)
+
+
+def get_placement_type(session: Session, code: str) -> PlacementType | None:
+    return session.get(PlacementType, code)
+
+
 def unknown_concepts(session: Session, ids: Iterable[str]) -> set[str]:
     """The ids among ``ids`` that are not in the taxonomy."""
     wanted = set(ids)

@@ -50,6 +50,13 @@ def list_participants(
     return list(rows), session.exec(count).one()
 
 
+def get_participant(
+    session: Session, participant_id: int, *, for_update: bool = False
+) -> Participant | None:
+    """The participant; ``for_update`` locks the row (the first lock of every booking)."""
+    return session.get(Participant, participant_id, with_for_update=for_update)
+
+
 def ref_taken(session: Session, ref: str, *, besides: int | None = None) -> bool:
     """Whether another participant already uses this case reference."""
     query = select(Participant.id).where(Participant.ref == ref)

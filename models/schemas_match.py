@@ -12,7 +12,7 @@ from enum import StrEnum
 from pydantic import ConfigDict, field_validator
 from sqlmodel import Field, SQLModel
 
-from models.booking import local_today
+from models.clock import municipal_today
 from models.match import DeclineReason, MatchStatus, OutcomeKind
 from models.strict_input import INT_MAX
 
@@ -87,7 +87,7 @@ class OutcomeCreate(SQLModel):
     @field_validator("occurred_on")
     @classmethod
     def _not_in_future(cls, value: date) -> date:
-        if value > local_today():
+        if value > municipal_today():
             raise ValueError("occurred_on must not be in the future")
         return value
 

@@ -1,32 +1,30 @@
 """Decisions: accept (books a slot) or decline, then start, end, withdraw, and outcomes.
 
-Every read and change of a match is a read or change of its participant's record, so
-each one goes through :mod:`api.access` (visibility by unit, and the access log). A
-caseworker sees only their unit's matches; another unit's match answers 404.
+HTTP only; the rules are :mod:`api.services.matches`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
 
-from api import idempotency
-from api.access import RefusedAccess, participant_for, record_access, visible_unit
-from api.deps import CurrentUser, SessionDep, roles
-from api.errors import CapacityFull, Conflict, Forbidden, InvalidReference, NotFound, problems
-from api.metrics import BOOKINGS, CONFLICTS
+from api.deps import (
+    CatalogDep,
+    ClockDep,
+    CurrentPerson,
+    CurrentUser,
+    IdempotencyDep,
+    SessionDep,
+    roles,
+)
+from api.errors import problems
 from api.pagination import Paged, PageDep
-from models import booking, match_reads
-from models.match import Match, MatchStatus
-from models.org import Role, User
-from models.placement import Placement
+from api.services import matches
+from models.match import MatchStatus
+from models.org import Role
 from models.schemas_match import (
     MAX_ID,
-    Decision,
     MatchCreate,
     MatchPublic,
     OutcomeCreate,
@@ -43,47 +41,6 @@ READERS = roles(Role.caseworker, Role.coordinator, Role.admin)
 FOLLOW_UP = roles(Role.caseworker, Role.coordinator)
 
 
-def _field_error(field: str, msg: str, kind: str = "value_error") -> RequestValidationError:
-    return RequestValidationError([{"loc": ("body", field), "msg": msg, "type": kind}])
-
-
-def _require_person(user: User) -> None:
-    if not user.is_person:
-        raise Forbidden("a service account cannot decide about a participant; use a person's token")
-
-
-@contextmanager
-def _refusals(*, count: bool = False) -> Iterator[None]:
-    """Turn the repository's refusals into 409 problems naming ``what`` refused."""
-    try:
-        yield
-    except booking.BookingRefused as refused:
-        if count:
-            CONFLICTS.labels(refused.what).inc()
-        error = CapacityFull if refused.full else Conflict
-        raise error(refused.detail, what=refused.what) from None
-
-
-def _visible_match(
-    session, user: User, request: Request, match_id: int, *, action: str, lock: bool = False
-) -> Match:
-    """Load a match whose participant the user may see (and log it); 404 otherwise.
-
-    ``lock`` takes the participant's row lock first, then the match's, the order every
-    booking change uses, and re-reads the match so its status is current.
-    """
-    match = match_reads.get_match(session, match_id)
-    if match is None:
-        raise NotFound(f"match {match_id} not found")
-    try:
-        participant_for(
-            session, user, match.participant_id, request, action=action, for_update=lock
-        )
-    except RefusedAccess as refused:
-        raise refused.reworded(f"match {match_id} not found") from None
-    return match_reads.get_match(session, match_id, for_update=True) if lock else match
-
-
 @router.post(
     "/matches",
     status_code=201,
@@ -94,73 +51,24 @@ def _visible_match(
 def decide(
     body: MatchCreate,
     session: SessionDep,
-    user: CurrentUser,
+    user: CurrentPerson,
     request: Request,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    catalog: CatalogDep,
+    clock: ClockDep,
+    idempotent: IdempotencyDep,
 ):
     """Accept a placement for a participant (books a slot) or decline it with a reason code."""
-    _require_person(user)
-    if body.decision is Decision.declined and body.reason_code is None:
-        raise _field_error("reason_code", "a decline needs a reason_code", "missing")
-    if body.decision is Decision.accepted and body.reason_code is not None:
-        raise _field_error("reason_code", "reason_code is for declines; use reason to explain")
-    claimed = idempotency.claim(session, user.id, idempotency_key, request, body)
-    if not isinstance(claimed, idempotency.Claim):
-        return claimed
-    participant = participant_for(
-        session, user, body.participant_id, request, action="write", for_update=True
+    if (replayed := idempotent.replayed(body)) is not None:
+        return replayed
+    match = matches.decide(
+        session,
+        user,
+        request,
+        body,
+        on=clock.today(),
+        book_ahead_days=catalog.policy.book_ahead_days,
     )
-    placement = session.get(Placement, body.placement_id)
-    if placement is None:
-        raise InvalidReference(
-            f"placement {body.placement_id} does not exist",
-            errors=[{"loc": ["body", "placement_id"], "msg": "unknown placement", "type": "ref"}],
-        )
-    rank = None
-    if body.suggestion_id is not None:
-        found, rank = match_reads.cited_rank(
-            session, body.suggestion_id, participant.id, placement.id
-        )
-        if not found:
-            raise InvalidReference(
-                f"suggestion {body.suggestion_id} is not a list for participant {participant.id}",
-                errors=[
-                    {"loc": ["body", "suggestion_id"], "msg": "unknown suggestion", "type": "ref"}
-                ],
-            )
-    reason = (body.reason or "").strip() or None
-    if body.decision is Decision.declined:
-        match = booking.record_decision(
-            session,
-            participant_id=participant.id,
-            placement_id=placement.id,
-            status=MatchStatus.declined,
-            by=user.id,
-            reason_code=body.reason_code.value,
-            reason_text=reason,
-            suggestion_id=body.suggestion_id,
-            suggestion_rank=rank,
-        )
-    else:
-        if rank is None and reason is None:
-            raise _field_error(
-                "reason", "choosing a placement that was not suggested needs a reason", "missing"
-            )
-        with _refusals(count=True):
-            match = booking.accept(
-                session,
-                participant=participant,
-                placement=placement,
-                by=user.id,
-                on=booking.local_today(),
-                reason_text=reason,
-                suggestion_id=body.suggestion_id,
-                suggestion_rank=rank,
-                # the suggestions' open rule: what they offer ahead of its start is bookable
-                book_ahead_days=request.app.state.catalog.policy.book_ahead_days,
-            )
-        BOOKINGS.inc()
-    return idempotency.remember(session, claimed, 201, MatchPublic.model_validate(match))
+    return idempotent.remember(201, MatchPublic.model_validate(match))
 
 
 @router.get(
@@ -179,20 +87,16 @@ def list_matches(
     status: MatchStatus | None = None,
 ):
     """List decisions, newest first; a caseworker sees only their unit's participants."""
-    if participant_id is not None:
-        participant_for(session, user, participant_id, request)
-    rows, total = match_reads.list_matches(
+    rows, total = matches.list_matches(
         session,
-        unit_id=visible_unit(user),
+        user,
+        request,
         participant_id=participant_id,
         placement_id=placement_id,
         status=status,
         offset=page.offset,
         limit=page.limit,
     )
-    if participant_id is None:
-        for seen in sorted({row.participant_id for row in rows}):
-            record_access(session, user, request, seen, "read")
     return Paged(data=rows, count=total, offset=page.offset, limit=page.limit)
 
 
@@ -204,15 +108,7 @@ def list_matches(
 )
 def get_match(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Request):
     """One decision and its current status."""
-    return _visible_match(session, user, request, match_id, action="read")
-
-
-def _move(session, user: User, request: Request, match_id: int, to: MatchStatus, **reason):
-    _require_person(user)
-    match = _visible_match(session, user, request, match_id, action="write", lock=True)
-    with _refusals():
-        booking.change_status(session, match, to, by=user.id, **reason)
-    return match
+    return matches.visible_match(session, user, request, match_id, action="read")
 
 
 @router.post(
@@ -225,18 +121,18 @@ def withdraw(
     match_id: MatchId,
     body: WithdrawRequest,
     session: SessionDep,
-    user: CurrentUser,
+    user: CurrentPerson,
     request: Request,
 ):
     """Withdraw an accepted or started match; frees its slot and quota place."""
-    return _move(
+    return matches.move(
         session,
         user,
         request,
         match_id,
         MatchStatus.withdrawn,
         reason_code=body.reason_code.value,
-        reason_text=(body.reason or "").strip() or None,
+        reason_text=body.reason,
     )
 
 
@@ -246,9 +142,9 @@ def withdraw(
     responses=problems(403, 404, 409),
     openapi_extra=FOLLOW_UP,
 )
-def start(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Request):
+def start(match_id: MatchId, session: SessionDep, user: CurrentPerson, request: Request):
     """Mark an accepted match as started; it keeps its slot."""
-    return _move(session, user, request, match_id, MatchStatus.started)
+    return matches.move(session, user, request, match_id, MatchStatus.started)
 
 
 @router.post(
@@ -257,9 +153,9 @@ def start(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Re
     responses=problems(403, 404, 409),
     openapi_extra=FOLLOW_UP,
 )
-def end(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Request):
+def end(match_id: MatchId, session: SessionDep, user: CurrentPerson, request: Request):
     """Mark a started match as ended (done); frees its slot and quota place."""
-    return _move(session, user, request, match_id, MatchStatus.ended)
+    return matches.move(session, user, request, match_id, MatchStatus.ended)
 
 
 @router.post(
@@ -273,26 +169,15 @@ def record_outcome(
     match_id: MatchId,
     body: OutcomeCreate,
     session: SessionDep,
-    user: CurrentUser,
+    user: CurrentPerson,
     request: Request,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    idempotent: IdempotencyDep,
 ):
     """Record what happened after an accepted, started or ended match."""
-    _require_person(user)
-    claimed = idempotency.claim(session, user.id, idempotency_key, request, body)
-    if not isinstance(claimed, idempotency.Claim):
-        return claimed
-    match = _visible_match(session, user, request, match_id, action="write")
-    with _refusals():
-        outcome = booking.add_outcome(
-            session,
-            match,
-            kind=body.kind,
-            occurred_on=body.occurred_on,
-            reason=(body.reason or "").strip() or None,
-            by=user.id,
-        )
-    return idempotency.remember(session, claimed, 201, OutcomePublic.model_validate(outcome))
+    if (replayed := idempotent.replayed(body)) is not None:
+        return replayed
+    outcome = matches.record_outcome(session, user, request, match_id, body)
+    return idempotent.remember(201, OutcomePublic.model_validate(outcome))
 
 
 @router.get(
@@ -303,5 +188,4 @@ def record_outcome(
 )
 def list_outcomes(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Request):
     """The outcomes recorded for one match, oldest first."""
-    _visible_match(session, user, request, match_id, action="read")
-    return match_reads.list_outcomes(session, match_id)
+    return matches.list_outcomes(session, user, request, match_id)

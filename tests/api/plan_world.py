@@ -11,7 +11,7 @@ from sqlmodel import Session
 from api.engine import build_catalog
 from api.planning import pair_exclusions
 from matcher import load_policy
-from models import booking
+from models.clock import municipal_today
 from models.convert import participant_to_domain
 from models.org import Role
 from models.participant import Participant
@@ -61,7 +61,7 @@ def seed_cohort(engine) -> Cohort:
 
     Five participants want care or IT, so at most 3 can be placed and Parks falls 1 short.
     """
-    today = booking.local_today()
+    today = municipal_today()
     with Session(engine, expire_on_commit=False) as session:
         unit = make_unit(session)
         make_taxonomy(session)
@@ -111,7 +111,7 @@ def assert_feasible(engine, plan: dict) -> None:
     ids = [r["participant_id"] for r in plan["rows"] + plan["unassigned"]]
     assert len(ids) == len(set(ids)) == plan["n_participants"]
     with Session(engine, expire_on_commit=False) as session:
-        catalog = build_catalog(session, load_policy(), booking.local_today())
+        catalog = build_catalog(session, load_policy(), municipal_today())
         compiled = catalog.compiled
         for row in live:
             participant = session.get(Participant, row["participant_id"])

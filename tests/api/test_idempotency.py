@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from models.audit import IdempotencyRecord
-from models.booking import local_today
+from models.clock import municipal_today
 from models.match import Match, Outcome
 from models.org import Role
 from models.placement import Placement
@@ -121,7 +121,7 @@ def test_bad_key_names_the_header(client, session, ids, key):
 def test_outcomes_accept_a_key_too(client, session, ids):
     match_id = post(client, ids, None).json()["id"]
     url = f"{MATCHES}/{match_id}/outcomes"
-    body = {"kind": "completed", "occurred_on": str(local_today())}
+    body = {"kind": "completed", "occurred_on": str(municipal_today())}
     headers = ids["headers"] | {"Idempotency-Key": "outcome-1"}
     first = client.post(url, json=body, headers=headers)
     retry = client.post(url, json=body, headers=headers)

@@ -11,8 +11,8 @@ from sqlmodel import Session, func, select
 from api.metrics import BOOKINGS, CONFLICTS, REGISTRY
 from matcher.policy import EligibilityPolicy
 from models.audit import AccessLog
-from models.booking import local_today
 from models.catalog_state import catalog_version
+from models.clock import municipal_today
 from models.history import booked_match_ids_as_of
 from models.match import Match, MatchEvent, Outcome
 from models.org import Quota, Role
@@ -189,7 +189,7 @@ def test_full_quota_is_409_and_leaves_the_placement_untouched(client, session, w
     assert accept(client, world, suggestion_id=world.suggestion).status_code == 201
     response = accept(client, world, participant_id=world.second, reason="x")
     assert response.status_code == 409
-    year = local_today().year
+    year = municipal_today().year
     assert response.json()["detail"] == (
         f"department {world.department_code}'s quota for {year}-01-01–{year}-12-31 is full (1 of 1)"
     )
@@ -199,8 +199,8 @@ def test_full_quota_is_409_and_leaves_the_placement_untouched(client, session, w
 
 
 def test_no_quota_for_the_period_books_without_one(client, session, world):
-    session.get(Quota, world.quota).period_end = local_today() - timedelta(days=1)
-    session.get(Quota, world.quota).period_start = local_today() - timedelta(days=30)
+    session.get(Quota, world.quota).period_end = municipal_today() - timedelta(days=1)
+    session.get(Quota, world.quota).period_start = municipal_today() - timedelta(days=30)
     session.commit()
     response = accept(client, world, suggestion_id=world.suggestion)
     assert response.status_code == 201
@@ -261,7 +261,7 @@ def _open_check(client, world: World, placement_id: int) -> tuple[bool, dict]:
 
 def test_a_placement_starting_within_the_horizon_is_suggested_and_booked(client, session, world):
     # caseworkers agree a placement ahead of its start (default policy: up to 90 days)
-    session.get(Placement, world.placement).start_date = local_today() + timedelta(days=30)
+    session.get(Placement, world.placement).start_date = municipal_today() + timedelta(days=30)
     session.commit()
     suggested, answer = _open_check(client, world, world.placement)
     assert suggested and answer["eligible"] is True
@@ -273,7 +273,7 @@ def test_a_placement_starting_within_the_horizon_is_suggested_and_booked(client,
 def test_accepting_reads_the_horizon_from_the_loaded_policy(client, session, world):
     catalog = client.app.state.catalog
     catalog.policy = replace(catalog.policy, eligibility=EligibilityPolicy(10))
-    session.get(Placement, world.placement).start_date = local_today() + timedelta(days=30)
+    session.get(Placement, world.placement).start_date = municipal_today() + timedelta(days=30)
     session.commit()
     response = accept(client, world, reason="starts next month")
     assert response.status_code == 409
@@ -283,7 +283,7 @@ def test_accepting_reads_the_horizon_from_the_loaded_policy(client, session, wor
 def test_a_placement_starting_beyond_the_horizon_is_neither_suggested_nor_booked(
     client, session, world
 ):
-    starts = local_today() + timedelta(days=200)
+    starts = municipal_today() + timedelta(days=200)
     session.get(Placement, world.placement).start_date = starts
     session.commit()
     suggested, answer = _open_check(client, world, world.placement)
@@ -419,12 +419,12 @@ def test_start_then_end_frees_the_slot(client, session, world):
 
 def test_outcomes_only_after_a_taken_up_match(client, session, world):
     declined = accept(client, world, decision="declined", reason_code="hours").json()["id"]
-    body = {"kind": "completed", "occurred_on": str(local_today())}
+    body = {"kind": "completed", "occurred_on": str(municipal_today())}
     url = f"{MATCHES}/{declined}/outcomes"
     assert client.post(url, json=body, headers=world.caseworker).status_code == 409
     match_id = accept(client, world, suggestion_id=world.suggestion).json()["id"]
     url = f"{MATCHES}/{match_id}/outcomes"
-    future = body | {"occurred_on": str(local_today() + timedelta(days=2))}
+    future = body | {"occurred_on": str(municipal_today() + timedelta(days=2))}
     response = client.post(url, json=future, headers=world.caseworker)
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "occurred_on"]

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from models import booking
 from models.catalog_state import bump_catalog_version
+from models.clock import municipal_today
 from models.match import Match
 from models.org import Department, Quota, Unit
 from models.participant import Participant
@@ -56,9 +57,7 @@ def test_apply_with_one_slot_taken_meanwhile_books_nothing(client, engine, cohor
     with Session(engine, expire_on_commit=False) as session:
         outsider = make_participant(session, unit=session.get(Unit, cohort.unit_id))
         desk = session.get(Placement, cohort.placements["desk"])
-        booking.accept(
-            session, participant=outsider, placement=desk, by=None, on=booking.local_today()
-        )
+        booking.accept(session, participant=outsider, placement=desk, by=None, on=municipal_today())
         session.commit()
     response = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=cohort.headers())
     assert response.status_code == 409
@@ -101,7 +100,7 @@ def test_apply_lists_every_conflict(client, engine, cohort):
             participant=session.get(Participant, placed_meanwhile),
             placement=elsewhere,
             by=None,
-            on=booking.local_today(),
+            on=municipal_today(),
         )
         session.commit()
     response = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=cohort.headers())

@@ -13,6 +13,7 @@ from api.engine import build_catalog, scarcity_prices
 from matcher import load_policy
 from matcher.features import score_matrix
 from models import booking
+from models.clock import municipal_today
 from models.convert import participant_to_domain
 from models.org import Quota, Role
 from models.participant import Participant
@@ -98,7 +99,7 @@ def test_already_placed_participants_are_kept_out(client, engine, cohort):
         participant = session.get(Participant, first, with_for_update=True)
         desk = session.get(Placement, cohort.placements["desk"])
         booking.accept(
-            session, participant=participant, placement=desk, by=None, on=booking.local_today()
+            session, participant=participant, placement=desk, by=None, on=municipal_today()
         )
         session.commit()
     plan = post_plan(client, cohort, participant_ids=cohort.participants)
@@ -144,7 +145,7 @@ def test_prices_are_stored_and_fed_to_suggestions(client, engine, cohort):
     assert all(v > 0 for v in prices["placement_prices"].values())
     with Session(engine, expire_on_commit=False) as session:
         latest = latest_prices(session)
-        catalog = build_catalog(session, load_policy(), booking.local_today())
+        catalog = build_catalog(session, load_policy(), municipal_today())
         people = [
             participant_to_domain(session.get(Participant, cohort.participants[0]), catalog.day)
         ]
@@ -202,7 +203,7 @@ def test_random_cohorts_are_feasible_and_shortfalls_exact(client, engine):
     with Session(engine, expire_on_commit=False) as session:
         unit = make_unit(session)
         make_taxonomy(session)
-        today = booking.local_today()
+        today = municipal_today()
         departments = [make_department(session) for _ in range(4)]
         for department in departments[:3]:
             low = int(rng.integers(0, 4))
