@@ -5,6 +5,7 @@ from models.catalog_state import CatalogVersion
 from models.history import Revision
 from models.match import Match, MatchEvent, Outcome
 from models.org import Department, Quota, Unit, User
+from models.oversight import OversightEvent
 from models.participant import Participant
 from models.placement import Placement
 from models.plans import Plan, PlanRow
@@ -22,6 +23,7 @@ __all__ = [
     "ModelVersion",
     "MatchEvent",
     "Outcome",
+    "OversightEvent",
     "Participant",
     "Placement",
     "Plan",

@@ -6,6 +6,7 @@ from api.routers import (
     coordinators,
     evaluation,
     matches,
+    oversight,
     participants,
     suggestions,
 )
@@ -18,4 +19,5 @@ ROUTERS = [
     coordinators.router,
     evaluation.router,
     admin.router,
+    oversight.router,
 ]

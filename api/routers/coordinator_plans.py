@@ -13,6 +13,7 @@ from api.access import record_access
 from api.deps import CurrentUser, IdPath, SessionDep, roles
 from api.engine import Catalog
 from api.errors import CapacityFull, Conflict, Forbidden, InvalidReference, NotFound, problems
+from api.oversight import SuggestionsOpen
 from api.pagination import Paged, PageDep
 from api.planning import (
     ALREADY_PLACED,
@@ -102,7 +103,8 @@ def _cohort(session, body: PlanCreate) -> tuple[list[Participant], dict[int, str
     status_code=201,
     response_model=PlanPublic,
     openapi_extra=roles(*PLANNERS),
-    responses=problems(),
+    responses=problems(503),
+    dependencies=[SuggestionsOpen],
 )
 def create_plan(
     session: SessionDep,
@@ -172,7 +174,8 @@ def read_plan_prices(session: SessionDep, plan_id: IdPath):
     "/plans/{plan_id}/rows",
     response_model=PlanPublic,
     openapi_extra=roles(*PLANNERS),
-    responses=problems(404, 409),
+    responses=problems(404, 409, 503),
+    dependencies=[SuggestionsOpen],
 )
 def edit_plan_rows(
     session: SessionDep,
@@ -238,7 +241,8 @@ def edit_plan_rows(
     "/plans/{plan_id}/apply",
     response_model=PlanPublic,
     openapi_extra=roles(*PLANNERS),
-    responses=problems(403, 404, 409),
+    responses=problems(403, 404, 409, 503),
+    dependencies=[SuggestionsOpen],
 )
 def apply_plan(session: SessionDep, user: CurrentUser, request: Request, plan_id: IdPath):
     """Book every live row in one transaction; if anything is gone, book nothing (409)."""

@@ -12,6 +12,7 @@ from api.deps import CurrentUser, IdPath, SessionDep, roles
 from api.engine import Catalog
 from api.errors import Conflict, NotFound, problems
 from api.metrics import SUGGESTIONS
+from api.oversight import SuggestionsOpen
 from api.responses import model_json
 from matcher import (
     FACTORS,
@@ -89,7 +90,8 @@ def _summary(catalog: Catalog, placement_id: int) -> PlacementSummary:
     "/participants/{participant_id}/suggestions",
     response_model=SuggestionList,
     openapi_extra=roles(Role.caseworker),
-    responses=problems(404, 409),
+    responses=problems(404, 409, 503),
+    dependencies=[SuggestionsOpen],
 )
 def suggest_placements(
     participant_id: IdPath,
@@ -178,7 +180,8 @@ def suggest_placements(
     "/placements/{placement_id}/candidates",
     response_model=CandidateList,
     openapi_extra=roles(Role.caseworker, Role.coordinator),
-    responses=problems(404),
+    responses=problems(404, 503),
+    dependencies=[SuggestionsOpen],
 )
 def suggest_participants(
     placement_id: IdPath,
@@ -258,7 +261,8 @@ def suggest_participants(
     "/participants/{participant_id}/placements/{placement_id}/eligibility",
     response_model=EligibilityAnswer,
     openapi_extra=roles(Role.caseworker),
-    responses=problems(404),
+    responses=problems(404, 503),
+    dependencies=[SuggestionsOpen],
 )
 def eligibility(
     participant_id: IdPath,
