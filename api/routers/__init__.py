@@ -6,6 +6,7 @@ from api.routers import (
     coordinators,
     evaluation,
     matches,
+    model_info,
     oversight,
     participants,
     suggestions,
@@ -20,4 +21,5 @@ ROUTERS = [
     evaluation.router,
     admin.router,
     oversight.router,
+    model_info.router,
 ]
