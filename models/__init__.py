@@ -2,6 +2,7 @@
 
 from models.audit import AccessLog, IdempotencyRecord
 from models.catalog_state import CatalogVersion
+from models.data_rights import ParticipantErasure
 from models.history import Revision
 from models.match import Match, MatchEvent, Outcome
 from models.org import Department, Quota, Unit, User
@@ -10,6 +11,7 @@ from models.participant import Participant
 from models.placement import Placement
 from models.plans import Plan, PlanRow
 from models.registry import ActivationLog, ModelVersion, ReplayRun
+from models.retention import LegalHold, RetentionRule
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
 
@@ -19,18 +21,21 @@ __all__ = [
     "CatalogVersion",
     "Department",
     "IdempotencyRecord",
+    "LegalHold",
     "Match",
     "ModelVersion",
     "MatchEvent",
     "Outcome",
     "OversightEvent",
     "Participant",
+    "ParticipantErasure",
     "Placement",
     "Plan",
     "PlanRow",
     "PlacementType",
     "Quota",
     "ReplayRun",
+    "RetentionRule",
     "Revision",
     "SkillConcept",
     "Suggestion",

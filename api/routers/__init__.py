@@ -4,6 +4,7 @@ from api.routers import (
     admin,
     catalog,
     coordinators,
+    data_rights,
     evaluation,
     matches,
     model_info,
@@ -22,4 +23,5 @@ ROUTERS = [
     admin.router,
     oversight.router,
     model_info.router,
+    data_rights.router,
 ]

@@ -1,0 +1,103 @@
+"""Retention: how long each kind of record is kept after its case closes, and legal holds.
+
+The policy is data (:class:`RetentionRule` rows, seeded by migration 0007 with the
+defaults in :data:`DEFAULT_RULES`), read by the ``platsa retention run`` job. A case
+closes when the participant is inactive; it closed at the latest of the record's last
+change, its last decision event and its last recorded outcome. A legal hold on a
+participant keeps everything about them until the hold is released.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from models.base import timestamp_field, utcnow
+from models.strict_input import StrictInput
+
+
+class RecordKind(StrEnum):
+    participant = "participant"  # the record, its revisions, decisions: pseudonymised
+    free_text = "free_text"  # reasons written on decisions and outcomes: deleted
+    access_log = "access_log"  # who read what: deleted (the chain keeps an anchor)
+    idempotency = "idempotency"  # stored first answers to retried requests: deleted
+
+
+class RetentionRule(SQLModel, table=True):
+    """Keep ``kind`` for ``days`` after the case closes (after the row was written, for
+    rows that belong to no case: access log, idempotency records)."""
+
+    kind: RecordKind = Field(primary_key=True)
+    days: int = Field(ge=0)
+    action: str = Field(max_length=16)  # pseudonymise | delete
+    note: str = Field(default="", max_length=500)
+
+
+#: the shipped defaults (a municipality edits the rows, not the code)
+DEFAULT_RULES = (
+    (RecordKind.participant, 5 * 365, "pseudonymise", "SoL case records: 5 years after closing"),
+    (RecordKind.free_text, 2 * 365, "delete", "reasons in free text: 2 years after closing"),
+    (RecordKind.access_log, 5 * 365, "delete", "log of reads and changes: 5 years"),
+    (RecordKind.idempotency, 2, "delete", "a retried request's first answer: 2 days"),
+)
+
+
+class LegalHold(SQLModel, table=True):
+    """Keep everything about a participant (a complaint, an appeal, a supervisory case)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    reason: str = Field(max_length=2000)
+    placed_by: int = Field(foreign_key="user.id")
+    placed_at: datetime = timestamp_field()
+    released_by: int | None = Field(default=None, foreign_key="user.id")
+    released_at: datetime | None = timestamp_field(nullable=True, default=False)
+
+
+class LegalHoldCreate(StrictInput):
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class LegalHoldPublic(SQLModel):
+    id: int
+    participant_id: int
+    reason: str
+    placed_by: int
+    placed_at: datetime
+    released_by: int | None
+    released_at: datetime | None
+
+
+def active_hold(session: Session, participant_id: int) -> LegalHold | None:
+    query = select(LegalHold).where(
+        LegalHold.participant_id == participant_id, col(LegalHold.released_at).is_(None)
+    )
+    return session.exec(query).first()
+
+
+def held_participant_ids(session: Session) -> set[int]:
+    query = select(LegalHold.participant_id).where(col(LegalHold.released_at).is_(None))
+    return set(session.exec(query).all())
+
+
+def place_hold(session: Session, participant_id: int, *, reason: str, by: int) -> LegalHold:
+    """``ValueError`` when the participant is already held."""
+    if active_hold(session, participant_id) is not None:
+        raise ValueError(f"participant {participant_id} already has a legal hold")
+    hold = LegalHold(participant_id=participant_id, reason=reason.strip(), placed_by=by)
+    session.add(hold)
+    session.flush()
+    return hold
+
+
+def release_hold(session: Session, participant_id: int, *, by: int) -> LegalHold:
+    """``LookupError`` when there is no hold to release."""
+    hold = active_hold(session, participant_id)
+    if hold is None:
+        raise LookupError(f"participant {participant_id} has no legal hold")
+    hold.released_by, hold.released_at = by, utcnow()
+    session.add(hold)
+    session.flush()
+    return hold
