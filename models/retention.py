@@ -12,9 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy import delete, update
+from sqlmodel import Field, Session, SQLModel, col, func, select
 
+from models.audit import AccessLog, IdempotencyRecord
 from models.base import timestamp_field, utcnow
+from models.data_rights import erasure_of
+from models.match import Match, MatchEvent, Outcome
+from models.participant import Participant
 from models.strict_input import StrictInput
 
 
@@ -101,3 +106,86 @@ def release_hold(session: Session, participant_id: int, *, by: int) -> LegalHold
     session.add(hold)
     session.flush()
     return hold
+
+
+# --- what the retention job reads and changes ---------------------------------------------
+
+
+def retention_rules(session: Session) -> dict[RecordKind, RetentionRule]:
+    """The rules in force; a kind without a row falls back to :data:`DEFAULT_RULES`."""
+    rules = {r.kind: r for r in session.exec(select(RetentionRule)).all()}
+    for kind, days, action, note in DEFAULT_RULES:
+        rules.setdefault(kind, RetentionRule(kind=kind, days=days, action=action, note=note))
+    return rules
+
+
+def closed_cases(session: Session) -> dict[int, datetime]:
+    """Inactive participants and when their case closed: the latest of the record's last
+    change, its last decision event and its last recorded outcome."""
+    inactive = select(Participant.id, Participant.updated_at).where(~Participant.active)
+    closed = dict(session.exec(inactive).all())
+    for moment, table in ((MatchEvent.at, MatchEvent), (Outcome.recorded_at, Outcome)):
+        latest = session.exec(
+            select(Match.participant_id, func.max(moment))
+            .join(table, table.match_id == Match.id)
+            .where(col(Match.participant_id).in_(list(closed)))
+            .group_by(Match.participant_id)
+        )
+        for participant_id, at in latest:
+            closed[participant_id] = max(closed[participant_id], at)
+    return closed
+
+
+def is_pseudonymised(session: Session, participant_id: int) -> bool:
+    return erasure_of(session, participant_id) is not None
+
+
+def free_text_count(session: Session, participant_ids: list[int]) -> int:
+    """Decisions and outcomes of these participants that still carry a free-text reason."""
+    matches = select(Match.id).where(col(Match.participant_id).in_(participant_ids))
+    decided = select(func.count()).where(
+        col(Match.participant_id).in_(participant_ids), col(Match.reason_text).is_not(None)
+    )
+    outcomes = select(func.count()).where(
+        col(Outcome.match_id).in_(matches), col(Outcome.reason).is_not(None)
+    )
+    return session.exec(decided).one() + session.exec(outcomes).one()
+
+
+def delete_free_text(session: Session, participant_ids: list[int]) -> None:
+    matches = select(Match.id).where(col(Match.participant_id).in_(participant_ids))
+    session.exec(
+        update(Match).where(col(Match.participant_id).in_(participant_ids)).values(reason_text=None)
+    )
+    session.exec(update(Outcome).where(col(Outcome.match_id).in_(matches)).values(reason=None))
+
+
+def expired_access_log(session: Session, cutoff: datetime, held: set[int]) -> list[int]:
+    """Ids of the oldest access-log rows written before ``cutoff``, in order, up to the
+    first one a legal hold keeps: only a prefix is ever removed, so the hash chain of the
+    rest stays whole (see models.audit_chain)."""
+    rows = session.exec(
+        select(AccessLog.id, AccessLog.participant_id)
+        .where(AccessLog.at < cutoff)
+        .order_by(AccessLog.id)
+    )
+    prefix = []
+    for row_id, participant_id in rows:
+        if participant_id in held:
+            break
+        prefix.append(row_id)
+    return prefix
+
+
+def delete_access_log(session: Session, ids: list[int]) -> None:
+    for start in range(0, len(ids), 500):
+        session.exec(delete(AccessLog).where(col(AccessLog.id).in_(ids[start : start + 500])))
+
+
+def expired_idempotency(session: Session, cutoff: datetime) -> int:
+    query = select(func.count()).where(IdempotencyRecord.created_at < cutoff)
+    return session.exec(query.select_from(IdempotencyRecord)).one()
+
+
+def delete_idempotency(session: Session, cutoff: datetime) -> None:
+    session.exec(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))

@@ -3,7 +3,7 @@
 
 Revision ID: 0007
 Revises: 0005
-Create Date: 2026-12-01 20:38:51.190300
+Create Date: 2026-12-01 20:46:01.848844
 """
 
 from collections.abc import Sequence
@@ -98,6 +98,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_participanterasure_at"), ["at"], unique=False)
 
     # ### end Alembic commands ###
+    # the shipped retention rules, as rows a municipality edits (models.retention)
+    rules = sa.table(
+        "retentionrule",
+        sa.column(
+            "kind",
+            sa.Enum("participant", "free_text", "access_log", "idempotency", name="recordkind"),
+        ),
+        sa.column("days", sa.Integer),
+        sa.column("action", sa.String),
+        sa.column("note", sa.String),
+    )
+    op.bulk_insert(
+        rules,
+        [
+            {"kind": "participant", "days": 1825, "action": "pseudonymise",
+             "note": "SoL case records: 5 years after closing"},
+            {"kind": "free_text", "days": 730, "action": "delete",
+             "note": "reasons in free text: 2 years after closing"},
+            {"kind": "access_log", "days": 1825, "action": "delete",
+             "note": "log of reads and changes: 5 years"},
+            {"kind": "idempotency", "days": 2, "action": "delete",
+             "note": "a retried request's first answer: 2 days"},
+        ],
+    )  # fmt: skip
 
 
 def downgrade() -> None:
