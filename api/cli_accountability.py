@@ -65,6 +65,28 @@ def retention_rules() -> None:
             typer.echo(f"{rule.kind.value:<12} {rule.days:>5} days  {rule.action:<12} {rule.note}")
 
 
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the access log's and the match event log's hash chains; report the first broken
+    link of each (exit code 1 when one is broken)."""
+    from models.audit import AccessLog
+    from models.audit_chain import verify_chain
+    from models.match import MatchEvent
+
+    broken = False
+    with _transaction() as session:
+        for model in (AccessLog, MatchEvent):
+            checked, link = verify_chain(session, model)
+            name = model.__tablename__
+            if link is None:
+                typer.echo(f"{name}: {checked} rows, chain intact")
+            else:
+                broken = True
+                typer.echo(f"{link.describe()} (after {checked} intact rows)")
+    if broken:
+        raise typer.Exit(code=1)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(retention_app, name="retention")
     app.add_typer(audit_app, name="audit")

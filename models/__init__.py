@@ -1,6 +1,7 @@
 """SQLModel tables, request/response schemas and the repository functions (all SQL lives here)."""
 
 from models.audit import AccessLog, IdempotencyRecord
+from models.audit_chain import ChainHead
 from models.catalog_state import CatalogVersion
 from models.data_rights import ParticipantErasure
 from models.history import Revision
@@ -19,6 +20,7 @@ __all__ = [
     "AccessLog",
     "ActivationLog",
     "CatalogVersion",
+    "ChainHead",
     "Department",
     "IdempotencyRecord",
     "LegalHold",

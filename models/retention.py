@@ -16,6 +16,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from models.audit import AccessLog, IdempotencyRecord
+from models.audit_chain import set_anchor
 from models.base import timestamp_field, utcnow
 from models.data_rights import erasure_of
 from models.match import Match, MatchEvent, Outcome
@@ -160,26 +161,31 @@ def delete_free_text(session: Session, participant_ids: list[int]) -> None:
     session.exec(update(Outcome).where(col(Outcome.match_id).in_(matches)).values(reason=None))
 
 
-def expired_access_log(session: Session, cutoff: datetime, held: set[int]) -> list[int]:
-    """Ids of the oldest access-log rows written before ``cutoff``, in order, up to the
-    first one a legal hold keeps: only a prefix is ever removed, so the hash chain of the
-    rest stays whole (see models.audit_chain)."""
+def expired_access_log(session: Session, cutoff: datetime, held: set[int]) -> list[tuple]:
+    """(id, seq, hash) of the oldest access-log rows written before ``cutoff``, in chain
+    order, up to the first one a legal hold keeps: only a prefix of the chain is ever
+    removed, so the rest stays verifiable from its anchor (models.audit_chain)."""
     rows = session.exec(
-        select(AccessLog.id, AccessLog.participant_id)
-        .where(AccessLog.at < cutoff)
-        .order_by(AccessLog.id)
+        select(AccessLog.id, AccessLog.seq, AccessLog.hash, AccessLog.participant_id, AccessLog.at)
+        .where(col(AccessLog.seq).is_not(None))
+        .order_by(AccessLog.seq)
+        .execution_options(yield_per=2000)
     )
     prefix = []
-    for row_id, participant_id in rows:
-        if participant_id in held:
+    for row_id, seq, digest, participant_id, at in rows:
+        if at >= cutoff or participant_id in held:
             break
-        prefix.append(row_id)
+        prefix.append((row_id, seq, digest))
     return prefix
 
 
-def delete_access_log(session: Session, ids: list[int]) -> None:
+def delete_access_log(session: Session, prefix: list[tuple]) -> None:
+    """Delete the prefix and anchor the chain at its last row."""
+    ids = [row_id for row_id, _, _ in prefix]
     for start in range(0, len(ids), 500):
         session.exec(delete(AccessLog).where(col(AccessLog.id).in_(ids[start : start + 500])))
+    _, seq, digest = prefix[-1]
+    set_anchor(session, "accesslog", seq, digest)
 
 
 def expired_idempotency(session: Session, cutoff: datetime) -> int:

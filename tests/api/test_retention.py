@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from api.retention import run_retention
 from models.audit import AccessLog, IdempotencyRecord
+from models.audit_chain import append_access, verify_chain
 from models.data_rights import PSEUDONYM_PREFIX
 from models.match import Match, MatchEvent, MatchStatus, Outcome, OutcomeKind
 from models.org import Role
@@ -63,15 +64,16 @@ def history(session: Session) -> dict:
     session.add(LegalHold(participant_id=people["held"], reason="appeal", placed_by=admin.id))
     # the access log: two old rows on the expired, then one on the held, then one more
     for name, days in (("expired", 3000), ("expired", 2900), ("held", 2800), ("expired", 2700)):
-        session.add(
-            AccessLog(
-                user_id=admin.id,
-                participant_id=people[name],
-                at=NOW - timedelta(days=days),
-                method="GET",
-                route="/x",
-                action="read",
-            )
+        append_access(
+            session,
+            {
+                "user_id": admin.id,
+                "participant_id": people[name],
+                "at": NOW - timedelta(days=days),
+                "method": "GET",
+                "route": "/x",
+                "action": "read",
+            },
         )
     session.add(
         IdempotencyRecord(
@@ -114,6 +116,7 @@ def test_run_pseudonymises_the_expired_and_keeps_the_held(session, history):
     # the access log is cut only up to the first row the hold keeps
     remaining = session.exec(select(AccessLog.participant_id).order_by(AccessLog.id)).all()
     assert remaining == [history["held"], history["expired"]]
+    assert verify_chain(session, AccessLog) == (2, None)  # anchored after the cut
     assert session.exec(select(IdempotencyRecord)).all() == []
     assert "kept under a legal hold: 1" in report.describe()
     # nothing left to do the second time
