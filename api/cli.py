@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli_accountability import register as register_accountability
 from api.cli_evaluation import register as register_evaluation
 from api.settings import get_settings
 from models.org import Role
@@ -23,6 +24,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 register_evaluation(app)
+register_accountability(app)
 
 
 @app.command()

@@ -39,6 +39,7 @@ from models.matching_inputs import (
     placement_types,
     quotas_on,
 )
+from models.oversight import PAUSED
 from models.placement import Placement
 from models.plans import PRICES_MAX_AGE, Plan, latest_prices, live_plans_query
 from models.registry import ModelStatus, ModelVersion, active_scorer
@@ -83,10 +84,20 @@ def _catalog_key_statement():
         .where(ModelVersion.status == ModelStatus.active)
         .scalar_subquery()
     )
-    return select(counter(ANY_CHANGE), counter(LAYOUT), concept_count, type_versions, plan, model)
+    # the stop switch rides along (last column, not part of the key): no round trip of its own
+    counters = (counter(ANY_CHANGE), counter(LAYOUT), concept_count, type_versions, plan, model)
+    return select(*counters, PAUSED)
 
 
 _CATALOG_KEY = _catalog_key_statement()
+_KEY_ROW = "platsa.catalog_key_row"  # session.info slot: the row read by suggestions_paused
+
+
+def _key_row(session: Session, now: datetime) -> tuple:
+    row = session.info.pop(_KEY_ROW, None)
+    if row is None:
+        row = session.execute(_CATALOG_KEY, {"cutoff": now - PRICES_MAX_AGE}).one()
+    return row
 
 
 def _catalog_key(session: Session, day: date, now: datetime) -> tuple:
@@ -95,8 +106,15 @@ def _catalog_key(session: Session, day: date, now: datetime) -> tuple:
     ``key[0]`` is the any-change counter; ``key[1:]`` is what only a full rebuild can
     follow (the layout counter, taxonomy, types, live plan, model, day).
     """
-    row = session.execute(_CATALOG_KEY, {"cutoff": now - PRICES_MAX_AGE}).one()
-    return (*tuple(row), day)
+    return (*tuple(_key_row(session, now))[:-1], day)
+
+
+def suggestions_paused(session: Session, now: datetime | None = None) -> bool:
+    """Whether the stop switch is off, read with the catalog key; the request's next
+    :meth:`CatalogCache.get` reuses the row, so a suggestion costs no extra round trip."""
+    row = _key_row(session, now or SYSTEM_CLOCK.now())
+    session.info[_KEY_ROW] = row
+    return bool(row[-1])
 
 
 def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) -> Catalog:

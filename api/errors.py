@@ -80,6 +80,13 @@ class CapacityFull(Conflict):
     slug, title = "capacity-full", "No capacity left"
 
 
+class Unavailable(PlatsaError):
+    """Busy or switched off for now: 503 with ``Retry-After`` (seconds)."""
+
+    status, slug, title = 503, "unavailable", "Unavailable"
+    retry_after = 30
+
+
 class InvalidReference(PlatsaError):
     """A body refers to something that does not exist (unknown skill, department...)."""
 
@@ -132,7 +139,7 @@ def _allowed_methods(request: Request) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatsaError)
     async def _business(request: Request, error: PlatsaError):
-        return problem_response(
+        response = problem_response(
             error.status,
             error.title,
             error.detail,
@@ -141,6 +148,9 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             **error.extra,
         )
+        if isinstance(error, Unavailable):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.exception_handler(BookingRefused)
     async def _refused(request: Request, refused: BookingRefused):
@@ -222,6 +232,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found (or not visible to the caller's unit)",
         409: "Conflict with the current state (full, already decided, key reuse)",
         422: "Invalid body, query or path parameter; errors[].loc names the field",
+        503: "Unavailable for now (e.g. suggestions paused); see Retry-After",
     }
     return {
         status: {

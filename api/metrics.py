@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from fastapi import FastAPI, Request
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from api.access import route_template
 
@@ -25,6 +25,11 @@ CONFLICTS = Counter(
     "platsa_booking_conflicts_total", "Bookings refused as full", ["what"], registry=REGISTRY
 )
 SUGGESTIONS = Counter("platsa_suggestion_lists_total", "Suggestion lists served", registry=REGISTRY)
+SUGGESTIONS_PAUSED = Gauge(
+    "platsa_suggestions_paused",
+    "1 while an admin has paused suggestions and plan proposals (the stop switch), else 0",
+    registry=REGISTRY,
+)
 CATALOG_UPDATES = Histogram(
     "platsa_catalog_update_seconds",
     "Compiled catalog updates in this process: build (from scratch: placement, taxonomy, "

@@ -1,14 +1,18 @@
 """SQLModel tables, request/response schemas and the repository functions (all SQL lives here)."""
 
 from models.audit import AccessLog, IdempotencyRecord
+from models.audit_chain import ChainHead
 from models.catalog_state import CatalogVersion
+from models.data_rights import ParticipantErasure
 from models.history import Revision
 from models.match import Match, MatchEvent, Outcome
 from models.org import Department, Quota, Unit, User
+from models.oversight import OversightEvent
 from models.participant import Participant
 from models.placement import Placement
 from models.plans import Plan, PlanRow
 from models.registry import ActivationLog, ModelVersion, ReplayRun
+from models.retention import LegalHold, RetentionRule
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
 
@@ -16,19 +20,24 @@ __all__ = [
     "AccessLog",
     "ActivationLog",
     "CatalogVersion",
+    "ChainHead",
     "Department",
     "IdempotencyRecord",
+    "LegalHold",
     "Match",
     "ModelVersion",
     "MatchEvent",
     "Outcome",
+    "OversightEvent",
     "Participant",
+    "ParticipantErasure",
     "Placement",
     "Plan",
     "PlanRow",
     "PlacementType",
     "Quota",
     "ReplayRun",
+    "RetentionRule",
     "Revision",
     "SkillConcept",
     "Suggestion",

@@ -20,6 +20,10 @@ class AccessLog(SQLModel, table=True):
     method: str = Field(max_length=8)
     route: str = Field(max_length=200)
     action: str = Field(max_length=8)  # read | write | refused (a 404 for this caller)
+    # the hash chain (models.audit_chain): position, the previous row's hash, this row's
+    seq: int | None = Field(default=None, unique=True, index=True)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
 from models.audit import AccessLog
+from models.audit_chain import append_access
 from models.base import utcnow
-
-# built once; the values go in as parameters
-_INSERT = insert(AccessLog.__table__)
 
 
 def log_access(
@@ -23,11 +20,11 @@ def log_access(
 ) -> None:
     """Record one read or write of a participant's record, in the request's transaction.
 
-    A Core insert sent at once (no ORM object waiting for a flush): every participant
-    route writes one, and nothing reads it back in the same request.
+    Queued and inserted at commit, sealed into the hash chain (models.audit_chain): every
+    participant route writes one, and nothing reads it back in the same request.
     """
-    session.execute(
-        _INSERT,
+    append_access(
+        session,
         {
             "user_id": user_id,
             "participant_id": participant_id,

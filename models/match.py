@@ -86,6 +86,10 @@ class MatchEvent(SQLModel, table=True):
     at: datetime = timestamp_field(index=True)
     by: int | None = Field(default=None, foreign_key="user.id")
     reason_code: str | None = Field(default=None, max_length=64)
+    # the hash chain (models.audit_chain), sealed at commit
+    seq: int | None = Field(default=None, unique=True, index=True)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class Outcome(SQLModel, table=True):

@@ -4,8 +4,11 @@ from api.routers import (
     admin,
     catalog,
     coordinators,
+    data_rights,
     evaluation,
     matches,
+    model_info,
+    oversight,
     participants,
     suggestions,
 )
@@ -18,4 +21,7 @@ ROUTERS = [
     coordinators.router,
     evaluation.router,
     admin.router,
+    oversight.router,
+    model_info.router,
+    data_rights.router,
 ]

@@ -19,6 +19,7 @@ from api.deps import (
     roles,
 )
 from api.errors import problems
+from api.oversight import SuggestionsOpen
 from api.pagination import Paged, PageDep
 from api.services import plans
 from models.org import Role
@@ -43,7 +44,8 @@ PLANNERS = (Role.coordinator, Role.admin)
     status_code=201,
     response_model=PlanPublic,
     openapi_extra=roles(*PLANNERS),
-    responses=problems(),
+    responses=problems(503),
+    dependencies=[SuggestionsOpen],
 )
 def create_plan(
     session: SessionDep,
@@ -96,7 +98,8 @@ def read_plan_prices(session: SessionDep, plan_id: IdPath):
     "/plans/{plan_id}/rows",
     response_model=PlanPublic,
     openapi_extra=roles(*PLANNERS),
-    responses=problems(404, 409),
+    responses=problems(404, 409, 503),
+    dependencies=[SuggestionsOpen],
 )
 def edit_plan_rows(
     session: SessionDep,
@@ -114,7 +117,8 @@ def edit_plan_rows(
     "/plans/{plan_id}/apply",
     response_model=PlanPublic,
     openapi_extra=roles(*PLANNERS),
-    responses=problems(403, 404, 409),
+    responses=problems(403, 404, 409, 503),
+    dependencies=[SuggestionsOpen],
 )
 def apply_plan(
     session: SessionDep,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, TodaysCatalog, roles
 from api.errors import problems
+from api.oversight import SuggestionsOpen
 from api.responses import model_json
 from api.services import suggestions
 from models.org import Role
@@ -25,7 +26,8 @@ Limit = Annotated[int, Query(ge=1, le=50, description="how many to return (at mo
     "/participants/{participant_id}/suggestions",
     response_model=SuggestionList,
     openapi_extra=roles(Role.caseworker),
-    responses=problems(404, 409),
+    responses=problems(404, 409, 503),
+    dependencies=[SuggestionsOpen],
 )
 def suggest_placements(
     participant_id: IdPath,
@@ -48,7 +50,8 @@ def suggest_placements(
     "/placements/{placement_id}/candidates",
     response_model=CandidateList,
     openapi_extra=roles(Role.caseworker, Role.coordinator),
-    responses=problems(404),
+    responses=problems(404, 503),
+    dependencies=[SuggestionsOpen],
 )
 def suggest_participants(
     placement_id: IdPath,
@@ -69,7 +72,8 @@ def suggest_participants(
     "/participants/{participant_id}/placements/{placement_id}/eligibility",
     response_model=EligibilityAnswer,
     openapi_extra=roles(Role.caseworker),
-    responses=problems(404),
+    responses=problems(404, 503),
+    dependencies=[SuggestionsOpen],
 )
 def eligibility(
     participant_id: IdPath,

@@ -5,7 +5,7 @@ from api.metrics import REGISTRY
 
 def test_healthz_and_readyz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready"}
+    assert client.get("/readyz").json() == {"status": "ready", "suggestions": "running"}
 
 
 def test_metrics_counts_requests(client):

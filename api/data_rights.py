@@ -1,0 +1,61 @@
+"""The data subject's rights as use cases: export, pseudonymise, legal holds; all logged.
+
+Each one loads the participant through :func:`api.access.participant_for`, which writes
+the access-log row (actions ``export``, ``erase``, ``hold``) in the same transaction.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from sqlmodel import Session
+
+from api.access import participant_for
+from api.errors import Conflict, NotFound
+from models.data_rights import ParticipantErasure, participant_export, pseudonymise_participant
+from models.org import User
+from models.retention import LegalHold, active_hold, place_hold, release_hold
+
+
+def export_participant(session: Session, user: User, request: Request, participant_id: int):
+    participant = participant_for(session, user, participant_id, request, action="export")
+    return participant_export(session, participant)
+
+
+def erase_participant(
+    session: Session, user: User, request: Request, participant_id: int, reason: str
+) -> ParticipantErasure:
+    """Pseudonymise the participant (409 under a legal hold, or when already done)."""
+    participant = participant_for(
+        session, user, participant_id, request, action="erase", for_update=True
+    )
+    hold = active_hold(session, participant_id)
+    if hold is not None:
+        raise Conflict(
+            f"participant {participant_id} is under a legal hold since {hold.placed_at:%Y-%m-%d}"
+            f" ({hold.reason}); release it first",
+            what="legal-hold",
+        )
+    try:
+        return pseudonymise_participant(session, participant, by=user.id, reason=reason)
+    except ValueError as error:
+        raise Conflict(str(error)) from None
+
+
+def hold_participant(
+    session: Session, user: User, request: Request, participant_id: int, reason: str
+) -> LegalHold:
+    participant_for(session, user, participant_id, request, action="hold", for_update=True)
+    try:
+        return place_hold(session, participant_id, reason=reason, by=user.id)
+    except ValueError as error:
+        raise Conflict(str(error)) from None
+
+
+def release_participant(
+    session: Session, user: User, request: Request, participant_id: int
+) -> LegalHold:
+    participant_for(session, user, participant_id, request, action="hold", for_update=True)
+    try:
+        return release_hold(session, participant_id, by=user.id)
+    except LookupError as error:
+        raise NotFound(str(error)) from None

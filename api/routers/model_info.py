@@ -1,0 +1,35 @@
+"""Model information: what the scorer in use is, reads, never reads, and how it fares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from api.deps import SessionDep, roles
+from api.model_info import model_information
+from models.org import Role
+
+router = APIRouter(tags=["oversight"])
+
+
+class ModelInfo(BaseModel):
+    scorer: dict[str, Any]
+    purpose: str
+    intended_use: str
+    inputs_read: dict[str, list[str]]
+    inputs_never_read: dict[str, str]
+    evaluation: dict[str, Any] | None
+    known_limitations: list[str]
+    policy: dict[str, Any]
+
+
+@router.get(
+    "/model-info",
+    response_model=ModelInfo,
+    openapi_extra=roles(Role.caseworker, Role.coordinator, Role.evaluator, Role.admin),
+)
+def model_info(request: Request, session: SessionDep):
+    """The active scorer: purpose, inputs, last evaluation by group, limitations, policy."""
+    return model_information(session, request.app.state.catalog.policy)
