@@ -6,9 +6,11 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.engine import Engine
 
 from api import metrics
+from api.db_gate import DbGate
 from api.deps import authorise
 from api.engine import CatalogCache
 from api.errors import install_error_handlers, problems
+from api.guards import RequestGuard
 from api.settings import Settings, get_settings
 from matcher import load_policy
 from models.db import engine_for
@@ -35,10 +37,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         responses=problems(),
     )
     app.state.settings = settings
-    app.state.engine = engine if engine is not None else engine_for(settings.database_url)
+    app.state.engine = (
+        engine if engine is not None else engine_for(settings.database_url, settings.db_limits())
+    )
     app.state.catalog = CatalogCache(load_policy(settings.policy_path))
+    app.state.db_gate = DbGate(settings.admitted_transactions, settings.db_slot_timeout_s)
     install_error_handlers(app)
     metrics.install(app)
+    app.add_middleware(  # added last: the outermost, around the metrics too
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_s=settings.body_timeout_s,
+        retry_after_s=settings.retry_after_s,
+    )
     v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authorise)])
     for router in ROUTERS:
         v1.include_router(router)

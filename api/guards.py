@@ -1,0 +1,139 @@
+"""The outermost request guard: bounded bodies, Retry-After, and a 500 that keeps the line.
+
+A plain ASGI middleware (no extra task per request), installed outside every route:
+
+- A request body larger than ``max_body_bytes`` answers 413 (by its Content-Length before
+  anything is read, or as soon as a chunked body passes the cap); a body that does not
+  arrive in full within ``body_timeout_s`` answers 408. Both close the connection. The
+  body is read here, before routing, so a slow upload never holds a database slot.
+- Every 503 and 429 carries ``Retry-After`` (seconds), whoever raised it.
+- An unhandled exception answers the 500 problem here. Starlette's outermost error
+  middleware would re-raise it after answering, and uvicorn then closes the keep-alive
+  connection; here the request ends normally, so the connection stays open.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import anyio
+
+from api.errors import PROBLEM_JSON, TYPE_BASE
+
+log = logging.getLogger("platsa.api")
+
+RETRY_STATUSES = (429, 503)
+
+
+def _problem(status: int, slug: str, title: str, detail: str, path: str) -> bytes:
+    body = {
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": path,
+        "errors": [],
+    }
+    return json.dumps(body).encode()
+
+
+class RequestGuard:
+    def __init__(
+        self, app, *, max_body_bytes: int, body_timeout_s: float, retry_after_s: int
+    ) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.body_timeout_s = body_timeout_s
+        self.retry_after = str(retry_after_s).encode()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def guarded_send(message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if message["status"] in RETRY_STATUSES:
+                    headers = list(message.get("headers", []))
+                    if not any(name.lower() == b"retry-after" for name, _ in headers):
+                        headers.append((b"retry-after", self.retry_after))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        headers = dict(scope.get("headers") or [])
+        if b"content-length" in headers or b"transfer-encoding" in headers:
+            refusal, receive = await self._read_body(scope, headers, receive)
+            if refusal is not None:
+                await self._answer(guarded_send, scope, *refusal, close=True)
+                return
+        try:
+            await self.app(scope, receive, guarded_send)
+        except Exception:
+            if started:
+                raise
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            await self._answer(
+                guarded_send,
+                scope,
+                500,
+                "internal",
+                "Internal error",
+                "an unexpected error; it has been logged",
+            )
+
+    async def _read_body(self, scope, headers, receive):
+        """The whole body, within the cap and the time bound: (refusal or None, receive)."""
+        too_large = (
+            413,
+            "body-too-large",
+            "Request body too large",
+            f"the request body is larger than {self.max_body_bytes} bytes",
+        )
+        declared = headers.get(b"content-length", b"").strip()
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            return too_large, receive
+        chunks, size, more = [], 0, True
+        with anyio.move_on_after(self.body_timeout_s):
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":  # the client went away
+                    return None, receive
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    return too_large, receive
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+        if more:
+            return (
+                408,
+                "body-timeout",
+                "Request body timeout",
+                f"the request body did not arrive within {self.body_timeout_s:g} s",
+            ), receive
+        body, replayed = b"".join(chunks), False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return None, replay
+
+    @staticmethod
+    async def _answer(send, scope, status, slug, title, detail, *, close=False) -> None:
+        content = _problem(status, slug, title, detail, scope["path"])
+        headers = [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(content)).encode()),
+        ]
+        if close:
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
