@@ -13,10 +13,14 @@ import threading
 from collections import Counter
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from api.app import create_app
+from api.settings import Settings
+from models.db import make_engine
 from models.match import BOOKED_STATUSES, Match
 from models.placement import Placement
 from tests.api.live_server import Answer, burst, live_server
@@ -134,3 +138,22 @@ def test_a_worker_killed_mid_burst_loses_no_acknowledged_booking(pg_url, pg_engi
     assert sum(a.status == 201 for a in answers) >= 10
     assert "timeout" not in {a.error for a in answers}
     assert_consistent(pg_engine, answers, dict.fromkeys(scene.placements, 25))
+
+
+def test_a_lock_held_past_the_lock_timeout_answers_503_and_writes_nothing(pg_url, pg_engine):
+    scene = build(pg_engine, slots=[3], quota=None, participants=1)
+    settings = Settings(database_url=pg_url, db_lock_timeout_ms=100)
+    app = create_app(settings=settings, engine=make_engine(pg_url, settings.db_limits()))
+    body = {"participant_id": scene.participants[0], "placement_id": scene.placements[0]}
+    with pg_engine.connect() as holder, holder.begin():
+        holder.execute(
+            text("SELECT 1 FROM participant WHERE id = :id FOR UPDATE"),
+            {"id": scene.participants[0]},
+        )
+        with TestClient(app, raise_server_exceptions=False) as client:
+            answer = client.post(MATCHES, json=body | {"reason": "locked"}, headers=scene.headers)
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert int(answer.headers["retry-after"]) >= 1
+    with Session(pg_engine) as session:
+        assert session.exec(select(func.count()).select_from(Match)).one() == 0
