@@ -10,10 +10,11 @@ from api.db_gate import DbGate
 from api.deps import authorise
 from api.engine import CatalogCache
 from api.errors import install_error_handlers, problems
-from api.guards import RequestGuard
+from api.guards import RequestGuard, refuse_control_characters
 from api.settings import Settings, get_settings
 from matcher import load_policy
 from models.db import engine_for
+from models.strict_input import declare_text_rule
 
 API_PREFIX = "/api/v1"
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version="0.1.0",
         description=DESCRIPTION,
         responses=problems(),
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.settings = settings
     app.state.engine = (
@@ -55,4 +57,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(ops.router)
+    _declare_text_rule(app)
     return app
+
+
+def _declare_text_rule(app: FastAPI) -> None:
+    """The OpenAPI document states the text rule on every string it declares."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_text_rule(build())
+        return app.openapi_schema
+
+    app.openapi = openapi

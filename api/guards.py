@@ -18,12 +18,49 @@ import json
 import logging
 
 import anyio
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 
 from api.errors import PROBLEM_JSON, TYPE_BASE
+from models.strict_input import text_errors
 
 log = logging.getLogger("platsa.api")
 
 RETRY_STATUSES = (429, 503)
+_HEADERS_BY_ROUTE: dict[int, tuple[str, ...]] = {}  # id(route): routes live as long as the app
+
+
+def _declared_headers(route) -> tuple[str, ...]:
+    """The headers a route reads (its and its dependencies' header parameters)."""
+    known = _HEADERS_BY_ROUTE.get(id(route))
+    if known is not None:
+        return known
+    names, pending = {"authorization"}, [getattr(route, "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is not None:
+            names |= {param.alias.lower() for param in dependant.header_params}
+            pending.extend(dependant.dependencies)
+    _HEADERS_BY_ROUTE[id(route)] = known = tuple(sorted(names))
+    return known
+
+
+async def refuse_control_characters(request: Request) -> None:
+    """The text rule (models.strict_input) for every path and query parameter and every
+    header the route reads: an app-wide dependency, so no route can forget it."""
+    text_headers = _declared_headers(request.scope.get("route"))
+    query: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        query.setdefault(name, []).append(value)
+    errors = (
+        text_errors(request.path_params, "path")
+        + text_errors({k: v if len(v) > 1 else v[0] for k, v in query.items()}, "query")
+        + text_errors(
+            {h: request.headers[h] for h in text_headers if h in request.headers}, "header"
+        )
+    )
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def _problem(status: int, slug: str, title: str, detail: str, path: str) -> bytes:
