@@ -6,13 +6,16 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.engine import Engine
 
 from api import metrics
+from api.db_gate import DbGate
 from api.deps import authorise
 from api.engine import CatalogCache
 from api.errors import install_error_handlers, problems
+from api.guards import RequestGuard, refuse_control_characters
 from api.settings import Settings, get_settings
 from matcher import load_policy
 from models.clock import SYSTEM_CLOCK, Clock
 from models.db import engine_for
+from models.strict_input import declare_text_rule
 
 API_PREFIX = "/api/v1"
 
@@ -36,16 +39,39 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         responses=problems(),
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.settings = settings
-    app.state.engine = engine if engine is not None else engine_for(settings.database_url)
+    app.state.engine = (
+        engine if engine is not None else engine_for(settings.database_url, settings.db_limits())
+    )
     app.state.clock = clock or SYSTEM_CLOCK
     app.state.catalog = CatalogCache(load_policy(settings.policy_path), app.state.clock)
+    app.state.db_gate = DbGate(settings.admitted_transactions, settings.db_slot_timeout_s)
     install_error_handlers(app)
     metrics.install(app)
+    app.add_middleware(  # added last: the outermost, around the metrics too
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_s=settings.body_timeout_s,
+        retry_after_s=settings.retry_after_s,
+    )
     v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authorise)])
     for router in ROUTERS:
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(ops.router)
+    _declare_text_rule(app)
     return app
+
+
+def _declare_text_rule(app: FastAPI) -> None:
+    """The OpenAPI document states the text rule on every string it declares."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_text_rule(build())
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -7,7 +7,7 @@ does not declare its roles with :func:`roles` answers 403 to everyone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.access import RefusedAccess
+from api.db_gate import request_transaction
 from api.engine import Catalog, CatalogCache
 from api.errors import Forbidden, Unauthorized
 from api.idempotency import Idempotency, IdempotencyKey
@@ -45,23 +46,23 @@ def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One request, one transaction: commit when the route succeeds, roll back otherwise.
 
+    Async, so taking the session costs no thread-pool hop; the transaction runs inside
+    one of the worker's database slots (``api.db_gate``: 503 when none frees in time).
     A refused look at a participant's record is logged after the rollback, in a
     transaction of its own, so the audit trail keeps attempts that changed nothing.
     """
-    with Session(get_engine(request), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except RefusedAccess as refused:
-            session.rollback()
-            _log_refusal(session, refused)
-            raise
-        except BaseException:
-            session.rollback()
-            raise
+    session = Session(get_engine(request), expire_on_commit=False)
+    async with request_transaction(request, session, on_error=_end_failed) as session:
+        yield session
+
+
+def _end_failed(session: Session, error: BaseException) -> None:
+    session.rollback()
+    if isinstance(error, RefusedAccess):
+        _log_refusal(session, error)
 
 
 def _log_refusal(session: Session, refused: RefusedAccess) -> None:

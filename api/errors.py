@@ -14,7 +14,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models.booking import BookingRefused
@@ -85,6 +86,17 @@ class Unavailable(PlatsaError):
 
     status, slug, title = 503, "unavailable", "Unavailable"
     retry_after = 30
+
+
+class ServiceBusy(Unavailable):
+    """A bounded wait ran out (a database slot, connection, lock or statement): nothing
+    was changed; the answer carries Retry-After."""
+
+    status, slug, title = 503, "busy", "Service busy"
+
+
+class TooManyRequests(PlatsaError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
 
 
 class InvalidReference(PlatsaError):
@@ -204,16 +216,32 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
-    @app.exception_handler(OperationalError)
-    async def _database_down(request: Request, error: OperationalError):
-        log.error("database error on %s %s: %s", request.method, request.url.path, error.orig)
+    # A lock or statement timeout, a lost or terminated connection, a full pool: the
+    # transaction was rolled back, so the answer is "busy, try again" (Retry-After is
+    # stamped by api.guards), never a 500.
+    async def _database_down(request: Request, error: Exception):
+        log.error(
+            "database error on %s %s: %s",
+            request.method,
+            request.url.path,
+            getattr(error, "orig", None) or error,
+        )
         return problem_response(
             503,
             "Database unavailable",
-            "the database did not answer; nothing was changed, try again",
+            "the database did not answer in time; nothing was changed, try again",
             "database-unavailable",
             instance=request.url.path,
         )
+
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(unavailable, _database_down)
+
+    @app.exception_handler(DBAPIError)
+    async def _driver_error(request: Request, error: DBAPIError):
+        if error.connection_invalidated:
+            return await _database_down(request, error)
+        return await _bug(request, error)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, error: Exception):
@@ -232,7 +260,11 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found (or not visible to the caller's unit)",
         409: "Conflict with the current state (full, already decided, key reuse)",
         422: "Invalid body, query or path parameter; errors[].loc names the field",
-        503: "Unavailable for now (e.g. suggestions paused); see Retry-After",
+        429: "Too many requests from this user; Retry-After says when to try again",
+        503: (
+            "Busy, suggestions paused, or the database did not answer in time;"
+            " nothing was changed; see Retry-After"
+        ),
     }
     return {
         status: {
@@ -241,5 +273,5 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         # 400: a body that cannot be parsed at all (not JSON, not UTF-8) never reaches validation
-        for status in sorted({400, 401, 403, 422, *statuses})
+        for status in sorted({400, 401, 403, 422, 503, *statuses})
     }

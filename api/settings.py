@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from models.db import normalise_url
+from models.db import DbLimits, normalise_url
 
 
 class Settings(BaseSettings):
@@ -27,6 +27,45 @@ class Settings(BaseSettings):
     exploration_epsilon: float = Field(
         default=0.0, ge=0.0, le=1.0, description="share of lists shown in a randomised order"
     )
+
+    # Bounded waiting (PostgreSQL): see README "Limits". Each worker admits at most
+    # db_slots requests into a transaction at once (default: the pool size), so a request
+    # never waits for a connection behind others; one that gets no slot within
+    # db_slot_timeout_s answers 503 with Retry-After.
+    db_pool_size: int = Field(default=10, ge=1, le=200, description="connections kept open")
+    db_max_overflow: int = Field(default=5, ge=0, le=200, description="extra connections")
+    db_pool_timeout_s: float = Field(default=3.0, gt=0, le=60, description="wait for a connection")
+    db_slots: int | None = Field(
+        default=None, ge=1, le=400, description="requests in a transaction at once per worker"
+    )
+    db_slot_timeout_s: float = Field(default=2.0, gt=0, le=60, description="wait for a slot")
+    db_statement_timeout_ms: int = Field(default=5000, ge=0, description="0 = none")
+    db_lock_timeout_ms: int = Field(default=2000, ge=0, description="0 = none")
+    db_idle_in_transaction_timeout_ms: int = Field(default=60_000, ge=0, description="0 = none")
+    db_application_name: str = Field(default="platsa", max_length=60)
+    retry_after_s: int = Field(default=2, ge=1, le=3600, description="Retry-After on 503/429")
+
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="larger request bodies answer 413"
+    )
+    body_timeout_s: float = Field(
+        default=10.0, gt=0, le=600, description="a body not in within this answers 408"
+    )
+
+    def db_limits(self) -> DbLimits:
+        return DbLimits(
+            pool_size=self.db_pool_size,
+            max_overflow=self.db_max_overflow,
+            pool_timeout_s=self.db_pool_timeout_s,
+            statement_timeout_ms=self.db_statement_timeout_ms,
+            lock_timeout_ms=self.db_lock_timeout_ms,
+            idle_in_transaction_timeout_ms=self.db_idle_in_transaction_timeout_ms,
+            application_name=self.db_application_name,
+        )
+
+    @property
+    def admitted_transactions(self) -> int:
+        return self.db_slots or self.db_pool_size
 
     @field_validator("database_url")
     @classmethod

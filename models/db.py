@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -22,9 +23,46 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """An engine with SQLite set up for a web service: WAL, foreign keys, a busy timeout."""
+@dataclass(frozen=True)
+class DbLimits:
+    """How long a request may wait for the database, and how many connections it may use.
+
+    The web service sets these (api.settings); the command line keeps the defaults of no
+    statement or lock timeout, since a replay or a migration may rightly take long.
+    On PostgreSQL every connection starts with ``statement_timeout``, ``lock_timeout`` and
+    ``idle_in_transaction_session_timeout`` (0 = none), so a lock or a statement never
+    holds a request longer than stated and a transaction a client abandoned cannot keep
+    its row locks; the pool answers within ``pool_timeout_s`` or raises (a 503).
+    """
+
+    pool_size: int = 10
+    max_overflow: int = 20
+    pool_timeout_s: float = 30.0
+    statement_timeout_ms: int = 0
+    lock_timeout_ms: int = 0
+    idle_in_transaction_timeout_ms: int = 0
+    connect_timeout_s: int = 10
+    application_name: str = "platsa"
+
+    def libpq_options(self) -> str:
+        return " ".join(
+            f"-c {name}={value}"
+            for name, value in (
+                ("statement_timeout", self.statement_timeout_ms),
+                ("lock_timeout", self.lock_timeout_ms),
+                ("idle_in_transaction_session_timeout", self.idle_in_transaction_timeout_ms),
+            )
+        )
+
+
+def make_engine(url: str, limits: DbLimits | None = None, **kwargs) -> Engine:
+    """An engine with SQLite set up for a web service: WAL, foreign keys, a busy timeout.
+
+    On PostgreSQL, ``limits`` (default :class:`DbLimits`) sizes the pool and sets the
+    per-connection timeouts.
+    """
     url = normalise_url(url)
+    limits = limits or DbLimits()
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -42,15 +80,20 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_size", limits.pool_size)
+        kwargs.setdefault("max_overflow", limits.max_overflow)
+        kwargs.setdefault("pool_timeout", limits.pool_timeout_s)
+    connect_args = kwargs.setdefault("connect_args", {})
+    connect_args.setdefault("options", limits.libpq_options())
+    connect_args.setdefault("application_name", limits.application_name)
+    connect_args.setdefault("connect_timeout", limits.connect_timeout_s)
     return create_engine(url, **kwargs)
 
 
 @cache
-def engine_for(url: str) -> Engine:
-    """One engine per URL per process."""
-    return make_engine(url)
+def engine_for(url: str, limits: DbLimits | None = None) -> Engine:
+    """One engine per URL (and limits) per process."""
+    return make_engine(url, limits)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from models.clock import municipal_today
 from models.match import DeclineReason, MatchStatus, OutcomeKind
-from models.strict_input import INT_MAX
+from models.strict_input import INT_MAX, Prose
 
 #: ids are 32-bit integer columns on PostgreSQL; larger ones are refused as invalid input
 MAX_ID = INT_MAX
@@ -42,7 +42,7 @@ class MatchCreate(SQLModel):
     reason_code: DeclineReason | None = Field(
         default=None, description="why it was declined; required for, and only for, declines"
     )
-    reason: str | None = Field(
+    reason: Prose | None = Field(
         default=None,
         max_length=2000,
         description="free text; required when accepting a placement that was not suggested",
@@ -55,7 +55,7 @@ class WithdrawRequest(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     reason_code: DeclineReason
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Prose | None = Field(default=None, max_length=2000)
 
 
 class MatchPublic(SQLModel):
@@ -82,7 +82,7 @@ class OutcomeCreate(SQLModel):
 
     kind: OutcomeKind
     occurred_on: date
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Prose | None = Field(default=None, max_length=2000)
 
     @field_validator("occurred_on")
     @classmethod

@@ -35,6 +35,7 @@ from models.registry import (
     list_model_versions,
     store_replay,
 )
+from models.strict_input import Text
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation"])
 
@@ -47,7 +48,7 @@ HTML = {200: {"content": {"text/html": {}}, "description": "A self-contained HTM
 class ReplayRequest(SQLModel):
     from_date: Day = Field(description="first day of decisions replayed (UTC)")
     to_date: Day = Field(description="last day of decisions replayed, inclusive")
-    scorer: str = Field(
+    scorer: Text = Field(
         default="active",
         min_length=1,
         max_length=64,
