@@ -26,7 +26,13 @@ import numpy as np
 
 from matcher.plan import _plan_from
 from matcher.plan_flow import FlowSolution, solve_flow
-from matcher.plan_model import CohortPlan, CohortProblem, best_in_rows, prepare, priority_weights
+from matcher.plan_model import (
+    CohortPlan,
+    CohortProblem,
+    candidate_mask,
+    prepare,
+    priority_weights,
+)
 
 #: Rows priced at a time: bounds the temporary memory to about ROWS x placements floats.
 ROWS = 2048
@@ -46,41 +52,27 @@ def solve_pruned(
     scores: np.ndarray,
     eligible: np.ndarray,
     *,
-    slots: np.ndarray,
-    placement_department: np.ndarray,
-    quota_max: np.ndarray | None = None,
-    quota_min: np.ndarray | None = None,
-    support_need: np.ndarray | None = None,
     top_n: int | None = 50,
     top_per_placement: int | None = 10,
     priority_weight: float = 0.0,
     min_score: float | None = None,
     max_rounds: int = 50,
+    **capacity,
 ) -> tuple[CohortPlan, CohortProblem, Certificate]:
     """The optimal plan of the full cohort, solved on pruned candidates and certified.
 
-    Arguments are those of :meth:`CohortProblem.from_dense` and
-    :func:`matcher.plan.solve_cohort`. Returns the plan, the candidate problem it was
-    solved on (its pairs index the plan) and the :class:`Certificate`.
+    ``capacity`` holds the keyword arguments of :meth:`CohortProblem.from_dense`
+    (``slots``, ``placement_department``, quotas, ``support_need``); the rest are those of
+    :func:`matcher.plan.solve_cohort` and the pruning. Returns the plan, the candidate
+    problem it was solved on (its pairs index the plan) and the :class:`Certificate`.
     """
     scores = np.asarray(scores, dtype=float)
     eligible = np.asarray(eligible, dtype=bool) & np.isfinite(scores)
-    keep = eligible.copy()
-    if top_n is not None or top_per_placement is not None:
-        masked = np.where(eligible, scores, -np.inf)
-        keep = np.zeros_like(eligible)
-        if top_n is not None:
-            keep |= best_in_rows(masked, top_n)
-        if top_per_placement is not None:
-            keep |= best_in_rows(masked.T, top_per_placement).T
-        keep &= eligible
-    weights = priority_weights(support_need, scores.shape[0], priority_weight)
+    keep = candidate_mask(scores, eligible, top_n, top_per_placement)
+    weights = priority_weights(capacity.get("support_need"), len(scores), priority_weight)
     added = 0
     for rounds in range(1, max_rounds + 1):
-        problem = CohortProblem.from_dense(
-            scores, keep, slots=slots, placement_department=placement_department,
-            quota_max=quota_max, quota_min=quota_min, support_need=support_need,
-        )  # fmt: skip
+        problem = CohortProblem.from_dense(scores, keep, **capacity)
         prepared = prepare(problem, priority_weight, min_score)
         solution = solve_flow(prepared, certifying=True)
         improving = improving_pairs(scores, eligible & ~keep, weights, solution, min_score)
