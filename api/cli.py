@@ -1,132 +1,116 @@
-"""The ``platsa`` command line: serve, migrate, load the demo, create users."""
+"""The ``platsa`` command line: a light entry whose commands load when they are used.
+
+``platsa --help`` and every ``platsa <command> --help`` import only typer and the one
+module that defines the command asked for; the engine, scikit-learn, OR-Tools, SciPy and
+matplotlib load inside the commands that use them. This matters twice: a script calling
+the CLI pays the start-up on every call, and every ``platsa serve --workers N`` worker
+re-imports this module (multiprocessing's spawn) before it can answer uvicorn's health
+check.
+
+How to add a command without making ``--help`` heavy:
+
+1. Define it in a module of its own (``api/cli_<area>.py``): a plain function for one
+   command, or a ``typer.Typer`` for a group (``platsa history import``). Import heavy
+   things (``matcher``, ``models``, ``api.app``, numpy...) inside the function bodies,
+   never at the module's top; typer and the standard library are fine at the top.
+2. Add one line to :data:`COMMANDS` below: the name, ``"module:attribute"`` and the
+   one-line help shown by ``platsa --help`` (tests/test_cli.py checks that it matches the
+   command's own help and that ``--help`` stays free of the heavy libraries).
+"""
 
 from __future__ import annotations
 
-import secrets
-from typing import Annotated
+import importlib
+from typing import NamedTuple
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from api.cli_accountability import register as register_accountability
-from api.cli_evaluation import register as register_evaluation
-from api.settings import get_settings
-from models.org import Role
+
+class Lazy(NamedTuple):
+    """A command known by name and help text, imported from ``target`` when it is used."""
+
+    target: str  # "module:attribute": a function (one command) or a typer.Typer (a group)
+    help: str
+
+
+COMMANDS: dict[str, Lazy] = {
+    "serve": Lazy("api.cli_serve:serve", "Migrate the database, load the demo if empty, serve."),
+    "db": Lazy("api.cli_db:db_app", "Database migrations."),
+    "demo": Lazy("api.cli_db:demo_app", "The synthetic demo municipality."),
+    "users": Lazy("api.cli_users:users_app", "Users and their bearer tokens."),
+    "replay": Lazy(
+        "api.cli_evaluation:replay",
+        "Replay the logged decisions of a window, as of each decision's moment.",
+    ),
+    "train": Lazy(
+        "api.cli_evaluation:train",
+        "Train and register a candidate model (a global time cut; never activates).",
+    ),
+    "models": Lazy("api.cli_evaluation:models_app", "The learned-model registry."),
+    "retention": Lazy(
+        "api.cli_accountability:retention_app",
+        "The retention policy and the job that applies it.",
+    ),
+    "audit": Lazy(
+        "api.cli_accountability:audit_app", "The tamper-evident access and decision logs."
+    ),
+}
+
+
+def load_command(name: str, lazy: Lazy) -> click.Command:
+    """Import ``lazy.target`` and turn it into the click command called ``name``."""
+    module_name, attribute = lazy.target.split(":")
+    target = getattr(importlib.import_module(module_name), attribute)
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_group(target)
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    _plain_help(command)
+    return command
+
+
+def _plain_help(command: click.Command) -> None:
+    """Format help with click, as the top level does: rich costs ~0.5 s to import."""
+    command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
+class LazyGroup(TyperGroup):
+    """A group that lists :data:`COMMANDS` from their help texts and imports one on use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = load_command(cmd_name, COMMANDS[cmd_name])
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name].help) for name in COMMANDS]
+        rows += [(n, c.get_short_help_str()) for n, c in self.commands.items() if n not in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     help="Platsa: ranked, explained placement suggestions for supported employment.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain click help: rich would load every command to list it
 )
-db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
-demo_app = typer.Typer(help="The synthetic demo municipality.", no_args_is_help=True)
-users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(demo_app, name="demo")
-app.add_typer(users_app, name="users")
-register_evaluation(app)
-register_accountability(app)
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes (uvicorn).")] = 1,
-    demo: Annotated[
-        bool, typer.Option(help="Load the demo municipality when the database is empty.")
-    ] = True,
-) -> None:
-    """Migrate the database, load the demo municipality if it is empty, and serve the API."""
-    import uvicorn
-
-    from fixtures.loader import database_is_empty, demo_users, load_demo
-    from models.db import engine_for, transaction, upgrade
-
-    settings = get_settings()
-    upgrade(settings.database_url)
-    engine = engine_for(settings.database_url)
-    with transaction(engine) as session:
-        empty = database_is_empty(session)
-    if empty and demo:
-        typer.echo("Empty database: loading the demo municipality (synthetic data)...")
-        with transaction(engine) as session:
-            summary = load_demo(session, seed=settings.demo_seed)
-        typer.echo(summary.describe())
-    with transaction(engine) as session:
-        users = demo_users(session)
-    typer.echo(f"\nPlatsa at http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    if users:
-        typer.echo("Demo sign-in (synthetic data only): send 'Authorization: Bearer <token>'")
-        for role, username, token in users:
-            typer.echo(f"  {role:<12} {username:<24} {token}")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
-
-
-@db_app.command("upgrade")
-def db_upgrade(
-    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
-) -> None:
-    """Bring the configured database (PLATSA_DATABASE_URL) to the newest schema."""
-    from models.db import upgrade
-
-    settings = get_settings()
-    upgrade(settings.database_url, revision)
-    typer.echo(f"database at {revision}: {_redact(settings.database_url)}")
-
-
-@demo_app.command("load")
-def demo_load(
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
-    scale: Annotated[
-        float, typer.Option(help="1 = ~400 participants; 250 = ~100,000 (benchmarks).")
-    ] = 1.0,
-) -> None:
-    """Load the synthetic demo municipality into an empty database (migrating it first)."""
-    from fixtures.loader import database_is_empty, load_demo
-    from models.db import engine_for, transaction, upgrade
-
-    settings = get_settings()
-    upgrade(settings.database_url)
-    with transaction(engine_for(settings.database_url)) as session:
-        if not database_is_empty(session):
-            typer.echo(
-                "The database already holds data; load the demo into an empty one.", err=True
-            )
-            raise typer.Exit(code=1)
-        summary = load_demo(session, seed=seed, scale=scale)
-    typer.echo(summary.describe())
-
-
-@users_app.command("create")
-def users_create(
-    username: Annotated[str, typer.Argument(help="Login name, unique.")],
-    role: Annotated[Role, typer.Option(help="What the user may do.")],
-    unit: Annotated[str | None, typer.Option(help="Unit code (required for caseworkers).")] = None,
-    service: Annotated[
-        bool, typer.Option(help="A service account (can never accept a placement).")
-    ] = False,
-) -> None:
-    """Create a user and print their bearer token once (only its hash is stored)."""
-    from models.db import engine_for, transaction, upgrade
-    from models.users import create_user
-
-    settings = get_settings()
-    upgrade(settings.database_url)
-    token = secrets.token_urlsafe(32)
-    with transaction(engine_for(settings.database_url)) as session:
-        try:
-            create_user(session, username, role, unit_code=unit, token=token, is_person=not service)
-        except ValueError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(code=2) from error
-    typer.echo(f"created {role.value} {username!r}; token (shown once):\n{token}")
-
-
-def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
+@app.callback()
+def main() -> None:
+    """Platsa: ranked, explained placement suggestions for supported employment."""
 
 
 if __name__ == "__main__":

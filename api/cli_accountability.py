@@ -85,8 +85,3 @@ def audit_verify() -> None:
                 typer.echo(f"{link.describe()} (after {checked} intact rows)")
     if broken:
         raise typer.Exit(code=1)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(retention_app, name="retention")
-    app.add_typer(audit_app, name="audit")

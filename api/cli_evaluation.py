@@ -77,7 +77,7 @@ def replay(
         bool, typer.Option(help="Estimate from logged propensities too (IPS, SNIPS).")
     ] = True,
 ) -> None:
-    """Replay the logged decisions of a window with a scorer, as of each decision's moment."""
+    """Replay the logged decisions of a window, as of each decision's moment."""
     from api.evaluation import UnknownScorer, run_replay, window
     from api.reports import replay_html
 
@@ -114,7 +114,7 @@ def train(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the entry here.")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="Write the HTML here.")] = None,
 ) -> None:
-    """Train a candidate model with a global time cut and register it (never activates)."""
+    """Train and register a candidate model (a global time cut; never activates)."""
     from api.evaluation import NotEnoughData, train_model
     from api.reports import model_html
 
@@ -171,10 +171,3 @@ def models_activate(
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the evaluators' commands to ``app``."""
-    app.command("replay")(replay)
-    app.command("train")(train)
-    app.add_typer(models_app, name="models")

@@ -3,9 +3,10 @@
 The engine sees what a one-at-a-time suggestion made now would see: open placements with
 their remaining slots, each department's quota covering today (remaining maximum and the
 bookings still missing to its minimum), participants as of today. ``score_matrix`` gives
-every pair's score and eligibility; each participant keeps their best
-``candidates_per_participant`` eligible pairs, and the exact solver
-(:func:`matcher.plan.solve_cohort`) places the cohort.
+every pair's score and eligibility; the exact solver places the cohort on each
+participant's best ``candidates_per_participant`` eligible pairs, and the pairs left out
+are priced with the plan's duals and added back until none could improve it
+(:func:`matcher.plan_certify.solve_pruned`): the plan is optimal for all eligible pairs.
 
 A plan is for *today's* capacity: the places it proposes are not held. Applying it later
 re-checks everything (:func:`api.services.plans.apply`).
@@ -22,7 +23,7 @@ from api.engine import Catalog
 from matcher import domain
 from matcher.domain import DepartmentCapacity
 from matcher.features import pair_features, score_matrix
-from matcher.plan import CohortProblem, solve_cohort
+from matcher.plan_certify import solve_pruned
 from matcher.policy import FACTORS
 from matcher.ranking import why_not
 from models.convert import participant_to_domain
@@ -137,7 +138,9 @@ def make_plan(
     else:
         scores = np.zeros((len(people), len(compiled)))
         eligible = np.zeros((len(people), len(compiled)), dtype=bool)
-    problem = CohortProblem.from_dense(
+    # Candidates pruned to each participant's best, then certified optimal for the whole
+    # cohort by pricing out the pairs left out (matcher.plan_certify).
+    result, _, _ = solve_pruned(
         scores,
         eligible,
         slots=np.asarray(compiled.remaining_slots),
@@ -146,9 +149,9 @@ def make_plan(
         quota_min=quota_min,
         support_need=np.array([p.support_need for p in people], dtype=np.int64),
         top_n=options.candidates_per_participant,
-    )
-    result = solve_cohort(
-        problem, priority_weight=options.priority_weight, min_score=options.min_score
+        top_per_placement=None,
+        priority_weight=options.priority_weight,
+        min_score=options.min_score,
     )
     rows = []
     for i, (row, person) in enumerate(zip(cohort, people, strict=True)):

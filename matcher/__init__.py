@@ -11,53 +11,54 @@ API, the cohort planner and the replay all call the same code. Typical use::
 Each score is the sum of one contribution per factor in :data:`FACTORS`; see
 :mod:`matcher.factors` for the definition of each factor and
 ``matcher/policies/default.toml`` for every weight and threshold.
+
+The names below load on first use (PEP 562), so importing one light submodule (for
+example :mod:`matcher.language` from a table definition) does not pull in scipy and
+scikit-learn; ``from matcher import X`` works as before. Add an export by adding it to
+:data:`_EXPORTS`.
 """
 
-from matcher.compiled import CompiledPlacements
-from matcher.eligibility import RULES, Exclusion
-from matcher.features import (
-    PairFeatures,
-    feature_matrix,
-    pair_features,
-    score_matrix,
-    sum_contributions,
-)
-from matcher.placement_features import placement_features
-from matcher.policy import DEFAULT_POLICY_PATH, FACTORS, Policy, load_policy, policy_from_mapping
-from matcher.ranking import (
-    RankedItem,
-    Ranking,
-    rank_participants,
-    rank_placements,
-    top_k,
-    why_not,
-)
-from matcher.reasons import Reason
-from matcher.scorer import PolicyScorer
-from matcher.taxonomy import Taxonomy
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_POLICY_PATH",
-    "FACTORS",
-    "RULES",
-    "CompiledPlacements",
-    "Exclusion",
-    "PairFeatures",
-    "Policy",
-    "PolicyScorer",
-    "RankedItem",
-    "Ranking",
-    "Reason",
-    "Taxonomy",
-    "feature_matrix",
-    "load_policy",
-    "pair_features",
-    "placement_features",
-    "policy_from_mapping",
-    "rank_participants",
-    "rank_placements",
-    "score_matrix",
-    "sum_contributions",
-    "top_k",
-    "why_not",
-]
+import importlib
+
+_EXPORTS = {
+    "CompiledPlacements": "matcher.compiled",
+    "RULES": "matcher.eligibility",
+    "Exclusion": "matcher.eligibility",
+    "PairFeatures": "matcher.features",
+    "feature_matrix": "matcher.features",
+    "pair_features": "matcher.features",
+    "score_matrix": "matcher.features",
+    "sum_contributions": "matcher.features",
+    "placement_features": "matcher.placement_features",
+    "DEFAULT_POLICY_PATH": "matcher.policy",
+    "FACTORS": "matcher.policy",
+    "Policy": "matcher.policy",
+    "load_policy": "matcher.policy",
+    "policy_from_mapping": "matcher.policy",
+    "RankedItem": "matcher.ranking",
+    "Ranking": "matcher.ranking",
+    "rank_participants": "matcher.ranking",
+    "rank_placements": "matcher.ranking",
+    "top_k": "matcher.ranking",
+    "why_not": "matcher.ranking",
+    "Reason": "matcher.reasons",
+    "PolicyScorer": "matcher.scorer",
+    "Taxonomy": "matcher.taxonomy",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'matcher' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

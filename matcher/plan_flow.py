@@ -65,10 +65,22 @@ class FlowSolution:
     placement_prices: np.ndarray
     department_prices: np.ndarray
     solver_seconds: float
+    # With solve_flow(certifying=True): node potentials of the optimal flow measured from
+    # the source (an optimal dual in integer cost units; nodes 0..n-1 are participants,
+    # n..n+m-1 placements) and the score-to-cost scale, so that matcher.plan_certify can
+    # price out pairs that were never in the network.
+    potential: np.ndarray | None = None
+    cost_scale: float = 1.0
 
 
-def solve_flow(prepared: PreparedCohort) -> FlowSolution:
-    """Solve the prepared cohort exactly with OR-Tools' min-cost flow."""
+def solve_flow(prepared: PreparedCohort, *, certifying: bool = False) -> FlowSolution:
+    """Solve the prepared cohort exactly with OR-Tools' min-cost flow.
+
+    ``certifying`` also returns potentials measured from the source, another optimal
+    dual, under which a placed participant keeps a surplus over their alternatives; the
+    prices' potentials (from a virtual root, all <= 0) often leave it at 0 and then fail
+    to certify an optimal pruned plan (tests/matcher/test_plan_certify.py has a case).
+    """
     problem = prepared.problem
     n, m, n_dep = problem.n_participants, problem.n_placements, problem.n_departments
     source, sink = n + m + n_dep, n + m + n_dep + 1
@@ -146,6 +158,12 @@ def solve_flow(prepared: PreparedCohort) -> FlowSolution:
         placement_prices=_score_part(placement_raw, bonus) / scale,
         department_prices=_score_part(department_raw, bonus) / scale,
         solver_seconds=solver_seconds,
+        potential=(
+            residual_potentials(tails, heads, capacities, costs, flows, sink + 1, root=source)
+            if certifying
+            else None
+        ),
+        cost_scale=scale,
     )
 
 
@@ -163,11 +181,15 @@ def residual_potentials(
     costs: np.ndarray,
     flows: np.ndarray,
     n_nodes: int,
+    root: int | None = None,
 ) -> np.ndarray:
     """Shortest-path distances in the residual network of an optimal flow.
 
     Starts every node at 0 (a virtual root) and relaxes all residual arcs at once until
-    nothing changes. An optimal flow has no negative cycle, so this ends within
+    nothing changes. With ``root``, distances are from that node instead: it starts at 0
+    and every other node at a bound longer than any path (a virtual root reaching it at
+    that cost), so nodes the root cannot reach keep a feasible, large potential. An
+    optimal flow has no negative cycle, so this ends within
     ``n_nodes`` rounds; in practice a few dozen, as chains of displacements are short.
     """
     forward = flows < capacities
@@ -179,6 +201,9 @@ def residual_potentials(
     res_tail, res_head, res_cost = res_tail[order], res_head[order], res_cost[order]
     targets, starts = np.unique(res_head, return_index=True)
     distance = np.zeros(n_nodes, dtype=np.int64)
+    if root is not None:
+        distance[:] = (n_nodes + 1) * (int(np.abs(costs).max(initial=0)) + 1)
+        distance[root] = 0
     if len(res_head) == 0:
         return distance
     for _ in range(n_nodes + 1):

@@ -139,14 +139,7 @@ class CohortProblem:
         scores = np.asarray(scores, dtype=float)
         eligible = np.asarray(eligible, dtype=bool) & np.isfinite(scores)
         n_participants, n_placements = scores.shape
-        if top_n is not None or top_per_placement is not None:
-            masked = np.where(eligible, scores, -np.inf)
-            keep = np.zeros_like(eligible)
-            if top_n is not None:
-                keep |= best_in_rows(masked, top_n)
-            if top_per_placement is not None:
-                keep |= best_in_rows(masked.T, top_per_placement).T
-            eligible &= keep
+        eligible = candidate_mask(scores, eligible, top_n, top_per_placement)
         participant_index, placement_index = np.nonzero(eligible)
         n_departments = int(placement_department.max()) + 1 if len(placement_department) else 0
         if quota_max is None:
@@ -210,6 +203,21 @@ class CohortPlan:
     solver: str
     solver_seconds: float
     status: str
+
+
+def candidate_mask(
+    scores: np.ndarray, eligible: np.ndarray, top_n: int | None, top_per_placement: int | None
+) -> np.ndarray:
+    """The eligible pairs kept by pruning (see :meth:`CohortProblem.from_dense`)."""
+    if top_n is None and top_per_placement is None:
+        return eligible.copy()
+    masked = np.where(eligible, scores, -np.inf)
+    keep = np.zeros_like(eligible)
+    if top_n is not None:
+        keep |= best_in_rows(masked, top_n)
+    if top_per_placement is not None:
+        keep |= best_in_rows(masked.T, top_per_placement).T
+    return keep & eligible
 
 
 def best_in_rows(masked: np.ndarray, k: int) -> np.ndarray:

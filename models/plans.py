@@ -59,7 +59,12 @@ class PlanOptions(StrictInput):
         description="pairs scoring below this (in the policy's score points) are never assigned",
     )
     candidates_per_participant: int = Field(
-        default=50, ge=1, le=1000, description="keep each participant's best N eligible pairs"
+        default=50,
+        ge=1,
+        le=1000,
+        description="solve on each participant's best N eligible pairs; pairs left out are "
+        "priced with the plan's duals and added back when they could improve it, so the "
+        "plan is optimal for all eligible pairs",
     )
 
 

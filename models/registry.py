@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
-from matcher.learned import LearnedScorer
 from models.base import json_dict_field, json_list_field, timestamp_field, utcnow
+
+if TYPE_CHECKING:  # scikit-learn loads with the first scorer, not with the tables
+    from matcher.learned import LearnedScorer
 
 POLICY = "policy"  # the name of the hand-weighted policy in scorer choices and activations
 
@@ -106,6 +109,8 @@ def active_version(session: Session) -> str:
 
 def scorer_of(row: ModelVersion) -> LearnedScorer:
     """The fitted scorer a registry row describes."""
+    from matcher.learned import LearnedScorer
+
     return LearnedScorer.from_coefficients(
         row.params["coef"], row.params["intercept"], C=row.params.get("C", 1.0)
     )

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli import COMMANDS, app, load_command
+from api.cli_users import RoleName
 from api.settings import get_settings
 from models.db import make_engine
-from models.org import User
+from models.org import Role, User
 from models.participant import Participant
 from models.users import user_for_token
 
@@ -32,10 +37,58 @@ def test_every_command_has_help():
         ["db", "upgrade", "--help"],
         ["demo", "load", "--help"],
         ["users", "create", "--help"],
+        ["replay", "--help"],
+        ["train", "--help"],
+        ["models", "list", "--help"],
+        ["models", "activate", "--help"],
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, args
         assert "Usage" in result.output
+
+
+HEAVY = ("sklearn", "ortools", "matplotlib", "scipy", "pandas", "numpy", "matcher", "sqlalchemy")
+
+PROBE = """
+import json, sys
+from api.cli import app
+if sys.argv[1:]:  # without arguments: the bare import
+    try:
+        app(sys.argv[1:])
+    except SystemExit as done:
+        assert not done.code, done.code
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["--help"], ["users", "create", "--help"], ["serve", "--help"]], ids=str
+)
+def test_help_loads_no_heavy_library(args):
+    """`platsa --help` must stay fast: every worker of `serve --workers N` re-imports api.cli."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True
+    )
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert "typer" in loaded  # the probe saw the modules
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
+
+
+def test_listed_help_is_each_commands_own():
+    for name, lazy in COMMANDS.items():
+        command = load_command(name, lazy)
+        assert command.name == name
+        assert (command.help or "").strip().splitlines()[0] == lazy.help, name
+
+
+def test_unknown_command_is_a_usage_error():
+    result = runner.invoke(app, ["no-such-command"])
+    assert result.exit_code == 2
+    assert "no-such-command" in result.output
+
+
+def test_cli_role_names_are_the_roles():
+    assert [r.value for r in RoleName] == [r.value for r in Role]
 
 
 def test_demo_load_fills_an_empty_database_once(database):

@@ -1,0 +1,55 @@
+"""``platsa users create``: a user and their bearer token, printed once."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
+
+
+class RoleName(StrEnum):
+    """models.org.Role's values, spelt out so that --help does not load the tables
+    (tests/test_cli.py checks that the two agree)."""
+
+    caseworker = "caseworker"
+    coordinator = "coordinator"
+    evaluator = "evaluator"
+    admin = "admin"
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="Login name, unique.")],
+    role: Annotated[RoleName, typer.Option(help="What the user may do.")],
+    unit: Annotated[str | None, typer.Option(help="Unit code (required for caseworkers).")] = None,
+    service: Annotated[
+        bool, typer.Option(help="A service account (can never accept a placement).")
+    ] = False,
+) -> None:
+    """Create a user and print their bearer token once (only its hash is stored)."""
+    from api.settings import get_settings
+    from models.db import engine_for, transaction, upgrade
+    from models.org import Role
+    from models.users import create_user
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    token = secrets.token_urlsafe(32)
+    with transaction(engine_for(settings.database_url)) as session:
+        try:
+            create_user(
+                session,
+                username,
+                Role(role.value),
+                unit_code=unit,
+                token=token,
+                is_person=not service,
+            )
+        except ValueError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(code=2) from error
+    typer.echo(f"created {role.value} {username!r}; token (shown once):\n{token}")

@@ -1,0 +1,112 @@
+"""A pruned cohort plan, certified optimal for the whole (unpruned) cohort.
+
+Listing every eligible pair of a large cohort makes the network huge (20,000 x 5,000 has
+about 45 million eligible pairs), so the planner keeps each participant's ``top_n`` best
+placements and each placement's ``top_per_placement`` best participants. That is a
+heuristic unless it is checked, and :func:`solve_pruned` checks it: linear-programming
+duality prices every pair that was left out.
+
+The min-cost flow's node potentials ``d`` (:attr:`matcher.plan_flow.FlowSolution.potential`,
+measured from the source) are an optimal dual: every residual arc has a non-negative
+reduced cost. A left-out pair
+``(i, j)`` would enter the network as an arc ``participant i -> placement j`` with cost
+``c_ij = -round(weight_i * score_ij * scale)`` and no flow. If ``c_ij + d[i] - d[j] >= 0``
+for every left-out pair, the same potentials stay a feasible dual of the full network, so
+the pruned plan is optimal for the full cohort (minimum bookings included: they live on
+arcs the pruning never touches). A pair with a negative reduced cost is one that could
+improve the plan; those pairs are added and the cohort is solved again, until none is
+left. Each round only adds pairs, so this ends, usually after one or two rounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.plan import _plan_from
+from matcher.plan_flow import FlowSolution, solve_flow
+from matcher.plan_model import (
+    CohortPlan,
+    CohortProblem,
+    candidate_mask,
+    prepare,
+    priority_weights,
+)
+
+#: Rows priced at a time: bounds the temporary memory to about ROWS x placements floats.
+ROWS = 2048
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """How the pruned plan was proved optimal for the full cohort."""
+
+    rounds: int  # solves; 1 means the first pruned plan was already optimal
+    pairs_added: int  # left-out pairs the pricing brought back
+    pairs_solved: int  # candidate pairs in the last solve
+    pairs_eligible: int  # every eligible pair of the cohort
+
+
+def solve_pruned(
+    scores: np.ndarray,
+    eligible: np.ndarray,
+    *,
+    top_n: int | None = 50,
+    top_per_placement: int | None = 10,
+    priority_weight: float = 0.0,
+    min_score: float | None = None,
+    max_rounds: int = 50,
+    **capacity,
+) -> tuple[CohortPlan, CohortProblem, Certificate]:
+    """The optimal plan of the full cohort, solved on pruned candidates and certified.
+
+    ``capacity`` holds the keyword arguments of :meth:`CohortProblem.from_dense`
+    (``slots``, ``placement_department``, quotas, ``support_need``); the rest are those of
+    :func:`matcher.plan.solve_cohort` and the pruning. Returns the plan, the candidate
+    problem it was solved on (its pairs index the plan) and the :class:`Certificate`.
+    """
+    scores = np.asarray(scores, dtype=float)
+    eligible = np.asarray(eligible, dtype=bool) & np.isfinite(scores)
+    keep = candidate_mask(scores, eligible, top_n, top_per_placement)
+    weights = priority_weights(capacity.get("support_need"), len(scores), priority_weight)
+    added = 0
+    for rounds in range(1, max_rounds + 1):
+        problem = CohortProblem.from_dense(scores, keep, **capacity)
+        prepared = prepare(problem, priority_weight, min_score)
+        solution = solve_flow(prepared, certifying=True)
+        improving = improving_pairs(scores, eligible & ~keep, weights, solution, min_score)
+        if not improving.any():
+            certificate = Certificate(rounds, added, len(problem.score), int(eligible.sum()))
+            return _plan_from(prepared, solution, "ortools-mcf", "optimal"), problem, certificate
+        added += int(improving.sum())
+        keep |= improving
+    raise RuntimeError(f"pricing did not certify the plan within {max_rounds} rounds")
+
+
+def improving_pairs(
+    scores: np.ndarray,
+    left_out: np.ndarray,
+    weights: np.ndarray,
+    solution: FlowSolution,
+    min_score: float | None,
+) -> np.ndarray:
+    """Mask of left-out pairs whose arc would have a negative reduced cost (see above)."""
+    n, m = scores.shape
+    improving = np.zeros((n, m), dtype=bool)
+    if solution.potential is None:
+        raise ValueError("the solution carries no potentials (use the min-cost flow)")
+    participant_d = solution.potential[:n]
+    placement_d = solution.potential[n : n + m]
+    for start in range(0, n, ROWS):
+        rows = slice(start, min(start + ROWS, n))
+        candidates = left_out[rows]
+        if min_score is not None:
+            candidates = candidates & (scores[rows] >= min_score)
+        if not candidates.any():
+            continue
+        priced = np.where(candidates, scores[rows], 0.0)  # ineligible entries may be NaN
+        cost = -np.rint(weights[rows, None] * priced * solution.cost_scale)
+        reduced = cost + participant_d[rows, None] - placement_d[None, :]
+        improving[rows] = candidates & (reduced < 0)
+    return improving
