@@ -14,7 +14,12 @@ from typing import Annotated
 
 import typer
 
+NEWLINE = b"\n"
 models_app = typer.Typer(help="The learned-model registry.", no_args_is_help=True)
+history_app = typer.Typer(
+    help="The municipality's past decisions: import them from a file, export them to one.",
+    no_args_is_help=True,
+)
 
 
 def _day(value: str) -> date:
@@ -169,6 +174,65 @@ def models_activate(
         typer.echo(f"{entry.version} active (was {entry.previous}) at {_iso(entry.at)}")
 
 
+@history_app.command("import")
+def history_import(
+    file: Annotated[Path, typer.Argument(help="JSON Lines (.jsonl) or CSV (.csv) file.")],
+    by: Annotated[str, typer.Option(help="Who imports: an admin, or an evaluator with the grant.")],
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="jsonl or csv (default: by the extension).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Check the file only; write nothing.")] = False,
+) -> None:
+    """Import past decisions, all or nothing (the format is in the README)."""
+    from api.history_import import ImportForbidden, ImportInvalid, import_history
+    from models.org import User
+
+    kind = (file_format or file.suffix.lstrip(".")).lower()
+    media_type = {"jsonl": "application/jsonl", "ndjson": "application/jsonl", "csv": "text/csv"}
+    if kind not in media_type:
+        raise typer.BadParameter(f"{file}: say --format jsonl or --format csv")
+    raw = file.read_bytes()
+    transaction, _ = _session()
+    with transaction as session:
+        user = session.get(User, _user_id(session, by))
+        try:
+            result = import_history(
+                session, raw, media_type=media_type[kind], user=user, filename=file.name,
+                dry_run=dry_run,
+            )  # fmt: skip
+        except ImportForbidden as error:
+            typer.echo(f"refused: {error}", err=True)
+            raise typer.Exit(code=1) from error
+        except ImportInvalid as error:
+            typer.echo(f"{file}: {error.detail}", err=True)
+            for problem in error.errors:
+                typer.echo(f"  {problem['msg']}", err=True)
+            raise typer.Exit(code=1) from error
+    counts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in result.counts.items())
+    if result.already_imported:
+        typer.echo(f"{file} was imported before (import {result.import_id}); nothing written")
+    elif result.dry_run:
+        typer.echo(f"{file} is valid (dry run, nothing written): {counts}")
+    else:
+        typer.echo(f"imported {file} as import {result.import_id}: {counts}")
+
+
+@history_app.command("export")
+def history_export(
+    file: Annotated[Path, typer.Argument(help="Where to write the JSON Lines file.")],
+) -> None:
+    """Write every decision, status change and outcome as an importable JSON Lines file."""
+    from api.history_import import export_history
+
+    transaction, _ = _session()
+    with transaction as session:
+        data = export_history(session)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_bytes(data)
+    records = data.count(NEWLINE)
+    typer.echo(f"wrote {records} records to {file}")
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
@@ -178,3 +242,4 @@ def register(app: typer.Typer) -> None:
     app.command("replay")(replay)
     app.command("train")(train)
     app.add_typer(models_app, name="models")
+    app.add_typer(history_app, name="history")

@@ -145,6 +145,8 @@ def off_policy(
     and succeeded, 0 when it was not accepted or failed. The target (the replayed scorer,
     deterministic) shows it first when it ranks it 1. Lists whose accepted first item has
     no known outcome yet, or was decided after the window, are left out and counted.
+    Imported decisions (``imported_left_out``) were not made from a logged list, so they
+    cannot enter these estimates at all.
     """
     lists = extract.lists
     if len(lists) == 0:
@@ -162,6 +164,7 @@ def off_policy(
         "reward": "it was accepted from the list and succeeded",
         "n_lists": int(keep.sum()),
         "left_out": int((~keep).sum()),
+        "imported_left_out": int(extract.decisions.imported_mask.sum()),
         "logged_value": float(reward[keep].mean()),
         "ips": asdict(estimate(*args, rng=rng, estimator="ips", n_boot=n_boot)),
         "snips": asdict(estimate(*args, rng=rng, estimator="snips", n_boot=n_boot)),
@@ -220,6 +223,7 @@ def replay_report(
                 "accepted": int(accepted.size),
                 "with_outcome": int(known.sum()),
                 "overrides": int(d.override.sum()),
+                "imported": int(d.imported_mask.sum()),
                 "mean_candidates": float(decisions.candidate_count.mean()) if len(d) else None,
                 **extract.notes,
             },

@@ -3,6 +3,7 @@
 from models.audit import AccessLog, IdempotencyRecord
 from models.catalog_state import CatalogVersion
 from models.history import Revision
+from models.history_import import HistoryImport, ImportedDecision, UserGrant
 from models.match import Match, MatchEvent, Outcome
 from models.org import Department, Quota, Unit, User
 from models.participant import Participant
@@ -17,7 +18,9 @@ __all__ = [
     "ActivationLog",
     "CatalogVersion",
     "Department",
+    "HistoryImport",
     "IdempotencyRecord",
+    "ImportedDecision",
     "Match",
     "ModelVersion",
     "MatchEvent",
@@ -35,4 +38,5 @@ __all__ = [
     "SuggestionItem",
     "Unit",
     "User",
+    "UserGrant",
 ]

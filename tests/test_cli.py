@@ -32,6 +32,9 @@ def test_every_command_has_help():
         ["db", "upgrade", "--help"],
         ["demo", "load", "--help"],
         ["users", "create", "--help"],
+        ["users", "grant", "--help"],
+        ["history", "import", "--help"],
+        ["history", "export", "--help"],
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, args
@@ -68,3 +71,23 @@ def test_a_caseworker_needs_a_known_unit(database):
     result = runner.invoke(app, ["users", "create", "cw", "--role", "caseworker", "--unit", "NOPE"])
     assert result.exit_code == 2
     assert "unknown unit" in result.output
+
+
+def test_history_import_needs_the_grant_and_lists_problems(database, tmp_path):
+    file = tmp_path / "history.jsonl"
+    file.write_text(
+        '{"kind": "decision", "decision_ref": "X-1", "participant_ref": "NOBODY", '
+        '"placement_ref": "NOWHERE", "at": "2025-01-02", "status": "accepted"}\n'
+    )
+    for name, role in (("eva", "evaluator"), ("boss", "admin")):
+        assert runner.invoke(app, ["users", "create", name, "--role", role]).exit_code == 0
+    refused = runner.invoke(app, ["history", "import", str(file), "--by", "eva"])
+    assert refused.exit_code == 1 and "history_import" in refused.output
+    granted = runner.invoke(app, ["users", "grant", "eva", "history_import", "--by", "boss"])
+    assert granted.exit_code == 0 and "gave history_import to eva" in granted.output
+    checked = runner.invoke(app, ["history", "import", str(file), "--by", "eva"])
+    assert checked.exit_code == 1
+    assert "line 1, participant_ref: unknown participant reference 'NOBODY'" in checked.output
+    assert "line 1, placement_ref" in checked.output
+    not_admin = runner.invoke(app, ["users", "grant", "boss", "history_import", "--by", "eva"])
+    assert not_admin.exit_code != 0

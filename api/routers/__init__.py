@@ -5,6 +5,7 @@ from api.routers import (
     catalog,
     coordinators,
     evaluation,
+    history,
     matches,
     participants,
     suggestions,
@@ -17,5 +18,6 @@ ROUTERS = [
     catalog.router,
     coordinators.router,
     evaluation.router,
+    history.router,
     admin.router,
 ]
