@@ -114,9 +114,7 @@ def test_the_same_file_twice_writes_once(client, engine, world):
     assert again.json()["import_id"] == first.json()["import_id"]
     assert _written(engine) == written
     # the same decisions in another file (another hash) are refused by their references
-    other = client.post(
-        URL, content=raw + b"\n", headers={**JSONL, **world.headers("admin")}
-    )
+    other = client.post(URL, content=raw + b"\n", headers={**JSONL, **world.headers("admin")})
     assert other.status_code == 422
     assert {e["loc"][2] for e in other.json()["errors"]} == {"decision_ref"}
     assert _written(engine) == written
