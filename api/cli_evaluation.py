@@ -92,7 +92,7 @@ def replay(
         try:
             report = run_replay(
                 session, start=start, stop=stop, scorer_name=scorer, policy=_policy(settings),
-                k=k, n_boot=n_boot, off_policy=off_policy,
+                k=k, n_boot=n_boot, off_policy=off_policy, min_group_n=settings.min_group_size,
             )  # fmt: skip
         except UnknownScorer as error:
             raise typer.BadParameter(str(error)) from error

@@ -18,6 +18,7 @@ from matcher.features import Scorer
 from matcher.replay import replay_queries
 from matcher.replay_data import ReplayExtract, take_queries, window_of
 from matcher.replay_report import json_ready, replay_report
+from matcher.small_cells import DEFAULT_MIN_GROUP_N
 from matcher.training import outcome_labels, split_by_cut, train_at_cut
 from models.extract import build_extract, moment
 from models.registry import (
@@ -71,7 +72,7 @@ def _labels(extract: ReplayExtract, at: np.datetime64) -> np.ndarray:
 
 def report_for(
     extract: ReplayExtract, label: str, scorer: Scorer, policy: Policy, *, k: int, n_boot: int,
-    seed: int = DEFAULT_SEED, off_policy: bool = True,
+    seed: int = DEFAULT_SEED, off_policy: bool = True, min_group_n: int = DEFAULT_MIN_GROUP_N,
 ) -> dict:  # fmt: skip
     """Replay the extract's decisions (and lists) with one scorer and build the report."""
     decisions = replay_queries(extract, extract.decisions.queries, scorer, policy, k=k)
@@ -80,7 +81,7 @@ def report_for(
     )
     report = replay_report(
         extract, decisions, _labels(extract, extract.end), k=k,
-        rng=np.random.default_rng(seed), n_boot=n_boot, lists=lists,
+        rng=np.random.default_rng(seed), n_boot=n_boot, lists=lists, min_group_n=min_group_n,
     )  # fmt: skip
     report["scorer"] = {"name": label, "feature_policy_version": policy.version}
     report["data_end"] = str(extract.end)
@@ -90,11 +91,15 @@ def report_for(
 def run_replay(
     session: Session, *, start: datetime, stop: datetime, scorer_name: str, policy: Policy,
     k: int = 10, n_boot: int = 500, off_policy: bool = True,
+    min_group_n: int = DEFAULT_MIN_GROUP_N,
 ) -> dict:  # fmt: skip
     """The replay report of the decisions in ``[start, stop)`` with the named scorer."""
     label, scorer = resolve_scorer(session, scorer_name, policy)
     extract = build_extract(session, start, stop)
-    return report_for(extract, label, scorer, policy, k=k, n_boot=n_boot, off_policy=off_policy)
+    return report_for(
+        extract, label, scorer, policy, k=k, n_boot=n_boot, off_policy=off_policy,
+        min_group_n=min_group_n,
+    )  # fmt: skip
 
 
 def _summary(report: dict, k: int) -> dict:

@@ -90,13 +90,16 @@ def _success_by_rank(bins: dict | None) -> str:
 
 def _gaps(groups: dict, metric: str) -> str:
     rows = [
-        (f"{attribute}: {gap['group']}", gap)
+        (f"{attribute}: {gap['group']} (n={gap['n_group']})", gap)
         for attribute, metrics in groups.items()
         for gap in (metrics.get(metric) or {}).get("gaps", [])
-        if gap["gap"] is not None
+        if gap["gap"] is not None or gap.get("suppressed")
     ]
     figure, axis = plt.subplots(figsize=(7, max(2.5, 0.28 * len(rows) + 1)))
     for y, (_, gap) in enumerate(rows):
+        if gap.get("suppressed"):  # too few decisions: no point, no interval, no colour
+            axis.text(0, y, "suppressed: too few decisions", va="center", fontsize=7, color="#999")
+            continue
         low = gap["ci_low"] if gap["ci_low"] is not None else gap["gap"]
         high = gap["ci_high"] if gap["ci_high"] is not None else gap["gap"]
         flagged = low > 0 or high < 0

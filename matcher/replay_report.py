@@ -39,8 +39,11 @@ from matcher.outcome_metrics import (
 from matcher.replay import Replayed
 from matcher.replay_data import GROUP_ATTRIBUTES, ReplayExtract
 from matcher.replay_state import Timeline
+from matcher.small_cells import DEFAULT_MIN_GROUP_N, gap_entries, group_entries
 
-__all__ = ["decision_metrics", "json_ready", "off_policy", "quota_fill", "replay_report"]
+__all__ = [
+    "decision_metrics", "group_section", "json_ready", "off_policy", "quota_fill", "replay_report",
+]  # fmt: skip
 
 EXPLORATION_EPSILON = 0.1  # the cost figure reports exploring one list in ten
 
@@ -79,20 +82,23 @@ def _ci(values: np.ndarray, rng, n_boot: int, **kwargs) -> dict | None:
     return asdict(bootstrap_ci(values, rng=rng, n_boot=n_boot, **kwargs))
 
 
-def _groups(metrics: dict[str, np.ndarray], groups: dict[str, np.ndarray], rng, n_boot) -> dict:
-    """Every metric by every group attribute, with intervals and each group's gap to the rest."""
+def group_section(
+    metrics: dict[str, np.ndarray], groups: dict[str, np.ndarray], rng, n_boot: int, min_n: int
+) -> dict:
+    """Every metric by every group attribute, with intervals, each group's gap to the rest
+    and its relative rate; groups under ``min_n`` decisions suppressed
+    (:mod:`matcher.small_cells`)."""
     out = {}
-    for attribute in GROUP_ATTRIBUTES:
-        labels = groups[attribute]
+    for attribute, labels in groups.items():
         by_metric = {}
         for name, values in metrics.items():
             if values.size == 0 or np.isnan(values).all():
                 continue
+            by_group = metric_by_group(values, labels, rng=rng, n_boot=n_boot)
+            gaps = group_gaps(values, labels, rng=rng, n_boot=n_boot)
             by_metric[name] = {
-                "groups": [
-                    asdict(g) for g in metric_by_group(values, labels, rng=rng, n_boot=n_boot)
-                ],
-                "gaps": [asdict(g) for g in group_gaps(values, labels, rng=rng, n_boot=n_boot)],
+                "groups": group_entries(by_group, min_n),
+                "gaps": gap_entries(gaps, min_n),
             }
         out[attribute] = by_metric
     return out
@@ -180,6 +186,7 @@ def replay_report(
     rng: np.random.Generator,
     n_boot: int = 1000,
     lists: Replayed | None = None,
+    min_group_n: int = DEFAULT_MIN_GROUP_N,
 ) -> dict:
     """The whole report as JSON-ready data (see the module docstring for the rows used).
 
@@ -231,7 +238,10 @@ def replay_report(
             "outcomes": outcomes,
             "coverage": asdict(coverage(shown, p.placement_id[open_rows])),
             "concentration": asdict(concentration(slots, extract.department_ids)),
-            "groups": _groups(group_values, group_labels, rng, n_boot) if accepted.size else {},
+            "groups": group_section(group_values, group_labels, rng, n_boot, min_group_n)
+            if accepted.size
+            else {},
+            "small_cells": {"min_group_n": int(min_group_n)},
             "off_policy": off_policy(extract, lists.rank, labels, rng, n_boot) if lists else None,
             "exploration_cost": {
                 "epsilon": EXPLORATION_EPSILON,
