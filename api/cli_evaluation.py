@@ -134,14 +134,34 @@ def train(
             typer.echo(f"cannot train: {error}", err=True)
             raise typer.Exit(code=1) from error
         entry = row.model_dump(mode="json")
-    held = entry["metrics"]["held_out"]
-    typer.echo(
-        f"registered {entry['version']} (candidate): held-out AUC "
-        f"{held['candidate']['auc']:.3f} vs {held['in_use']['auc']:.3f} for "
-        f"{entry['metrics']['in_use']}; an admin activates it"
-    )
+    typer.echo(verdict_text(entry))
     _write(json_path, json.dumps(entry, indent=1))
     _write(html_path, model_html(entry))
+
+
+def verdict_text(entry: dict) -> str:
+    """The comparison as a person reads it: the overall verdict, then every metric."""
+    comparison = entry["metrics"]["comparison"]
+    lines = [
+        f"registered {entry['version']} (candidate), compared with {entry['metrics']['in_use']} "
+        f"on the same held-out decisions: {comparison['verdict'].upper()}"
+    ]
+    if comparison["better_on"]:
+        lines.append(f"  better on: {', '.join(comparison['better_on'])}")
+    if comparison["worse_on"]:
+        lines.append(f"  worse on: {', '.join(comparison['worse_on'])}")
+    for m in comparison["metrics"]:
+        if m["improvement"] is None:
+            lines.append(f"  {m['metric']:<18} {m['verdict']}")
+            continue
+        lines.append(
+            f"  {m['metric']:<18} {m['candidate']:.3f} vs {m['in_use']:.3f}  "
+            f"gain {m['improvement']:+.3f} [{m['ci_low']:+.3f}, {m['ci_high']:+.3f}]  "
+            f"n={m['n']}  {m['verdict']}"
+        )
+    lines.append(f"rule: {comparison['rule']}")
+    lines.append("only an admin activates a model (platsa models activate VERSION --by ADMIN)")
+    return "\n".join(lines)
 
 
 @models_app.command("list")

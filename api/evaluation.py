@@ -14,10 +14,11 @@ import numpy as np
 from sqlmodel import Session
 
 from matcher import FACTORS, Policy, PolicyScorer
+from matcher.comparison import compare, overall_verdict
 from matcher.features import Scorer
-from matcher.replay import replay_queries
+from matcher.replay import replay_queries, scores_of
 from matcher.replay_data import ReplayExtract, take_queries, window_of
-from matcher.replay_report import json_ready, replay_report
+from matcher.replay_report import json_ready, off_policy_rows, replay_report
 from matcher.small_cells import DEFAULT_MIN_GROUP_N
 from matcher.training import outcome_labels, split_by_cut, train_at_cut
 from models.extract import build_extract, moment
@@ -34,6 +35,13 @@ from models.registry import (
 ALL_OF_TIME = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 DEFAULT_HORIZON_DAYS = 60
 DEFAULT_SEED = 20260101  # bootstrap seed: the same request gives the same intervals
+
+
+OVERALL_RULE = (
+    "better: some metric better and none worse; worse: some worse and none better; "
+    "mixed: some better and some worse; otherwise not distinguishable "
+    "(each metric: the 95% paired bootstrap interval of the improvement above or below 0)"
+)
 
 
 class UnknownScorer(LookupError):
@@ -75,10 +83,21 @@ def report_for(
     seed: int = DEFAULT_SEED, off_policy: bool = True, min_group_n: int = DEFAULT_MIN_GROUP_N,
 ) -> dict:  # fmt: skip
     """Replay the extract's decisions (and lists) with one scorer and build the report."""
+    decisions, lists = replays(extract, scorer, policy, k=k, off_policy=off_policy)
+    return _report(extract, label, policy, decisions, lists, k=k, n_boot=n_boot, seed=seed,
+                   min_group_n=min_group_n)  # fmt: skip
+
+
+def replays(extract: ReplayExtract, scorer: Scorer, policy: Policy, *, k: int, off_policy=True):
+    """(decisions, lists) replayed with one scorer; lists None without ``off_policy``."""
     decisions = replay_queries(extract, extract.decisions.queries, scorer, policy, k=k)
     lists = (
         replay_queries(extract, extract.lists.queries, scorer, policy, k=1) if off_policy else None
     )
+    return decisions, lists
+
+
+def _report(extract, label, policy, decisions, lists, *, k, n_boot, seed, min_group_n) -> dict:
     report = replay_report(
         extract, decisions, _labels(extract, extract.end), k=k,
         rng=np.random.default_rng(seed), n_boot=n_boot, lists=lists, min_group_n=min_group_n,
@@ -113,6 +132,54 @@ def _summary(report: dict, k: int) -> dict:
         "success_by_rank": outcomes.get("success_by_rank"),
         "snips": ope.get("snips"),
         "ips": ope.get("ips"),
+    }
+
+
+def _probability(scorer: Scorer, X_train, y_train, X_test) -> tuple[np.ndarray, np.ndarray]:
+    """(score, probability of success) of held-out rows: a scorer's own probabilities when
+    it has them, else its score put on the probability scale by a logistic fit on the
+    training rows (Platt scaling, as :mod:`matcher.training` does for the policy)."""
+    score = scores_of(scorer, X_test)
+    if hasattr(scorer, "predict_proba"):
+        return score, scorer.predict_proba(X_test)[:, 1]
+    from sklearn.linear_model import LogisticRegression
+
+    if np.unique(y_train).size < 2:
+        return score, np.full(len(score), float(np.mean(y_train)) if len(y_train) else 0.5)
+    platt = LogisticRegression().fit(scores_of(scorer, X_train).reshape(-1, 1), y_train)
+    return score, platt.predict_proba(score.reshape(-1, 1))[:, 1]
+
+
+def held_out_comparison(
+    held_out: ReplayExtract, replayed: dict, features, split, candidate, in_use, *, k: int,
+    n_boot: int, seed: int = DEFAULT_SEED,
+) -> dict:  # fmt: skip
+    """Candidate against the scorer in use on the same held-out decisions, paired
+    (:mod:`matcher.comparison`): every metric's verdict and the overall one."""
+    X_train, X_test = features[split.train], features[split.test]
+    outcomes = {"y": split.y_test}
+    for name, scorer in (("candidate", candidate), ("in_use", in_use)):
+        score, p = _probability(scorer, X_train, split.y_train, X_test)
+        outcomes[f"{name}_score"], outcomes[f"{name}_p"] = score, p
+    accepted = np.flatnonzero(held_out.decisions.accepted)
+    ranks = tuple(replayed[name][0].rank[accepted] for name in ("candidate", "in_use"))
+    labels = _labels(held_out, held_out.end)
+    rows = {name: off_policy_rows(held_out, replayed[name][1].rank, labels) for name in replayed}
+    lists = None
+    if rows["candidate"] is not None:
+        lists = {
+            "reward": rows["candidate"]["reward"], "propensity": rows["candidate"]["propensity"],
+            "candidate_target": rows["candidate"]["target"],
+            "in_use_target": rows["in_use"]["target"],
+        }  # fmt: skip
+    metrics = compare(
+        outcomes=outcomes, ranks=ranks, lists=lists, k=k, rng=np.random.default_rng(seed),
+        n_boot=n_boot,
+    )  # fmt: skip
+    return {
+        "rule": OVERALL_RULE,
+        "metrics": [asdict(m) for m in metrics],
+        **overall_verdict(metrics),
     }
 
 
@@ -153,13 +220,27 @@ def train_model(
     result = train_at_cut(features, split, in_use, C=C)
     held_out = window_of(extract, cut_at, extract.stop)
     version = next_version(session)
+    scorers = {"candidate": (version, result.scorer), "in_use": (in_use_label, in_use)}
+    replayed = {name: replays(held_out, s, policy, k=k) for name, (_, s) in scorers.items()}
     comparison = {
-        name: _summary(report_for(held_out, label, s, policy, k=k, n_boot=n_boot), k)
-        for name, label, s in (
-            ("candidate", version, result.scorer),
-            ("in_use", in_use_label, in_use),
-        )
+        name: _summary(
+            _report(
+                held_out,
+                scorers[name][0],
+                policy,
+                *replayed[name],
+                k=k,
+                n_boot=n_boot,
+                seed=DEFAULT_SEED,
+                min_group_n=DEFAULT_MIN_GROUP_N,
+            ),
+            k,
+        )  # fmt: skip
+        for name in scorers
     }
+    paired = held_out_comparison(
+        held_out, replayed, features, split, result.scorer, in_use, k=k, n_boot=n_boot
+    )
     train_rows = d.queries.at[split.train]
     return add_model_version(
         session,
@@ -186,6 +267,7 @@ def train_model(
                 "held_out": {"candidate": asdict(result.learned), "in_use": asdict(result.policy)},
                 "in_use": in_use_label,
                 "replay": {"k": k, "from": str(cut_at), "to": str(extract.end), **comparison},
+                "comparison": paired,
             }
         ),
     )

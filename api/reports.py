@@ -209,6 +209,28 @@ def _off_policy(ope: dict | None) -> str:
     )
 
 
+def _comparison(comparison: dict | None, in_use) -> str:
+    """The answer first: is the candidate better than the scorer in use, on what."""
+    if not comparison:
+        return ""
+    rows = [
+        [m["metric"], m["candidate"], m["in_use"], m["improvement"], m["ci_low"], m["ci_high"],
+         m["n"], m["verdict"]]
+        for m in comparison["metrics"]
+    ]  # fmt: skip
+    said = [f"<b>{html.escape(comparison['verdict'])}</b>"]
+    if comparison["better_on"]:
+        said.append("better on " + html.escape(", ".join(comparison["better_on"])))
+    if comparison["worse_on"]:
+        said.append("worse on " + html.escape(", ".join(comparison["worse_on"])))
+    return (
+        f"<h2>Is the candidate better than {html.escape(str(in_use))}?</h2><p>"
+        + "; ".join(said)
+        + f".</p><p><small>{html.escape(comparison['rule'])}</small></p>"
+        + _table(["metric", "candidate", "in use", "gain", "low", "high", "n", "verdict"], rows)
+    )
+
+
 def model_html(model: dict) -> str:
     """A trained model's page: coefficients, held-out metrics, calibration, replay comparison."""
     params, metrics = model["params"], model["metrics"]
@@ -241,7 +263,8 @@ def model_html(model: dict) -> str:
             + [(summary.get("snips") or {}).get("value")]
         )  # fmt: skip
     body = (
-        f"<p>Cut {html.escape(str(model['cut']))}, horizon {model['horizon_days']} days, "
+        _comparison(metrics.get("comparison"), metrics.get("in_use"))
+        + f"<p>Cut {html.escape(str(model['cut']))}, horizon {model['horizon_days']} days, "
         f"{metrics['n_train']} training outcomes; compared with "
         f"<b>{html.escape(str(metrics['in_use']))}</b>. "
         f"Status: {html.escape(str(model['status']))}.</p>"

@@ -42,7 +42,8 @@ from matcher.replay_state import Timeline
 from matcher.small_cells import DEFAULT_MIN_GROUP_N, gap_entries, group_entries
 
 __all__ = [
-    "decision_metrics", "group_section", "json_ready", "off_policy", "quota_fill", "replay_report",
+    "decision_metrics", "group_section", "json_ready", "off_policy", "off_policy_rows",
+    "quota_fill", "replay_report",
 ]  # fmt: skip
 
 EXPLORATION_EPSILON = 0.1  # the cost figure reports exploring one list in ten
@@ -139,6 +140,25 @@ def _empty_series(n: int) -> dict[str, list]:
     return {"booked": [None] * n, "max_headcount": [None] * n, "min_headcount": [None] * n}
 
 
+def off_policy_rows(extract: ReplayExtract, target_rank_of_logged_top, labels) -> dict | None:
+    """The logged lists an off-policy estimate can use (see :func:`off_policy`): their
+    rewards, first-item propensities, the target's 0/1 and the ``keep`` mask; None if none."""
+    lists = extract.lists
+    if len(lists) == 0:
+        return None
+    accepted = lists.accepted_decision
+    reward = np.zeros(len(lists))
+    reward[accepted >= 0] = labels[accepted[accepted >= 0]]
+    keep = ~np.isnan(reward) & (accepted != -2) & (lists.top_propensity > 0)
+    if not keep.any():
+        return None
+    target = (np.asarray(target_rank_of_logged_top) == 1).astype(np.float64)[keep]
+    return {
+        "reward": reward[keep], "propensity": lists.top_propensity[keep], "target": target,
+        "keep": keep,
+    }  # fmt: skip
+
+
 def off_policy(
     extract: ReplayExtract, target_rank_of_logged_top: np.ndarray, labels: np.ndarray, rng, n_boot
 ) -> dict | None:
@@ -154,24 +174,18 @@ def off_policy(
     Imported decisions (``imported_left_out``) were not made from a logged list, so they
     cannot enter these estimates at all.
     """
-    lists = extract.lists
-    if len(lists) == 0:
+    rows = off_policy_rows(extract, target_rank_of_logged_top, labels)
+    if rows is None:
         return None
-    accepted = lists.accepted_decision
-    reward = np.zeros(len(lists))
-    reward[accepted >= 0] = labels[accepted[accepted >= 0]]
-    keep = ~np.isnan(reward) & (accepted != -2) & (lists.top_propensity > 0)
-    if not keep.any():
-        return None
-    target = (np.asarray(target_rank_of_logged_top) == 1).astype(np.float64)[keep]
-    args = (reward[keep], lists.top_propensity[keep], target)
+    keep = rows["keep"]
+    args = (rows["reward"], rows["propensity"], rows["target"])
     return {
         "action": "the placement a list shows first",
         "reward": "it was accepted from the list and succeeded",
         "n_lists": int(keep.sum()),
         "left_out": int((~keep).sum()),
         "imported_left_out": int(extract.decisions.imported_mask.sum()),
-        "logged_value": float(reward[keep].mean()),
+        "logged_value": float(rows["reward"].mean()),
         "ips": asdict(estimate(*args, rng=rng, estimator="ips", n_boot=n_boot)),
         "snips": asdict(estimate(*args, rng=rng, estimator="snips", n_boot=n_boot)),
     }
