@@ -196,15 +196,29 @@ def _off_policy(ope: dict | None) -> str:
     if not ope:
         return "<h2>Off-policy estimates</h2><p>No logged lists with propensities.</p>"
     rows = [
-        [e["estimator"], e["value"], e["ci_low"], e["ci_high"], e["ess"], e["max_weight"], e["n"]]
+        [e["estimator"], e["value"], e["ci_low"], e["ci_high"], e["ess"], e["max_weight"],
+         e.get("reward_ess"), e.get("largest_term_share"), e["n"]]
         for e in (ope["ips"], ope["snips"])
-    ]
+    ]  # fmt: skip
     warnings = {e["warning"] for e in (ope["ips"], ope["snips"]) if e["warning"]}
     return (
         "<h2>Off-policy estimates</h2>"
         f"<p>P({html.escape(ope['reward'])}) for {html.escape(ope['action'])}; logged: "
         f"{_fmt(ope['logged_value'])} over {ope['n_lists']} lists.</p>"
-        + _table(["estimator", "value", "low", "high", "ESS", "largest weight", "n"], rows)
+        + _table(
+            [
+                "estimator",
+                "value",
+                "low",
+                "high",
+                "ESS",
+                "largest weight",
+                "reward ESS",
+                "largest term's share",
+                "n",
+            ],
+            rows,
+        )  # fmt: skip
         + "".join(f'<p class="warn">{html.escape(w)}</p>' for w in warnings)
     )
 
