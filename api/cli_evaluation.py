@@ -8,6 +8,8 @@ page for people. Reports are aggregates over pseudonymised extracts.
 from __future__ import annotations
 
 import json
+import sys
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -51,6 +53,34 @@ def _write(path: Path | None, text: str) -> None:
         typer.echo(f"wrote {path}")
 
 
+@contextmanager
+def _progress(enabled: bool | None):
+    """A ``progress(phase, done, total)`` callback drawing one bar per phase with its ETA
+    (rich, on stderr); None when disabled (by default when stderr is not a terminal)."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield None
+        return
+    from rich import progress as rp
+    from rich.console import Console
+
+    columns = (
+        rp.TextColumn("{task.description:<40}"), rp.BarColumn(), rp.MofNCompleteColumn(),
+        rp.TextColumn("elapsed"), rp.TimeElapsedColumn(), rp.TextColumn("ETA"),
+        rp.TimeRemainingColumn(),
+    )  # fmt: skip
+    tasks: dict[str, int] = {}
+    with rp.Progress(*columns, console=Console(stderr=True)) as bars:
+
+        def report(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bars.add_task(phase, total=max(total, 1))
+            bars.update(tasks[phase], completed=done, total=max(total, 1))
+
+        yield report
+
+
 def _user_id(session, username: str | None, *, must_be_admin: bool = False) -> int | None:
     from sqlmodel import select
 
@@ -81,21 +111,34 @@ def replay(
     off_policy: Annotated[
         bool, typer.Option(help="Estimate from logged propensities too (IPS, SNIPS).")
     ] = True,
+    by: Annotated[str | None, typer.Option(help="Username recorded with the stored run.")] = None,
+    progress: Annotated[
+        bool | None, typer.Option(help="Progress bars with ETA (default: on a terminal).")
+    ] = None,
 ) -> None:
-    """Replay the logged decisions of a window with a scorer, as of each decision's moment."""
+    """Replay the logged decisions of a window with a scorer, as of each decision's moment.
+
+    The run is stored like the API's (GET /api/v1/evaluation/replays/ID)."""
     from api.evaluation import UnknownScorer, run_replay, window
     from api.reports import replay_html
+    from models.registry import store_replay
 
     start, stop = window(_day(from_date), _day(to_date))
     transaction, settings = _session()
-    with transaction as session:
+    with transaction as session, _progress(progress) as bars:
         try:
             report = run_replay(
                 session, start=start, stop=stop, scorer_name=scorer, policy=_policy(settings),
                 k=k, n_boot=n_boot, off_policy=off_policy, min_group_n=settings.min_group_size,
+                progress=bars,
             )  # fmt: skip
         except UnknownScorer as error:
             raise typer.BadParameter(str(error)) from error
+        stored = store_replay(
+            session, created_by=_user_id(session, by), window_from=start, window_to=stop,
+            scorer=report["scorer"]["name"], k=k, report=report,
+        )  # fmt: skip
+        replay_id = stored.id
     figures = [
         f"{name} {ci['estimate']:.3f}"
         for name, ci in report["ranking"].items()
@@ -105,6 +148,7 @@ def replay(
     typer.echo(
         f"{counts['decisions']} decisions, {counts['accepted']} accepted; " + ", ".join(figures)
     )
+    typer.echo(f"stored as replay {replay_id} (GET /api/v1/evaluation/replays/{replay_id})")
     _write(json_path, json.dumps(report, indent=1))
     _write(html_path, replay_html(report))
 
@@ -118,17 +162,22 @@ def train(
     by: Annotated[str | None, typer.Option(help="Username recorded as the trainer.")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the entry here.")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="Write the HTML here.")] = None,
+    progress: Annotated[
+        bool | None, typer.Option(help="Progress bars with ETA (default: on a terminal).")
+    ] = None,
 ) -> None:
-    """Train a candidate model with a global time cut and register it (never activates)."""
+    """Train a candidate model with a global time cut, compare it paired with the scorer
+    in use, print the verdict and register it (never activates)."""
     from api.evaluation import NotEnoughData, train_model
     from api.reports import model_html
 
     transaction, settings = _session()
-    with transaction as session:
+    with transaction as session, _progress(progress) as bars:
         try:
             row = train_model(
                 session, cut=_day(cut), policy=_policy(settings),
                 trained_by=_user_id(session, by), horizon_days=horizon_days, C=c,
+                progress=bars,
             )  # fmt: skip
         except NotEnoughData as error:
             typer.echo(f"cannot train: {error}", err=True)

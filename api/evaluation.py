@@ -7,6 +7,7 @@ registry row. Nothing here commits: the caller's transaction does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -36,6 +37,9 @@ ALL_OF_TIME = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC
 DEFAULT_HORIZON_DAYS = 60
 DEFAULT_SEED = 20260101  # bootstrap seed: the same request gives the same intervals
 
+
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: long work reports how far it is (the CLI draws bars)."""
 
 OVERALL_RULE = (
     "better: some metric better and none worse; worse: some worse and none better; "
@@ -81,20 +85,41 @@ def _labels(extract: ReplayExtract, at: np.datetime64) -> np.ndarray:
 def report_for(
     extract: ReplayExtract, label: str, scorer: Scorer, policy: Policy, *, k: int, n_boot: int,
     seed: int = DEFAULT_SEED, off_policy: bool = True, min_group_n: int = DEFAULT_MIN_GROUP_N,
+    progress: Progress | None = None,
 ) -> dict:  # fmt: skip
     """Replay the extract's decisions (and lists) with one scorer and build the report."""
-    decisions, lists = replays(extract, scorer, policy, k=k, off_policy=off_policy)
+    decisions, lists = replays(
+        extract, scorer, policy, k=k, off_policy=off_policy, progress=progress
+    )
+    if progress is not None:
+        progress("bootstrap intervals", 0, 1)
     return _report(extract, label, policy, decisions, lists, k=k, n_boot=n_boot, seed=seed,
                    min_group_n=min_group_n)  # fmt: skip
 
 
-def replays(extract: ReplayExtract, scorer: Scorer, policy: Policy, *, k: int, off_policy=True):
+def replays(
+    extract: ReplayExtract, scorer: Scorer, policy: Policy, *, k: int, off_policy=True,
+    progress: Progress | None = None, label: str = "",
+):  # fmt: skip
     """(decisions, lists) replayed with one scorer; lists None without ``off_policy``."""
-    decisions = replay_queries(extract, extract.decisions.queries, scorer, policy, k=k)
-    lists = (
-        replay_queries(extract, extract.lists.queries, scorer, policy, k=1) if off_policy else None
-    )
+    decisions = replay_queries(
+        extract, extract.decisions.queries, scorer, policy, k=k,
+        progress=_phase(progress, f"replaying decisions {label}".strip()),
+    )  # fmt: skip
+    lists = None
+    if off_policy:
+        lists = replay_queries(
+            extract, extract.lists.queries, scorer, policy, k=1,
+            progress=_phase(progress, f"replaying logged lists {label}".strip()),
+        )  # fmt: skip
     return decisions, lists
+
+
+def _phase(progress: Progress | None, phase: str):
+    """``progress`` bound to one phase, as the engine's ``(done, total)`` callback."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(phase, done, total)
 
 
 def _report(extract, label, policy, decisions, lists, *, k, n_boot, seed, min_group_n) -> dict:
@@ -110,15 +135,22 @@ def _report(extract, label, policy, decisions, lists, *, k, n_boot, seed, min_gr
 def run_replay(
     session: Session, *, start: datetime, stop: datetime, scorer_name: str, policy: Policy,
     k: int = 10, n_boot: int = 500, off_policy: bool = True,
-    min_group_n: int = DEFAULT_MIN_GROUP_N,
+    min_group_n: int = DEFAULT_MIN_GROUP_N, progress: Progress | None = None,
 ) -> dict:  # fmt: skip
     """The replay report of the decisions in ``[start, stop)`` with the named scorer."""
     label, scorer = resolve_scorer(session, scorer_name, policy)
+    if progress is not None:
+        progress("reading the history", 0, 1)
     extract = build_extract(session, start, stop)
-    return report_for(
+    if progress is not None:
+        progress("reading the history", 1, 1)
+    report = report_for(
         extract, label, scorer, policy, k=k, n_boot=n_boot, off_policy=off_policy,
-        min_group_n=min_group_n,
+        min_group_n=min_group_n, progress=progress,
     )  # fmt: skip
+    if progress is not None:
+        progress("bootstrap intervals", 1, 1)
+    return report
 
 
 def _summary(report: dict, k: int) -> dict:
@@ -186,6 +218,7 @@ def held_out_comparison(
 def train_model(
     session: Session, *, cut: date, policy: Policy, trained_by: int | None,
     horizon_days: int = DEFAULT_HORIZON_DAYS, C: float = 1.0, k: int = 10, n_boot: int = 300,
+    progress: Progress | None = None,
 ) -> ModelVersion:  # fmt: skip
     """Train a learned scorer with a global time cut and register it as a candidate.
 
@@ -195,7 +228,11 @@ def train_model(
     reports' headline figures are stored with the model. Raises :class:`NotEnoughData`
     when either side of the cut lacks successes or failures.
     """
+    if progress is not None:
+        progress("reading the history", 0, 1)
     extract = build_extract(session, *ALL_OF_TIME)
+    if progress is not None:
+        progress("reading the history", 1, 1)
     cut_at = moment(datetime.combine(cut, time(), tzinfo=UTC))
     d = extract.decisions
     accepted = np.flatnonzero(d.accepted)
@@ -203,7 +240,10 @@ def train_model(
     if accepted.size:
         # features do not depend on the scorer; the policy's ranks are not needed here
         queries = take_queries(d.queries, accepted)
-        replayed = replay_queries(extract, queries, PolicyScorer.from_policy(policy), policy, k=1)
+        replayed = replay_queries(
+            extract, queries, PolicyScorer.from_policy(policy), policy, k=1,
+            progress=_phase(progress, "features of the accepted decisions"),
+        )  # fmt: skip
         features[accepted] = replayed.chosen_X
     usable = d.accepted & ~np.isnan(features[:, 0])
     split = split_by_cut(
@@ -221,7 +261,12 @@ def train_model(
     held_out = window_of(extract, cut_at, extract.stop)
     version = next_version(session)
     scorers = {"candidate": (version, result.scorer), "in_use": (in_use_label, in_use)}
-    replayed = {name: replays(held_out, s, policy, k=k) for name, (_, s) in scorers.items()}
+    replayed = {
+        name: replays(held_out, s, policy, k=k, progress=progress, label=f"({name})")
+        for name, (_, s) in scorers.items()
+    }
+    if progress is not None:
+        progress("comparing, paired", 0, 1)
     comparison = {
         name: _summary(
             _report(
@@ -241,6 +286,8 @@ def train_model(
     paired = held_out_comparison(
         held_out, replayed, features, split, result.scorer, in_use, k=k, n_boot=n_boot
     )
+    if progress is not None:
+        progress("comparing, paired", 1, 1)
     train_rows = d.queries.at[split.train]
     return add_model_version(
         session,

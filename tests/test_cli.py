@@ -91,3 +91,28 @@ def test_history_import_needs_the_grant_and_lists_problems(database, tmp_path):
     assert "line 1, placement_ref" in checked.output
     not_admin = runner.invoke(app, ["users", "grant", "boss", "history_import", "--by", "eva"])
     assert not_admin.exit_code != 0
+
+
+def test_replay_stores_its_run_and_draws_progress(tmp_path, monkeypatch):
+    """On an empty database: the replay runs, shows its phases and is stored like the API's."""
+    url = f"sqlite:///{tmp_path / 'replay.db'}"
+    monkeypatch.setenv("PLATSA_DATABASE_URL", url)
+    monkeypatch.setenv("COLUMNS", "160")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(
+            app, ["replay", "--from", "2025-01-01", "--to", "2025-01-31", "--scorer", "policy",
+                  "--progress", "--n-boot", "10"],
+        )  # fmt: skip
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "stored as replay 1" in result.output
+    assert "reading the history" in result.output and "ETA" in result.output
+    from matcher import load_policy
+    from models.registry import ReplayRun
+
+    with Session(make_engine(url)) as session:
+        run = session.get(ReplayRun, 1)
+        assert run.scorer == load_policy().version and run.k == 10
+        assert run.window_from.date().isoformat() == "2025-01-01"
