@@ -46,9 +46,13 @@ COMMANDS: dict[str, Lazy] = {
     ),
     "train": Lazy(
         "api.cli_evaluation:train",
-        "Train and register a candidate model (a global time cut; never activates).",
+        "Train a candidate model with a time cut, compare it with the scorer in use, register it.",
     ),
     "models": Lazy("api.cli_evaluation:models_app", "The learned-model registry."),
+    "history": Lazy(
+        "api.cli_evaluation:history_app",
+        "The municipality's past decisions: import them from a file, export them to one.",
+    ),
     "retention": Lazy(
         "api.cli_accountability:retention_app",
         "The retention policy and the job that applies it.",

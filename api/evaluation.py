@@ -7,6 +7,7 @@ registry row. Nothing here commits: the caller's transaction does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -14,10 +15,12 @@ import numpy as np
 from sqlmodel import Session
 
 from matcher import FACTORS, Policy, PolicyScorer
+from matcher.comparison import compare, overall_verdict
 from matcher.features import Scorer
-from matcher.replay import replay_queries
+from matcher.replay import replay_queries, scores_of
 from matcher.replay_data import ReplayExtract, take_queries, window_of
-from matcher.replay_report import json_ready, replay_report
+from matcher.replay_report import json_ready, off_policy_rows, replay_report
+from matcher.small_cells import DEFAULT_MIN_GROUP_N
 from matcher.training import outcome_labels, split_by_cut, train_at_cut
 from models.extract import build_extract, moment
 from models.registry import (
@@ -33,6 +36,16 @@ from models.registry import (
 ALL_OF_TIME = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 DEFAULT_HORIZON_DAYS = 60
 DEFAULT_SEED = 20260101  # bootstrap seed: the same request gives the same intervals
+
+
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: long work reports how far it is (the CLI draws bars)."""
+
+OVERALL_RULE = (
+    "better: some metric better and none worse; worse: some worse and none better; "
+    "mixed: some better and some worse; otherwise not distinguishable "
+    "(each metric: the 95% paired bootstrap interval of the improvement above or below 0)"
+)
 
 
 class UnknownScorer(LookupError):
@@ -71,16 +84,48 @@ def _labels(extract: ReplayExtract, at: np.datetime64) -> np.ndarray:
 
 def report_for(
     extract: ReplayExtract, label: str, scorer: Scorer, policy: Policy, *, k: int, n_boot: int,
-    seed: int = DEFAULT_SEED, off_policy: bool = True,
+    seed: int = DEFAULT_SEED, off_policy: bool = True, min_group_n: int = DEFAULT_MIN_GROUP_N,
+    progress: Progress | None = None,
 ) -> dict:  # fmt: skip
     """Replay the extract's decisions (and lists) with one scorer and build the report."""
-    decisions = replay_queries(extract, extract.decisions.queries, scorer, policy, k=k)
-    lists = (
-        replay_queries(extract, extract.lists.queries, scorer, policy, k=1) if off_policy else None
+    decisions, lists = replays(
+        extract, scorer, policy, k=k, off_policy=off_policy, progress=progress
     )
+    if progress is not None:
+        progress("bootstrap intervals", 0, 1)
+    return _report(extract, label, policy, decisions, lists, k=k, n_boot=n_boot, seed=seed,
+                   min_group_n=min_group_n)  # fmt: skip
+
+
+def replays(
+    extract: ReplayExtract, scorer: Scorer, policy: Policy, *, k: int, off_policy=True,
+    progress: Progress | None = None, label: str = "",
+):  # fmt: skip
+    """(decisions, lists) replayed with one scorer; lists None without ``off_policy``."""
+    decisions = replay_queries(
+        extract, extract.decisions.queries, scorer, policy, k=k,
+        progress=_phase(progress, f"replaying decisions {label}".strip()),
+    )  # fmt: skip
+    lists = None
+    if off_policy:
+        lists = replay_queries(
+            extract, extract.lists.queries, scorer, policy, k=1,
+            progress=_phase(progress, f"replaying logged lists {label}".strip()),
+        )  # fmt: skip
+    return decisions, lists
+
+
+def _phase(progress: Progress | None, phase: str):
+    """``progress`` bound to one phase, as the engine's ``(done, total)`` callback."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(phase, done, total)
+
+
+def _report(extract, label, policy, decisions, lists, *, k, n_boot, seed, min_group_n) -> dict:
     report = replay_report(
         extract, decisions, _labels(extract, extract.end), k=k,
-        rng=np.random.default_rng(seed), n_boot=n_boot, lists=lists,
+        rng=np.random.default_rng(seed), n_boot=n_boot, lists=lists, min_group_n=min_group_n,
     )  # fmt: skip
     report["scorer"] = {"name": label, "feature_policy_version": policy.version}
     report["data_end"] = str(extract.end)
@@ -90,11 +135,22 @@ def report_for(
 def run_replay(
     session: Session, *, start: datetime, stop: datetime, scorer_name: str, policy: Policy,
     k: int = 10, n_boot: int = 500, off_policy: bool = True,
+    min_group_n: int = DEFAULT_MIN_GROUP_N, progress: Progress | None = None,
 ) -> dict:  # fmt: skip
     """The replay report of the decisions in ``[start, stop)`` with the named scorer."""
     label, scorer = resolve_scorer(session, scorer_name, policy)
+    if progress is not None:
+        progress("reading the history", 0, 1)
     extract = build_extract(session, start, stop)
-    return report_for(extract, label, scorer, policy, k=k, n_boot=n_boot, off_policy=off_policy)
+    if progress is not None:
+        progress("reading the history", 1, 1)
+    report = report_for(
+        extract, label, scorer, policy, k=k, n_boot=n_boot, off_policy=off_policy,
+        min_group_n=min_group_n, progress=progress,
+    )  # fmt: skip
+    if progress is not None:
+        progress("bootstrap intervals", 1, 1)
+    return report
 
 
 def _summary(report: dict, k: int) -> dict:
@@ -111,9 +167,58 @@ def _summary(report: dict, k: int) -> dict:
     }
 
 
+def _probability(scorer: Scorer, X_train, y_train, X_test) -> tuple[np.ndarray, np.ndarray]:
+    """(score, probability of success) of held-out rows: a scorer's own probabilities when
+    it has them, else its score put on the probability scale by a logistic fit on the
+    training rows (Platt scaling, as :mod:`matcher.training` does for the policy)."""
+    score = scores_of(scorer, X_test)
+    if hasattr(scorer, "predict_proba"):
+        return score, scorer.predict_proba(X_test)[:, 1]
+    from sklearn.linear_model import LogisticRegression
+
+    if np.unique(y_train).size < 2:
+        return score, np.full(len(score), float(np.mean(y_train)) if len(y_train) else 0.5)
+    platt = LogisticRegression().fit(scores_of(scorer, X_train).reshape(-1, 1), y_train)
+    return score, platt.predict_proba(score.reshape(-1, 1))[:, 1]
+
+
+def held_out_comparison(
+    held_out: ReplayExtract, replayed: dict, features, split, candidate, in_use, *, k: int,
+    n_boot: int, seed: int = DEFAULT_SEED,
+) -> dict:  # fmt: skip
+    """Candidate against the scorer in use on the same held-out decisions, paired
+    (:mod:`matcher.comparison`): every metric's verdict and the overall one."""
+    X_train, X_test = features[split.train], features[split.test]
+    outcomes = {"y": split.y_test}
+    for name, scorer in (("candidate", candidate), ("in_use", in_use)):
+        score, p = _probability(scorer, X_train, split.y_train, X_test)
+        outcomes[f"{name}_score"], outcomes[f"{name}_p"] = score, p
+    accepted = np.flatnonzero(held_out.decisions.accepted)
+    ranks = tuple(replayed[name][0].rank[accepted] for name in ("candidate", "in_use"))
+    labels = _labels(held_out, held_out.end)
+    rows = {name: off_policy_rows(held_out, replayed[name][1].rank, labels) for name in replayed}
+    lists = None
+    if rows["candidate"] is not None:
+        lists = {
+            "reward": rows["candidate"]["reward"], "propensity": rows["candidate"]["propensity"],
+            "candidate_target": rows["candidate"]["target"],
+            "in_use_target": rows["in_use"]["target"],
+        }  # fmt: skip
+    metrics = compare(
+        outcomes=outcomes, ranks=ranks, lists=lists, k=k, rng=np.random.default_rng(seed),
+        n_boot=n_boot,
+    )  # fmt: skip
+    return {
+        "rule": OVERALL_RULE,
+        "metrics": [asdict(m) for m in metrics],
+        **overall_verdict(metrics),
+    }
+
+
 def train_model(
     session: Session, *, cut: date, policy: Policy, trained_by: int | None,
     horizon_days: int = DEFAULT_HORIZON_DAYS, C: float = 1.0, k: int = 10, n_boot: int = 300,
+    progress: Progress | None = None,
 ) -> ModelVersion:  # fmt: skip
     """Train a learned scorer with a global time cut and register it as a candidate.
 
@@ -123,7 +228,11 @@ def train_model(
     reports' headline figures are stored with the model. Raises :class:`NotEnoughData`
     when either side of the cut lacks successes or failures.
     """
+    if progress is not None:
+        progress("reading the history", 0, 1)
     extract = build_extract(session, *ALL_OF_TIME)
+    if progress is not None:
+        progress("reading the history", 1, 1)
     cut_at = moment(datetime.combine(cut, time(), tzinfo=UTC))
     d = extract.decisions
     accepted = np.flatnonzero(d.accepted)
@@ -131,7 +240,10 @@ def train_model(
     if accepted.size:
         # features do not depend on the scorer; the policy's ranks are not needed here
         queries = take_queries(d.queries, accepted)
-        replayed = replay_queries(extract, queries, PolicyScorer.from_policy(policy), policy, k=1)
+        replayed = replay_queries(
+            extract, queries, PolicyScorer.from_policy(policy), policy, k=1,
+            progress=_phase(progress, "features of the accepted decisions"),
+        )  # fmt: skip
         features[accepted] = replayed.chosen_X
     usable = d.accepted & ~np.isnan(features[:, 0])
     split = split_by_cut(
@@ -148,13 +260,34 @@ def train_model(
     result = train_at_cut(features, split, in_use, C=C)
     held_out = window_of(extract, cut_at, extract.stop)
     version = next_version(session)
-    comparison = {
-        name: _summary(report_for(held_out, label, s, policy, k=k, n_boot=n_boot), k)
-        for name, label, s in (
-            ("candidate", version, result.scorer),
-            ("in_use", in_use_label, in_use),
-        )
+    scorers = {"candidate": (version, result.scorer), "in_use": (in_use_label, in_use)}
+    replayed = {
+        name: replays(held_out, s, policy, k=k, progress=progress, label=f"({name})")
+        for name, (_, s) in scorers.items()
     }
+    if progress is not None:
+        progress("comparing, paired", 0, 1)
+    comparison = {
+        name: _summary(
+            _report(
+                held_out,
+                scorers[name][0],
+                policy,
+                *replayed[name],
+                k=k,
+                n_boot=n_boot,
+                seed=DEFAULT_SEED,
+                min_group_n=DEFAULT_MIN_GROUP_N,
+            ),
+            k,
+        )  # fmt: skip
+        for name in scorers
+    }
+    paired = held_out_comparison(
+        held_out, replayed, features, split, result.scorer, in_use, k=k, n_boot=n_boot
+    )
+    if progress is not None:
+        progress("comparing, paired", 1, 1)
     train_rows = d.queries.at[split.train]
     return add_model_version(
         session,
@@ -181,6 +314,7 @@ def train_model(
                 "held_out": {"candidate": asdict(result.learned), "in_use": asdict(result.policy)},
                 "in_use": in_use_label,
                 "replay": {"k": k, "from": str(cut_at), "to": str(extract.end), **comparison},
+                "comparison": paired,
             }
         ),
     )

@@ -90,13 +90,16 @@ def _success_by_rank(bins: dict | None) -> str:
 
 def _gaps(groups: dict, metric: str) -> str:
     rows = [
-        (f"{attribute}: {gap['group']}", gap)
+        (f"{attribute}: {gap['group']} (n={gap['n_group']})", gap)
         for attribute, metrics in groups.items()
         for gap in (metrics.get(metric) or {}).get("gaps", [])
-        if gap["gap"] is not None
+        if gap["gap"] is not None or gap.get("suppressed")
     ]
     figure, axis = plt.subplots(figsize=(7, max(2.5, 0.28 * len(rows) + 1)))
     for y, (_, gap) in enumerate(rows):
+        if gap.get("suppressed"):  # too few decisions: no point, no interval, no colour
+            axis.text(0, y, "suppressed: too few decisions", va="center", fontsize=7, color="#999")
+            continue
         low = gap["ci_low"] if gap["ci_low"] is not None else gap["gap"]
         high = gap["ci_high"] if gap["ci_high"] is not None else gap["gap"]
         flagged = low > 0 or high < 0
@@ -193,16 +196,52 @@ def _off_policy(ope: dict | None) -> str:
     if not ope:
         return "<h2>Off-policy estimates</h2><p>No logged lists with propensities.</p>"
     rows = [
-        [e["estimator"], e["value"], e["ci_low"], e["ci_high"], e["ess"], e["max_weight"], e["n"]]
+        [e["estimator"], e["value"], e["ci_low"], e["ci_high"], e["ess"], e["max_weight"],
+         e.get("reward_ess"), e.get("largest_term_share"), e["n"]]
         for e in (ope["ips"], ope["snips"])
-    ]
+    ]  # fmt: skip
     warnings = {e["warning"] for e in (ope["ips"], ope["snips"]) if e["warning"]}
     return (
         "<h2>Off-policy estimates</h2>"
         f"<p>P({html.escape(ope['reward'])}) for {html.escape(ope['action'])}; logged: "
         f"{_fmt(ope['logged_value'])} over {ope['n_lists']} lists.</p>"
-        + _table(["estimator", "value", "low", "high", "ESS", "largest weight", "n"], rows)
+        + _table(
+            [
+                "estimator",
+                "value",
+                "low",
+                "high",
+                "ESS",
+                "largest weight",
+                "reward ESS",
+                "largest term's share",
+                "n",
+            ],
+            rows,
+        )  # fmt: skip
         + "".join(f'<p class="warn">{html.escape(w)}</p>' for w in warnings)
+    )
+
+
+def _comparison(comparison: dict | None, in_use) -> str:
+    """The answer first: is the candidate better than the scorer in use, on what."""
+    if not comparison:
+        return ""
+    rows = [
+        [m["metric"], m["candidate"], m["in_use"], m["improvement"], m["ci_low"], m["ci_high"],
+         m["n"], m["verdict"]]
+        for m in comparison["metrics"]
+    ]  # fmt: skip
+    said = [f"<b>{html.escape(comparison['verdict'])}</b>"]
+    if comparison["better_on"]:
+        said.append("better on " + html.escape(", ".join(comparison["better_on"])))
+    if comparison["worse_on"]:
+        said.append("worse on " + html.escape(", ".join(comparison["worse_on"])))
+    return (
+        f"<h2>Is the candidate better than {html.escape(str(in_use))}?</h2><p>"
+        + "; ".join(said)
+        + f".</p><p><small>{html.escape(comparison['rule'])}</small></p>"
+        + _table(["metric", "candidate", "in use", "gain", "low", "high", "n", "verdict"], rows)
     )
 
 
@@ -238,7 +277,8 @@ def model_html(model: dict) -> str:
             + [(summary.get("snips") or {}).get("value")]
         )  # fmt: skip
     body = (
-        f"<p>Cut {html.escape(str(model['cut']))}, horizon {model['horizon_days']} days, "
+        _comparison(metrics.get("comparison"), metrics.get("in_use"))
+        + f"<p>Cut {html.escape(str(model['cut']))}, horizon {model['horizon_days']} days, "
         f"{metrics['n_train']} training outcomes; compared with "
         f"<b>{html.escape(str(metrics['in_use']))}</b>. "
         f"Status: {html.escape(str(model['status']))}.</p>"

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     exploration_epsilon: float = Field(
         default=0.0, ge=0.0, le=1.0, description="share of lists shown in a randomised order"
     )
+    min_group_size: int = Field(
+        default=10, ge=1, le=10_000, description="groups with fewer decisions show no estimate"
+    )
 
     # Bounded waiting (PostgreSQL): see README "Limits". Each worker admits at most
     # db_slots requests into a transaction at once (default: the pool size), so a request

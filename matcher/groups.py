@@ -222,6 +222,10 @@ class GroupGap:
     interval resamples each group independently (a stratified bootstrap: group sizes are
     held fixed). An interval excluding 0 flags a gap larger than resampling noise; it
     does not correct for testing many groups at once.
+
+    ``ratio`` is the relative rate ``value(group) / value(compared_to)`` (the four-fifths
+    rule reads a selection rate below 0.8 of the comparison's as adverse impact), with its
+    percentile interval from the same resamples; None when the comparison's value is 0.
     """
 
     group: str
@@ -231,6 +235,9 @@ class GroupGap:
     ci_high: float | None
     n_group: int
     n_compared: int
+    ratio: float | None = None
+    ratio_ci_low: float | None = None
+    ratio_ci_high: float | None = None
 
 
 def _split(values: np.ndarray, groups: np.ndarray):
@@ -296,7 +303,8 @@ def group_gaps(
     n_boot: int = 1000,
     alpha: float = 0.05,
 ) -> tuple[GroupGap, ...]:
-    """Each group's mean minus the rest's (or a reference group's), with a bootstrap CI.
+    """Each group's mean minus the rest's (or a reference group's), and their ratio (the
+    relative rate), each with a bootstrap CI.
 
     Parameters
     ----------
@@ -347,7 +355,22 @@ def group_gaps(
             compared_to = reference
         low, high = percentile_interval(replicates[g] - other_rep, alpha)
         gap = estimates[g] - other_est
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio_rep = np.where(other_rep != 0, replicates[g] / other_rep, np.nan)
+            ratio = estimates[g] / other_est if other_est != 0 else np.nan
+        r_low, r_high = percentile_interval(ratio_rep, alpha)
         out.append(
-            GroupGap(label, compared_to, _none_if_nan(gap), low, high, int(sizes[g]), int(n_other))
+            GroupGap(
+                label,
+                compared_to,
+                _none_if_nan(gap),
+                low,
+                high,
+                int(sizes[g]),
+                int(n_other),
+                _none_if_nan(ratio),
+                r_low,
+                r_high,
+            )  # fmt: skip
         )
     return tuple(out)

@@ -13,6 +13,9 @@ the *target* policy (the candidate scorer) would have shown it. With importance 
 * Kish effective sample size ``ESS = (sum w)^2 / sum(w^2)``: roughly how many logged
   decisions the estimate really rests on. ``n`` when all weights are equal, 1 when one
   decision carries all the weight.
+* the same on the rewarded terms ``w_i * r_i`` and the largest term's share of their
+  sum: with rare rewards the weights' ESS can be large while the estimate rests on a
+  handful of rows (:func:`reward_diagnostics`).
 
 What is an "action" for a ranked list (the position-based assumption). A caseworker sees
 a slate of placements and accepts one. We credit the decision's reward to the accepted
@@ -37,7 +40,9 @@ import numpy as np
 from matcher.groups import bootstrap_distribution, percentile_interval
 
 __all__ = [
+    "DEFAULT_MAX_TERM_SHARE",
     "DEFAULT_MIN_ESS",
+    "DEFAULT_MIN_REWARD_ESS",
     "OPEEstimate",
     "deterministic_target_propensities",
     "effective_sample_size",
@@ -51,6 +56,32 @@ DEFAULT_MIN_ESS = 100.0
 """Warn below this Kish ESS. With ESS = 100 a success rate near 0.5 has a standard error
 near 0.05 (sqrt(0.25 / 100)), about the smallest difference between scorers worth
 reporting to a committee; below it the interval is wide and rests on a few decisions."""
+
+
+DEFAULT_MIN_REWARD_ESS = 25.0
+"""Warn when the rewarded terms ``w_i * r_i`` amount to fewer than this many equal ones.
+The estimate is their sum, so with an effective 25 terms its relative standard error is
+about 1 / sqrt(25) = 20%: beyond that a reported difference is mostly noise. The weights'
+ESS alone cannot see this: 10,000 logged lists with 42 rewards have a large weight ESS
+and an estimate that rests on 42 rows."""
+
+DEFAULT_MAX_TERM_SHARE = 0.1
+"""Warn when one logged decision carries more than this share of the estimate: leaving
+that single row out would move the estimate by more than a tenth."""
+
+
+def reward_diagnostics(weights: np.ndarray, rewards: np.ndarray) -> tuple[float, float | None]:
+    """(ESS of the rewarded terms, largest single term's share of their sum).
+
+    The terms are ``t_i = w_i * r_i``, whose mean (IPS) or weighted mean (SNIPS) is the
+    estimate. ``ESS_r = (sum t)^2 / sum(t^2)`` counts how many equal terms would give the
+    same spread; the share is ``max(t) / sum(t)``. (0, None) when no term is positive.
+    """
+    terms = np.asarray(weights, dtype=np.float64) * np.asarray(rewards, dtype=np.float64)
+    total = float(terms.sum())
+    if total <= 0:
+        return 0.0, None
+    return effective_sample_size(terms), float(terms.max() / total)
 
 
 def importance_weights(logging_propensities: np.ndarray, target_propensities: np.ndarray):
@@ -149,8 +180,10 @@ class OPEEstimate:
 
     ``value`` is the IPS or SNIPS estimate (``estimator``), ``ess`` the Kish effective
     sample size of the weights, ``max_weight`` the largest importance weight, ``n`` the
-    number of logged decisions. ``warning`` is None when the estimate can be trusted by
-    these diagnostics, otherwise a sentence saying why not. None values are undefined.
+    number of logged decisions; ``reward_ess`` and ``largest_term_share`` look at the
+    rewarded terms (:func:`reward_diagnostics`), ``rewarded`` counts rows with a positive
+    term. ``warning`` is None when the estimate can be trusted by these diagnostics,
+    otherwise sentences saying why not. None values are undefined.
     """
 
     estimator: str
@@ -161,6 +194,9 @@ class OPEEstimate:
     max_weight: float
     n: int
     warning: str | None
+    reward_ess: float = 0.0
+    largest_term_share: float | None = None
+    rewarded: int = 0
 
 
 def _ips_statistic(n: int):
@@ -185,13 +221,17 @@ def estimate(
     n_boot: int = 1000,
     alpha: float = 0.05,
     min_ess: float = DEFAULT_MIN_ESS,
+    min_reward_ess: float = DEFAULT_MIN_REWARD_ESS,
+    max_term_share: float = DEFAULT_MAX_TERM_SHARE,
 ) -> OPEEstimate:
     """IPS or SNIPS estimate of the target's success rate, with interval and warning.
 
     The interval resamples logged decisions (pairs of ``w * r`` and ``w``), so for SNIPS
     numerator and denominator move together. ``warning`` is set when ``ESS < min_ess``
-    (see :data:`DEFAULT_MIN_ESS`) or when no logged decision has positive target
-    propensity (nothing to estimate from).
+    (see :data:`DEFAULT_MIN_ESS`), when no logged decision has positive target
+    propensity (nothing to estimate from), when the rewarded terms are worth fewer than
+    ``min_reward_ess`` equal ones, or when one term carries more than ``max_term_share``
+    of the estimate.
     """
     w = importance_weights(logging_p, target_p).ravel()
     r = _rewards(rewards, w.size)
@@ -206,13 +246,28 @@ def estimate(
     statistic = _ips_statistic(n) if estimator == "ips" else _snips_statistic
     value, replicates = bootstrap_distribution(rows, statistic=statistic, n_boot=n_boot, rng=rng)
     low, high = percentile_interval(replicates, alpha)
-    warning = None
+    reward_ess, share = reward_diagnostics(w, r)
+    rewarded = int(np.count_nonzero(w * r > 0))
+    warnings = []
     if w.sum() == 0:
-        warning = "no logged decision is one the target policy would take: no overlap"
+        warnings.append("no logged decision is one the target policy would take: no overlap")
     elif ess < min_ess:
-        warning = (
+        warnings.append(
             f"effective sample size {ess:.1f} is below {min_ess:g} "
             f"(of {n} decisions; largest weight {max_weight:.3g}): too few to trust"
         )
+    if w.sum() > 0 and reward_ess < min_reward_ess:
+        warnings.append(
+            f"the estimate rests on {rewarded} rewarded decisions, worth {reward_ess:.1f} "
+            f"equal ones (below {min_reward_ess:g}): too few to trust"
+        )
+    if share is not None and share > max_term_share:
+        warnings.append(
+            f"one logged decision carries {share:.0%} of the estimate "
+            f"(more than {max_term_share:.0%}): leaving it out would move it that much"
+        )
     value_or_none = None if np.isnan(value) else value
-    return OPEEstimate(estimator, value_or_none, low, high, ess, max_weight, n, warning)
+    return OPEEstimate(
+        estimator, value_or_none, low, high, ess, max_weight, n,
+        "; ".join(warnings) if warnings else None, reward_ess, share, rewarded,
+    )  # fmt: skip

@@ -25,6 +25,7 @@ at its moment (full, closed, not in force, the type's rules exclude the person) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -39,7 +40,9 @@ from matcher.replay_data import Queries, ReplayExtract
 from matcher.replay_state import Timeline, Window, in_force, window_rows
 from matcher.taxonomy import Taxonomy
 
-__all__ = ["Replayed", "replay_queries", "scores_of"]
+__all__ = ["PROGRESS_EVERY", "Replayed", "replay_queries", "scores_of"]
+
+PROGRESS_EVERY = 50
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,8 +87,13 @@ def replay_queries(
     *,
     k: int = 10,
     chunk_days: int = 30,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Replayed:
-    """Re-rank every query as of its moment (see the module docstring); any query order."""
+    """Re-rank every query as of its moment (see the module docstring); any query order.
+
+    ``progress(done, total)`` is called now and then (every :data:`PROGRESS_EVERY`
+    queries, and at the end), e.g. to draw a progress bar; it must not raise.
+    """
     n = len(queries)
     rank = np.full(n, np.inf)
     top_ids = np.full((n, k), -1, dtype=np.int64)
@@ -103,7 +111,9 @@ def replay_queries(
     order = np.argsort(queries.at, kind="stable")
     width = np.timedelta64(int(chunk_days), "D")
     window, window_end = None, None
-    for i in order.tolist():
+    for done, i in enumerate(order.tolist()):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, n)
         at = queries.at[i]
         if window is None or at >= window_end:
             window_end = at + width
@@ -140,6 +150,8 @@ def replay_queries(
                 s = scores[chosen]
                 better = (scores > s) | ((scores == s) & (window.positions < chosen))
                 rank[i] = 1 + np.count_nonzero(eligible & better)
+    if progress is not None:
+        progress(n, n)
     return Replayed(rank, top_ids, top_departments, chosen_X, candidates)
 
 

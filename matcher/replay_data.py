@@ -105,7 +105,8 @@ class Decisions:
     cited list (``inf`` when not from a list). ``groups`` maps each attribute of
     :data:`GROUP_ATTRIBUTES` to a string label per decision, read from the participant's
     state at the decision. ``pseudonym`` identifies the participant within this extract
-    only (a keyed hash with a per-extract salt).
+    only (a keyed hash with a per-extract salt). ``imported``: the decision came from an
+    imported history file, not from a logged suggestion list (None: none did).
     """
 
     queries: Queries
@@ -116,9 +117,17 @@ class Decisions:
     department_id: np.ndarray  # int64, of the decided placement
     groups: Mapping[str, np.ndarray]
     pseudonym: np.ndarray  # str
+    imported: np.ndarray | None = None  # bool
 
     def __len__(self) -> int:
         return len(self.queries)
+
+    @property
+    def imported_mask(self) -> np.ndarray:
+        """``imported`` as a bool array (all False when the extract has none)."""
+        if self.imported is None:
+            return np.zeros(len(self), dtype=bool)
+        return np.asarray(self.imported, dtype=bool)
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,6 +204,7 @@ def window_of(extract: ReplayExtract, start: np.datetime64, stop: np.datetime64)
         department_id=d.department_id[rows],
         groups={name: labels[rows] for name, labels in d.groups.items()},
         pseudonym=d.pseudonym[rows],
+        imported=d.imported_mask[rows],
     )
     o = extract.outcomes
     kept = new_index[o.decision] >= 0

@@ -39,8 +39,12 @@ from matcher.outcome_metrics import (
 from matcher.replay import Replayed
 from matcher.replay_data import GROUP_ATTRIBUTES, ReplayExtract
 from matcher.replay_state import Timeline
+from matcher.small_cells import DEFAULT_MIN_GROUP_N, gap_entries, group_entries
 
-__all__ = ["decision_metrics", "json_ready", "off_policy", "quota_fill", "replay_report"]
+__all__ = [
+    "decision_metrics", "group_section", "json_ready", "off_policy", "off_policy_rows",
+    "quota_fill", "replay_report",
+]  # fmt: skip
 
 EXPLORATION_EPSILON = 0.1  # the cost figure reports exploring one list in ten
 
@@ -79,20 +83,23 @@ def _ci(values: np.ndarray, rng, n_boot: int, **kwargs) -> dict | None:
     return asdict(bootstrap_ci(values, rng=rng, n_boot=n_boot, **kwargs))
 
 
-def _groups(metrics: dict[str, np.ndarray], groups: dict[str, np.ndarray], rng, n_boot) -> dict:
-    """Every metric by every group attribute, with intervals and each group's gap to the rest."""
+def group_section(
+    metrics: dict[str, np.ndarray], groups: dict[str, np.ndarray], rng, n_boot: int, min_n: int
+) -> dict:
+    """Every metric by every group attribute, with intervals, each group's gap to the rest
+    and its relative rate; groups under ``min_n`` decisions suppressed
+    (:mod:`matcher.small_cells`)."""
     out = {}
-    for attribute in GROUP_ATTRIBUTES:
-        labels = groups[attribute]
+    for attribute, labels in groups.items():
         by_metric = {}
         for name, values in metrics.items():
             if values.size == 0 or np.isnan(values).all():
                 continue
+            by_group = metric_by_group(values, labels, rng=rng, n_boot=n_boot)
+            gaps = group_gaps(values, labels, rng=rng, n_boot=n_boot)
             by_metric[name] = {
-                "groups": [
-                    asdict(g) for g in metric_by_group(values, labels, rng=rng, n_boot=n_boot)
-                ],
-                "gaps": [asdict(g) for g in group_gaps(values, labels, rng=rng, n_boot=n_boot)],
+                "groups": group_entries(by_group, min_n),
+                "gaps": gap_entries(gaps, min_n),
             }
         out[attribute] = by_metric
     return out
@@ -133,6 +140,25 @@ def _empty_series(n: int) -> dict[str, list]:
     return {"booked": [None] * n, "max_headcount": [None] * n, "min_headcount": [None] * n}
 
 
+def off_policy_rows(extract: ReplayExtract, target_rank_of_logged_top, labels) -> dict | None:
+    """The logged lists an off-policy estimate can use (see :func:`off_policy`): their
+    rewards, first-item propensities, the target's 0/1 and the ``keep`` mask; None if none."""
+    lists = extract.lists
+    if len(lists) == 0:
+        return None
+    accepted = lists.accepted_decision
+    reward = np.zeros(len(lists))
+    reward[accepted >= 0] = labels[accepted[accepted >= 0]]
+    keep = ~np.isnan(reward) & (accepted != -2) & (lists.top_propensity > 0)
+    if not keep.any():
+        return None
+    target = (np.asarray(target_rank_of_logged_top) == 1).astype(np.float64)[keep]
+    return {
+        "reward": reward[keep], "propensity": lists.top_propensity[keep], "target": target,
+        "keep": keep,
+    }  # fmt: skip
+
+
 def off_policy(
     extract: ReplayExtract, target_rank_of_logged_top: np.ndarray, labels: np.ndarray, rng, n_boot
 ) -> dict | None:
@@ -145,24 +171,21 @@ def off_policy(
     and succeeded, 0 when it was not accepted or failed. The target (the replayed scorer,
     deterministic) shows it first when it ranks it 1. Lists whose accepted first item has
     no known outcome yet, or was decided after the window, are left out and counted.
+    Imported decisions (``imported_left_out``) were not made from a logged list, so they
+    cannot enter these estimates at all.
     """
-    lists = extract.lists
-    if len(lists) == 0:
+    rows = off_policy_rows(extract, target_rank_of_logged_top, labels)
+    if rows is None:
         return None
-    accepted = lists.accepted_decision
-    reward = np.zeros(len(lists))
-    reward[accepted >= 0] = labels[accepted[accepted >= 0]]
-    keep = ~np.isnan(reward) & (accepted != -2) & (lists.top_propensity > 0)
-    if not keep.any():
-        return None
-    target = (np.asarray(target_rank_of_logged_top) == 1).astype(np.float64)[keep]
-    args = (reward[keep], lists.top_propensity[keep], target)
+    keep = rows["keep"]
+    args = (rows["reward"], rows["propensity"], rows["target"])
     return {
         "action": "the placement a list shows first",
         "reward": "it was accepted from the list and succeeded",
         "n_lists": int(keep.sum()),
         "left_out": int((~keep).sum()),
-        "logged_value": float(reward[keep].mean()),
+        "imported_left_out": int(extract.decisions.imported_mask.sum()),
+        "logged_value": float(rows["reward"].mean()),
         "ips": asdict(estimate(*args, rng=rng, estimator="ips", n_boot=n_boot)),
         "snips": asdict(estimate(*args, rng=rng, estimator="snips", n_boot=n_boot)),
     }
@@ -177,6 +200,7 @@ def replay_report(
     rng: np.random.Generator,
     n_boot: int = 1000,
     lists: Replayed | None = None,
+    min_group_n: int = DEFAULT_MIN_GROUP_N,
 ) -> dict:
     """The whole report as JSON-ready data (see the module docstring for the rows used).
 
@@ -220,6 +244,7 @@ def replay_report(
                 "accepted": int(accepted.size),
                 "with_outcome": int(known.sum()),
                 "overrides": int(d.override.sum()),
+                "imported": int(d.imported_mask.sum()),
                 "mean_candidates": float(decisions.candidate_count.mean()) if len(d) else None,
                 **extract.notes,
             },
@@ -227,7 +252,10 @@ def replay_report(
             "outcomes": outcomes,
             "coverage": asdict(coverage(shown, p.placement_id[open_rows])),
             "concentration": asdict(concentration(slots, extract.department_ids)),
-            "groups": _groups(group_values, group_labels, rng, n_boot) if accepted.size else {},
+            "groups": group_section(group_values, group_labels, rng, n_boot, min_group_n)
+            if accepted.size
+            else {},
+            "small_cells": {"min_group_n": int(min_group_n)},
             "off_policy": off_policy(extract, lists.rank, labels, rng, n_boot) if lists else None,
             "exploration_cost": {
                 "epsilon": EXPLORATION_EPSILON,

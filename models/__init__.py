@@ -5,6 +5,7 @@ from models.audit_chain import ChainHead
 from models.catalog_state import CatalogVersion
 from models.data_rights import ParticipantErasure
 from models.history import Revision
+from models.history_import import HistoryImport, ImportedDecision, UserGrant
 from models.match import Match, MatchEvent, Outcome
 from models.org import Department, Quota, Unit, User
 from models.oversight import OversightEvent
@@ -22,8 +23,10 @@ __all__ = [
     "CatalogVersion",
     "ChainHead",
     "Department",
+    "HistoryImport",
     "IdempotencyRecord",
     "LegalHold",
+    "ImportedDecision",
     "Match",
     "ModelVersion",
     "MatchEvent",
@@ -44,4 +47,5 @@ __all__ = [
     "SuggestionItem",
     "Unit",
     "User",
+    "UserGrant",
 ]

@@ -44,6 +44,7 @@ from models.convert import (
     placement_type_to_domain,
 )
 from models.history import Revision
+from models.history_import import imported_match_ids
 from models.match import (
     BOOKED_STATUSES,
     SUCCESS_OUTCOMES,
@@ -293,6 +294,7 @@ def build_extract(
     rows = [(m[1], at, m[2]) for m, at in zip(matches, decided, strict=True)]
     kept, queries = _queries(people, rows, notes, "decisions")
     kept_matches = [matches[p] for p in kept]
+    imported = imported_match_ids(session)
     index_of_match = {m[0]: i for i, m in enumerate(kept_matches)}
     department_of = dict(
         zip(placements.placement_id.tolist(), placements.department_id.tolist(), strict=True)
@@ -310,6 +312,7 @@ def build_extract(
         department_id=np.array([department_of.get(m[2], -1) for m in kept_matches], np.int64),
         groups=_groups(people, rows, kept),
         pseudonym=np.array([people.pseudonym[m[1]] for m in kept_matches], dtype=str),
+        imported=np.array([m[0] in imported for m in kept_matches], dtype=bool),
     )
     outcome_rows = _rows(session,
         select(Outcome.match_id, Outcome.kind, Outcome.occurred_on, Outcome.recorded_at).where(

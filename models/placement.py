@@ -26,6 +26,16 @@ class PlacementBase(SQLModel):
     type_code: str = Field(foreign_key="placementtype.code", max_length=64)
     start_date: date
     end_date: date | None = None
+    #: the municipality's own reference for the placement (optional; history imports
+    #: name placements by it)
+    ref: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        unique=True,
+        index=True,
+        schema_extra={"pattern": r"^[A-Za-z0-9-]+$"},
+    )
 
 
 class Placement(PlacementBase, table=True):

@@ -41,6 +41,9 @@ def test_every_command_has_help():
         ["train", "--help"],
         ["models", "list", "--help"],
         ["models", "activate", "--help"],
+        ["users", "grant", "--help"],
+        ["history", "import", "--help"],
+        ["history", "export", "--help"],
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, args
@@ -121,3 +124,48 @@ def test_a_caseworker_needs_a_known_unit(database):
     result = runner.invoke(app, ["users", "create", "cw", "--role", "caseworker", "--unit", "NOPE"])
     assert result.exit_code == 2
     assert "unknown unit" in result.output
+
+
+def test_history_import_needs_the_grant_and_lists_problems(database, tmp_path):
+    file = tmp_path / "history.jsonl"
+    file.write_text(
+        '{"kind": "decision", "decision_ref": "X-1", "participant_ref": "NOBODY", '
+        '"placement_ref": "NOWHERE", "at": "2025-01-02", "status": "accepted"}\n'
+    )
+    for name, role in (("eva", "evaluator"), ("boss", "admin")):
+        assert runner.invoke(app, ["users", "create", name, "--role", role]).exit_code == 0
+    refused = runner.invoke(app, ["history", "import", str(file), "--by", "eva"])
+    assert refused.exit_code == 1 and "history_import" in refused.output
+    granted = runner.invoke(app, ["users", "grant", "eva", "history_import", "--by", "boss"])
+    assert granted.exit_code == 0 and "gave history_import to eva" in granted.output
+    checked = runner.invoke(app, ["history", "import", str(file), "--by", "eva"])
+    assert checked.exit_code == 1
+    assert "line 1, participant_ref: unknown participant reference 'NOBODY'" in checked.output
+    assert "line 1, placement_ref" in checked.output
+    not_admin = runner.invoke(app, ["users", "grant", "boss", "history_import", "--by", "eva"])
+    assert not_admin.exit_code != 0
+
+
+def test_replay_stores_its_run_and_draws_progress(tmp_path, monkeypatch):
+    """On an empty database: the replay runs, shows its phases and is stored like the API's."""
+    url = f"sqlite:///{tmp_path / 'replay.db'}"
+    monkeypatch.setenv("PLATSA_DATABASE_URL", url)
+    monkeypatch.setenv("COLUMNS", "160")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(
+            app, ["replay", "--from", "2025-01-01", "--to", "2025-01-31", "--scorer", "policy",
+                  "--progress", "--n-boot", "10"],
+        )  # fmt: skip
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "stored as replay 1" in result.output
+    assert "reading the history" in result.output and "ETA" in result.output
+    from matcher import load_policy
+    from models.registry import ReplayRun
+
+    with Session(make_engine(url)) as session:
+        run = session.get(ReplayRun, 1)
+        assert run.scorer == load_policy().version and run.k == 10
+        assert run.window_from.date().isoformat() == "2025-01-01"

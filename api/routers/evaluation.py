@@ -129,6 +129,7 @@ def replay(body: ReplayRequest, request: Request, session: SessionDep, user: Cur
         report = run_replay(
             session, start=start, stop=stop, scorer_name=body.scorer, policy=_policy(request),
             k=body.k, off_policy=body.off_policy,
+            min_group_n=request.app.state.settings.min_group_size,
         )  # fmt: skip
     except UnknownScorer as error:
         where = {"loc": ["body", "scorer"], "msg": str(error), "type": "unknown_scorer"}

@@ -263,3 +263,25 @@ def test_the_learned_model_wins_on_other_seeds_too(seed):
         assert held["candidate"]["log_loss"] < held["in_use"]["log_loss"]
     finally:
         engine.dispose()
+
+
+def test_training_compares_paired_on_every_metric_and_prints_the_verdict(trained):
+    from api.cli_evaluation import verdict_text
+
+    comparison = trained["metrics"]["comparison"]
+    k = trained["metrics"]["replay"]["k"]
+    names = [m["metric"] for m in comparison["metrics"]]
+    assert names == ["auc", "log_loss", "brier", "calibration_error",
+                     f"hit_at_{k}", f"ndcg_at_{k}", "snips"]  # fmt: skip
+    n = {m["metric"]: m["n"] for m in comparison["metrics"]}
+    assert n["auc"] == n["brier"] == trained["metrics"]["held_out"]["candidate"]["n"]
+    assert n[f"hit_at_{k}"] == n[f"ndcg_at_{k}"] > 0  # the same decisions for both scorers
+    assert comparison["verdict"] in ("better", "worse", "mixed", "not distinguishable")
+    for m in comparison["metrics"]:
+        assert m["verdict"] in ("better", "worse", "not distinguishable", "not measured")
+        if m["improvement"] is not None:
+            assert m["ci_low"] <= m["improvement"] <= m["ci_high"]
+            assert (m["verdict"] == "better") == (m["ci_low"] > 0)
+    text = verdict_text(trained)
+    assert comparison["verdict"].upper() in text
+    assert all(name in text for name in names)  # every metric, never a one-metric claim

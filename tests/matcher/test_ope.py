@@ -87,7 +87,11 @@ def test_small_ess_warns_and_no_overlap_warns():
     warned = estimate(rewards, np.full(4, 0.5), np.ones(4), rng=rng, n_boot=50)
     assert "effective sample size 4.0 is below 100" in warned.warning
     fine = estimate(rewards, np.full(4, 0.5), np.ones(4), rng=rng, n_boot=50, min_ess=3)
-    assert fine.warning is None
+    assert "effective sample size" not in fine.warning  # the weights pass; two rewards do not
+    assert "2 rewarded decisions" in fine.warning
+    relaxed = estimate(rewards, np.full(4, 0.5), np.ones(4), rng=rng, n_boot=50, min_ess=3,
+                       min_reward_ess=2, max_term_share=0.5)  # fmt: skip
+    assert relaxed.warning is None
     none = estimate(rewards, np.full(4, 0.5), np.zeros(4), rng=rng, n_boot=50)
     assert "no overlap" in none.warning and none.value is None
 
@@ -109,3 +113,37 @@ def test_deterministic_target_propensities():
     assert same.tolist() == [1, 0, 1, 0]
     with pytest.raises(ValueError, match="1-based"):
         deterministic_target_propensities(np.array([0]))
+
+
+def test_the_warning_sees_a_few_rewards_carrying_the_estimate():
+    """10,000 logged lists, 42 rewards, one of which carries a third of the estimate:
+    the weights' ESS is large (the old warning stayed silent), the rewards' is 8.2."""
+    from matcher.ope import estimate, reward_diagnostics
+
+    n = 10_000
+    rewards = np.zeros(n)
+    rewards[:42] = 1.0
+    logging = np.ones(n)
+    logging[0] = 1 / 20.5  # weight 20.5: 20.5 of the 61.5 rewarded mass
+    target = np.ones(n)
+    weights = target / logging
+    reward_ess, share = reward_diagnostics(weights, rewards)
+    assert share == pytest.approx(1 / 3)
+    assert reward_ess == pytest.approx(61.5**2 / (41 + 20.5**2))  # 8.2
+    result = estimate(rewards, logging, target, rng=np.random.default_rng(0), n_boot=100)
+    assert result.ess > 9_000  # the weights alone look fine
+    assert result.rewarded == 42
+    assert result.reward_ess == pytest.approx(8.2, abs=0.01)
+    assert result.largest_term_share == pytest.approx(1 / 3)
+    assert "42 rewarded decisions" in result.warning and "33%" in result.warning
+
+
+def test_evenly_spread_rewards_raise_no_warning():
+    from matcher.ope import estimate
+
+    rewards = (np.arange(2_000) % 4 == 0).astype(float)  # 500 rewards, equal weights
+    result = estimate(rewards, np.full(2_000, 0.5), np.full(2_000, 0.5),
+                      rng=np.random.default_rng(0), n_boot=50)  # fmt: skip
+    assert result.reward_ess == pytest.approx(500)
+    assert result.largest_term_share == pytest.approx(1 / 500)
+    assert result.warning is None
