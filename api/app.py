@@ -9,6 +9,7 @@ from api import metrics
 from api.deps import authorise
 from api.engine import CatalogCache
 from api.errors import install_error_handlers, problems
+from api.pages import install_pages
 from api.settings import Settings, get_settings
 from matcher import load_policy
 from models.db import engine_for
@@ -33,6 +34,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version="0.1.0",
         description=DESCRIPTION,
         responses=problems(),
+        docs_url=None,  # served from the package's own assets by api.pages
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine if engine is not None else engine_for(settings.database_url)
@@ -44,4 +47,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(ops.router)
+    install_pages(app)
     return app

@@ -37,7 +37,7 @@ def serve(
     """Migrate the database, load the demo municipality if it is empty, and serve the API."""
     import uvicorn
 
-    from fixtures.loader import database_is_empty, demo_users, load_demo
+    from fixtures.loader import database_is_empty, demo_password, demo_users, load_demo
     from models.db import engine_for, transaction, upgrade
 
     settings = get_settings()
@@ -54,9 +54,13 @@ def serve(
         users = demo_users(session)
     typer.echo(f"\nPlatsa at http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     if users:
-        typer.echo("Demo sign-in (synthetic data only): send 'Authorization: Bearer <token>'")
+        typer.echo(
+            f"Demo sign-in (synthetic data only): pages at http://{host}:{port}/ with the "
+            "username and password; the API with 'Authorization: Bearer <token>'"
+        )
+        typer.echo(f"  {'role':<12} {'username':<20} {'password':<25} token")
         for role, username, token in users:
-            typer.echo(f"  {role:<12} {username:<24} {token}")
+            typer.echo(f"  {role:<12} {username:<20} {demo_password(username):<25} {token}")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 

@@ -11,6 +11,7 @@ from models.plans import Plan, PlanRow
 from models.registry import ActivationLog, ModelVersion, ReplayRun
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
+from models.web_auth import SignInAttempt, UserCredential, WebSession
 
 __all__ = [
     "AccessLog",
@@ -30,9 +31,12 @@ __all__ = [
     "Quota",
     "ReplayRun",
     "Revision",
+    "SignInAttempt",
     "SkillConcept",
     "Suggestion",
     "SuggestionItem",
     "Unit",
     "User",
+    "UserCredential",
+    "WebSession",
 ]
