@@ -18,15 +18,20 @@ from api.pages.signin import PasswordAuthenticator
 VENDOR = "/static/vendor"
 
 
+def _page_modules():
+    from api.pages import auth_pages, caseworker
+
+    return (auth_pages, caseworker)
+
+
 def install_pages(app: FastAPI) -> None:
     """Mount the static assets, the self-hosted API docs, the pages and their error pages."""
-    from api.pages import auth_pages, caseworker
     from api.pages.errors import install_page_errors
 
     app.state.authenticator = PasswordAuthenticator()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_docs(app)
-    for module in (auth_pages, caseworker):
+    for module in _page_modules():
         app.include_router(module.router)
     install_page_errors(app)
 
@@ -53,3 +58,9 @@ def _install_docs(app: FastAPI) -> None:
             redoc_favicon_url="/static/favicon.svg",
             with_google_fonts=False,
         )
+
+
+def __getattr__(name: str):
+    if name == "PAGE_MODULES":  # lazily: the page modules import the API routers
+        return _page_modules()
+    raise AttributeError(name)

@@ -34,9 +34,8 @@ PRE_SESSION_COOKIE = "platsa_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
-_hasher = web_auth.password_hasher
 # verified when the username is unknown, so a wrong name costs as long as a wrong password
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_DUMMY_HASH = web_auth.password_hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -63,16 +62,17 @@ class PasswordAuthenticator:
     """Usernames and argon2-hashed passwords kept by Platsa itself."""
 
     def authenticate(self, session: Session, username: str, password: str) -> User | None:
+        hasher = web_auth.password_hasher
         user = session.exec(select(User).where(User.username == username)).first()
         stored = None if user is None else web_auth.password_hash_for(session, user.id)
         try:
-            _hasher.verify(stored or _DUMMY_HASH, password)
+            hasher.verify(stored or _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             return None
         if stored is None or user is None or not user.active:
             return None
-        if _hasher.check_needs_rehash(stored):
-            web_auth.set_password_hash(session, user.id, _hasher.hash(password))
+        if hasher.check_needs_rehash(stored):
+            web_auth.set_password_hash(session, user.id, hasher.hash(password))
         return user
 
 
