@@ -19,9 +19,13 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 demo_app = typer.Typer(help="The synthetic demo municipality.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
+units_app = typer.Typer(
+    help="Units (caseworkers' teams that own participants).", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
+app.add_typer(units_app, name="units")
 register_evaluation(app)
 
 
@@ -122,6 +126,31 @@ def users_create(
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(code=2) from error
     typer.echo(f"created {role.value} {username!r}; token (shown once):\n{token}")
+
+
+@units_app.command("create")
+def units_create(
+    code: Annotated[str, typer.Argument(help="Short unique code, e.g. AME-03.")],
+    name: Annotated[str, typer.Argument(help="The unit's name.")],
+) -> None:
+    """Create a unit (the same rule as POST /api/v1/units: the code must be new)."""
+    from pydantic import ValidationError
+
+    from api.errors import PlatsaError
+    from api.routers.units import UnitCreateBody, create
+    from models.db import engine_for, transaction, upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    try:
+        body = UnitCreateBody(code=code, name=name)
+        with transaction(engine_for(settings.database_url)) as session:
+            unit = create(session, body)
+            created = (unit.id, unit.code)
+    except (ValidationError, PlatsaError) as error:
+        typer.echo(f"error: {getattr(error, 'detail', error)}", err=True)
+        raise typer.Exit(code=2) from error
+    typer.echo(f"created unit {created[1]!r} (id {created[0]})")
 
 
 def _redact(url: str) -> str:

@@ -19,9 +19,9 @@ VENDOR = "/static/vendor"
 
 
 def _page_modules():
-    from api.pages import auth_pages, caseworker
+    from api.pages import auth_pages, caseworker, coordinator
 
-    return (auth_pages, caseworker)
+    return (auth_pages, caseworker, coordinator)
 
 
 def install_pages(app: FastAPI) -> None:

@@ -17,10 +17,13 @@ from sqlmodel import Session
 
 from api.pagination import Page
 from api.routers import catalog as catalog_api
+from api.routers import coordinator_plans as plans_api
+from api.routers import coordinators as coordinators_api
 from api.routers import matches as matches_api
 from api.routers import participants as participants_api
 from api.routers import suggestions as suggestions_api
-from models.org import User
+from api.routers import units as units_api
+from models.org import QuotaUpdate, User
 from models.schemas_match import MatchCreate, OutcomeCreate, WithdrawRequest
 
 
@@ -130,3 +133,64 @@ def record_outcome(
     session: Session, user: User, request: Request, match_id: int, body: OutcomeCreate
 ):
     return matches_api.record_outcome(match_id, body, session, user, request)
+
+
+# -- coordinators ------------------------------------------------------------------------
+
+
+def fill_rates(session: Session):
+    return coordinators_api.fill_rates(
+        session, on=None, group_by=coordinators_api.FillRateGrouping.department
+    )
+
+
+def quota(session: Session, quota_id: int):
+    return coordinators_api.read_quota(session, quota_id)
+
+
+def quota_history(session: Session, quota_id: int):
+    return coordinators_api.read_quota_history(session, quota_id)
+
+
+def change_quota(
+    session: Session, user: User, quota_id: int, body: QuotaUpdate, version: int | None
+):
+    """``version``: the one the form showed; a change made meanwhile answers 409."""
+    return coordinators_api.update_quota(
+        session, user, quota_id, body, if_match=None if version is None else str(version)
+    )
+
+
+def plans(session: Session, *, offset: int, limit: int):
+    return plans_api.get_plans(session, Page(offset=offset, limit=limit), status=None)
+
+
+def create_plan(session: Session, user: User, request: Request, body):
+    return plans_api.create_plan(session, user, request, body)
+
+
+def plan(session: Session, user: User, request: Request, plan_id: int):
+    return plans_api.read_plan(session, user, request, plan_id)
+
+
+def edit_plan_rows(session: Session, user: User, request: Request, plan_id: int, body):
+    return plans_api.edit_plan_rows(session, user, request, plan_id, body)
+
+
+def apply_plan(session: Session, user: User, request: Request, plan_id: int):
+    return plans_api.apply_plan(session, user, request, plan_id)
+
+
+# -- units -------------------------------------------------------------------------------
+
+
+def units(session: Session):
+    return units_api.get_units(session, Page(offset=0, limit=200)).data
+
+
+def create_unit(session: Session, body):
+    return units_api.create_unit(session, body)
+
+
+def rename_unit(session: Session, unit_id: int, body):
+    return units_api.rename(session, unit_id, body)

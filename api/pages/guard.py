@@ -21,9 +21,10 @@ from models.org import User
 @cache
 def api_roles(endpoint: Callable[..., Any]) -> frozenset[str]:
     """The roles the API route served by ``endpoint`` admits."""
-    from api.routers import ROUTERS
+    from api.routers import ROUTERS, coordinator_plans
 
-    for router in ROUTERS:
+    # coordinator_plans is included by the coordinators' router, not listed in ROUTERS
+    for router in [*ROUTERS, coordinator_plans.router]:
         for route in router.routes:
             if getattr(route, "endpoint", None) is endpoint:
                 return frozenset((route.openapi_extra or {}).get(ROLES_KEY, ()))

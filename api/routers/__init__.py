@@ -8,6 +8,7 @@ from api.routers import (
     matches,
     participants,
     suggestions,
+    units,
 )
 
 ROUTERS = [
@@ -18,4 +19,5 @@ ROUTERS = [
     coordinators.router,
     evaluation.router,
     admin.router,
+    units.router,
 ]

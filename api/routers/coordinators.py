@@ -146,7 +146,7 @@ def update_quota(
         )
     changes = {
         name: value
-        for name, value in body.model_dump(exclude_unset=True).items()
+        for name, value in body.model_dump(exclude_unset=True, exclude={"reason"}).items()
         if value is not None and value != getattr(quota, name)
     }
     if not changes:
@@ -164,7 +164,8 @@ def update_quota(
             f"quota {quota_id} has {booked} booked; the maximum may not go below that",
             booked=booked,
         )
-    return change_quota(session, quota, changes, by=user.id)
+    reason = (body.reason or "").strip() or None
+    return change_quota(session, quota, changes, by=user.id, reason=reason)
 
 
 @router.get(
