@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test install lock lint bench clean
+.PHONY: run test install lock lint bench clean vendor messages
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ lint: $(STAMP)
 ## Re-pin constraints.txt from the current venv (after changing pyproject.toml)
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable --exclude platsa > constraints.txt
+
+## Re-fetch the pinned browser assets (htmx, Pico CSS, Swagger UI, ReDoc, axe-core) from npm
+vendor:
+	scripts/vendor_assets.sh
+
+## Extract the pages' strings, update the sv/en catalogs, compile them (commit all three)
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o api/locales/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i api/locales/messages.pot -d api/locales --no-fuzzy-matching
+	$(BIN)/pybabel compile -d api/locales
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -11,6 +11,7 @@ from api.deps import authorise
 from api.engine import CatalogCache
 from api.errors import install_error_handlers, problems
 from api.guards import RequestGuard, refuse_control_characters
+from api.pages import install_pages
 from api.settings import Settings, get_settings
 from matcher import load_policy
 from models.clock import SYSTEM_CLOCK, Clock
@@ -40,6 +41,8 @@ def create_app(
         description=DESCRIPTION,
         responses=problems(),
         dependencies=[Depends(refuse_control_characters)],
+        docs_url=None,  # served from the package's own assets by api.pages
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = (
@@ -62,6 +65,7 @@ def create_app(
     app.include_router(v1)
     app.include_router(ops.router)
     _declare_text_rule(app)
+    install_pages(app)
     return app
 
 

@@ -53,6 +53,7 @@ COMMANDS: dict[str, Lazy] = {
         "api.cli_evaluation:history_app",
         "The municipality's past decisions: import them from a file, export them to one.",
     ),
+    "units": Lazy("api.cli_units:units_app", "Units (caseworkers' teams that own participants)."),
     "retention": Lazy(
         "api.cli_accountability:retention_app",
         "The retention policy and the job that applies it.",

@@ -26,7 +26,7 @@ def serve(
     import uvicorn
 
     from api.settings import get_settings
-    from fixtures.loader import database_is_empty, demo_users, load_demo
+    from fixtures.loader import database_is_empty, demo_password, demo_users, load_demo
     from models.db import engine_for, transaction, upgrade
 
     settings = get_settings()
@@ -44,9 +44,13 @@ def serve(
     engine.dispose()  # the workers open their own connections
     typer.echo(f"\nPlatsa at http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     if users:
-        typer.echo("Demo sign-in (synthetic data only): send 'Authorization: Bearer <token>'")
+        typer.echo(
+            f"Demo sign-in (synthetic data only): pages at http://{host}:{port}/ with the "
+            "username and password; the API with 'Authorization: Bearer <token>'"
+        )
+        typer.echo(f"  {'role':<12} {'username':<20} {'password':<25} token")
         for role, username, token in users:
-            typer.echo(f"  {role:<12} {username:<24} {token}")
+            typer.echo(f"  {role:<12} {username:<20} {demo_password(username):<25} {token}")
     uvicorn.run(
         "api.app:create_app",
         factory=True,

@@ -70,6 +70,19 @@ class Settings(BaseSettings):
     def admitted_transactions(self) -> int:
         return self.db_slots or self.db_pool_size
 
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="a page session ends after this long unused"
+    )
+    session_absolute_hours: int = Field(
+        default=10, ge=1, le=7 * 24, description="and after this long in any case"
+    )
+    sign_in_max_failures: int = Field(
+        default=5, ge=1, le=1000, description="failed sign-ins per username before a pause"
+    )
+    sign_in_window_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="the window those failures are counted in"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _driver(cls, value: str) -> str:

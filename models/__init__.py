@@ -16,6 +16,7 @@ from models.registry import ActivationLog, ModelVersion, ReplayRun
 from models.retention import LegalHold, RetentionRule
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
+from models.web_auth import SignInAttempt, UserCredential, WebSession
 
 __all__ = [
     "AccessLog",
@@ -42,10 +43,13 @@ __all__ = [
     "ReplayRun",
     "RetentionRule",
     "Revision",
+    "SignInAttempt",
     "SkillConcept",
     "Suggestion",
     "SuggestionItem",
     "Unit",
     "User",
     "UserGrant",
+    "UserCredential",
+    "WebSession",
 ]

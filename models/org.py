@@ -120,6 +120,9 @@ class QuotaCreate(StrictInput, QuotaBase):
 class QuotaUpdate(SQLModel):
     min_headcount: int | None = Field(default=None, ge=0, le=100_000)
     max_headcount: int | None = Field(default=None, ge=0, le=100_000)
+    reason: str | None = Field(
+        default=None, max_length=500, description="why it changed; kept in the quota's history"
+    )
 
 
 class QuotaPublic(QuotaBase):

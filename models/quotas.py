@@ -52,6 +52,7 @@ class QuotaRevisionPublic(SQLModel):
     period_end: date
     min_headcount: int
     max_headcount: int
+    reason: str | None = None
 
 
 class TrendPoint(SQLModel):
@@ -132,13 +133,24 @@ def add_quota(session: Session, data: QuotaCreate, *, by: int | None) -> Quota:
     return quota
 
 
-def change_quota(session: Session, quota: Quota, changes: Mapping[str, int], *, by: int | None):
-    """Apply changed bounds, append a revision and mark the catalog changed."""
+def change_quota(
+    session: Session,
+    quota: Quota,
+    changes: Mapping[str, int],
+    *,
+    by: int | None,
+    reason: str | None = None,
+):
+    """Apply changed bounds, append a revision (with the reason, if given) and mark the
+    catalog changed."""
     for name, value in changes.items():
         setattr(quota, name, value)
     quota.updated_at = utcnow()
     session.add(quota)
-    record_revision(session, quota, by=by)
+    revision = record_revision(session, quota, by=by)
+    if reason:
+        revision.data = {**revision.data, "reason": reason}
+        session.add(revision)
     bump_catalog_version(session, layout=False)
     session.flush()
     return quota

@@ -26,11 +26,15 @@ def list_participants(
     offset: int,
     limit: int,
     placed: bool | None = None,
+    ref: str | None = None,
+    longest_waiting_first: bool = False,
 ) -> tuple[list[Participant], int]:
-    """One page of participants (oldest first) and how many match the filters in all.
+    """One page of participants (by id) and how many match the filters in all.
 
     ``placed``: True for those holding a booked (accepted or started) match, False for
-    those who do not (the ones waiting for a placement), None for everyone.
+    those who do not (the ones waiting for a placement), None for everyone. ``ref``: only
+    references containing it (case-insensitive). ``longest_waiting_first``: the earliest
+    registered first (the most days on the caseload), then by id.
     """
     query = select(Participant)
     count = select(func.count()).select_from(Participant)
@@ -46,7 +50,16 @@ def list_participants(
     if active is not None:
         query = query.where(Participant.active == active)
         count = count.where(Participant.active == active)
-    rows = session.exec(query.order_by(Participant.id).offset(offset).limit(limit)).all()
+    if ref:
+        pattern = (
+            "%" + ref.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        condition = func.lower(Participant.ref).like(pattern, escape="\\")
+        query, count = query.where(condition), count.where(condition)
+    order = (
+        (Participant.registered_at, Participant.id) if longest_waiting_first else (Participant.id,)
+    )
+    rows = session.exec(query.order_by(*order).offset(offset).limit(limit)).all()
     return list(rows), session.exec(count).one()
 
 

@@ -12,6 +12,7 @@ from api.routers import (
     oversight,
     participants,
     suggestions,
+    units,
 )
 
 ROUTERS = [
@@ -26,4 +27,5 @@ ROUTERS = [
     oversight.router,
     model_info.router,
     data_rights.router,
+    units.router,
 ]

@@ -14,7 +14,7 @@ at ``["body", "unit_id"]`` (never silently moved). An admin must give ``unit_id`
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request, status
 from sqlalchemy.exc import IntegrityError
@@ -81,6 +81,13 @@ def list_caseload(
         bool | None,
         Query(description="only those holding a booked placement (true) or waiting (false)"),
     ] = None,
+    ref: Annotated[
+        str | None, Query(max_length=64, description="only references containing this text")
+    ] = None,
+    sort: Annotated[
+        Literal["id", "waiting"],
+        Query(description="'waiting': the longest on the caseload (earliest registered) first"),
+    ] = "id",
 ):
     """List participants visible to the caller (a caseworker: their own unit only)."""
     own_unit = visible_unit(user)
@@ -92,6 +99,8 @@ def list_caseload(
         unit_id=own_unit if own_unit is not None else unit_id,
         active=active,
         placed=placed,
+        ref=ref,
+        longest_waiting_first=sort == "waiting",
         offset=page.offset,
         limit=page.limit,
     )

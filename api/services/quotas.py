@@ -66,7 +66,7 @@ def update(
         )
     changes: dict[str, Any] = {
         name: value
-        for name, value in body.model_dump(exclude_unset=True).items()
+        for name, value in body.model_dump(exclude_unset=True, exclude={"reason"}).items()
         if value is not None and value != getattr(quota, name)
     }
     if not changes:
@@ -84,7 +84,8 @@ def update(
             f"quota {quota_id} has {booked} booked; the maximum may not go below that",
             booked=booked,
         )
-    return change_quota(session, quota, changes, by=by)
+    reason = (body.reason or "").strip() or None
+    return change_quota(session, quota, changes, by=by, reason=reason)
 
 
 def history(session: Session, quota_id: int) -> list[QuotaRevisionPublic]:
