@@ -24,7 +24,7 @@ from api.routers import matches as matches_api
 from api.routers import participants as participants_api
 from api.routers import suggestions as suggestions_api
 from matcher.geo import haversine_km
-from models.base import municipal_today
+from models.clock import municipal_today
 from models.match import BOOKED_STATUSES, DeclineReason, OutcomeKind
 from models.org import User
 from models.schemas_match import Decision, MatchCreate, OutcomeCreate, WithdrawRequest

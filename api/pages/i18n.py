@@ -19,7 +19,7 @@ from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from fastapi import Request
 
-from models.base import MUNICIPAL_TZ
+from models.clock import MUNICIPAL_TZ
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("sv", "en")
