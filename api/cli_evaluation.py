@@ -209,6 +209,10 @@ def verdict_text(entry: dict) -> str:
             f"gain {m['improvement']:+.3f} [{m['ci_low']:+.3f}, {m['ci_high']:+.3f}]  "
             f"n={m['n']}  {m['verdict']}"
         )
+    for w in comparison.get("worse_for", []):
+        lines.append(
+            f"  worse for {w['attribute']} {w['group']} (n={w['n']}): {', '.join(w['worse_on'])}"
+        )
     lines.append(f"rule: {comparison['rule']}")
     lines.append("only an admin activates a model (platsa models activate VERSION --by ADMIN)")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ import numpy as np
 from sqlmodel import Session
 
 from matcher import FACTORS, Policy, PolicyScorer
-from matcher.comparison import compare, overall_verdict
+from matcher.comparison import calibration_bins, compare, overall_verdict
 from matcher.features import Scorer
 from matcher.replay import replay_queries, scores_of
 from matcher.replay_data import ReplayExtract, take_queries, window_of
@@ -128,7 +128,7 @@ def _report(extract, label, policy, decisions, lists, *, k, n_boot, seed, min_gr
         rng=np.random.default_rng(seed), n_boot=n_boot, lists=lists, min_group_n=min_group_n,
     )  # fmt: skip
     report["scorer"] = {"name": label, "feature_policy_version": policy.version}
-    report["data_end"] = str(extract.end)
+    report["data_end"] = np.datetime_as_string(extract.end, unit="s") + "Z"
     return report
 
 
@@ -184,7 +184,8 @@ def _probability(scorer: Scorer, X_train, y_train, X_test) -> tuple[np.ndarray, 
 
 def held_out_comparison(
     held_out: ReplayExtract, replayed: dict, features, split, candidate, in_use, *, k: int,
-    n_boot: int, seed: int = DEFAULT_SEED,
+    n_boot: int, outcome_groups: dict, seed: int = DEFAULT_SEED,
+    min_n: int = DEFAULT_MIN_GROUP_N,
 ) -> dict:  # fmt: skip
     """Candidate against the scorer in use on the same held-out decisions, paired
     (:mod:`matcher.comparison`): every metric's verdict and the overall one."""
@@ -204,15 +205,55 @@ def held_out_comparison(
             "candidate_target": rows["candidate"]["target"],
             "in_use_target": rows["in_use"]["target"],
         }  # fmt: skip
-    metrics = compare(
-        outcomes=outcomes, ranks=ranks, lists=lists, k=k, rng=np.random.default_rng(seed),
-        n_boot=n_boot,
+    rng = np.random.default_rng(seed)
+    metrics = compare(outcomes=outcomes, ranks=ranks, lists=lists, k=k, rng=rng, n_boot=n_boot)
+    groups = _by_group(
+        held_out, outcomes, outcome_groups, accepted, ranks, k=k, rng=rng, n_boot=n_boot,
+        min_n=min_n,
     )  # fmt: skip
     return {
         "rule": OVERALL_RULE,
         "metrics": [asdict(m) for m in metrics],
         **overall_verdict(metrics),
+        "by_group": groups,
+        "worse_for": [
+            {"attribute": a, "group": g["group"], "n": g["n"], "worse_on": g["worse_on"]}
+            for a, entries in groups.items()
+            for g in entries
+            if g["worse_on"]
+        ],
+        "calibration": {
+            name: calibration_bins(outcomes[f"{name}_p"], outcomes["y"])
+            for name in ("candidate", "in_use")
+        },
     }
+
+
+def _by_group(held_out, outcomes, outcome_groups, accepted, ranks, *, k, rng, n_boot, min_n):
+    """The same paired comparison inside each group (gender, age band, ...): for whom is
+    the candidate worse? Groups under ``min_n`` decisions are suppressed (no figures)."""
+    d = held_out.decisions
+    out = {}
+    for attribute, labels in d.groups.items():
+        entries = []
+        for group in sorted(set(labels[accepted].tolist())):
+            in_group = labels[accepted] == group
+            n = int(in_group.sum())
+            entry = {"group": group, "n": n, "suppressed": n < min_n, "worse_on": [],
+                     "better_on": [], "metrics": []}  # fmt: skip
+            if not entry["suppressed"]:
+                rows = outcome_groups[attribute] == group
+                subset = {name: np.asarray(v)[rows] for name, v in outcomes.items()}
+                found = compare(
+                    outcomes=subset if rows.sum() >= min_n else None,
+                    ranks=(ranks[0][in_group], ranks[1][in_group]), lists=None, k=k, rng=rng,
+                    n_boot=n_boot,
+                )  # fmt: skip
+                entry["metrics"] = [asdict(m) for m in found]
+                entry.update(overall_verdict(found))
+            entries.append(entry)
+        out[attribute] = entries
+    return out
 
 
 def train_model(
@@ -284,8 +325,9 @@ def train_model(
         for name in scorers
     }
     paired = held_out_comparison(
-        held_out, replayed, features, split, result.scorer, in_use, k=k, n_boot=n_boot
-    )
+        held_out, replayed, features, split, result.scorer, in_use, k=k, n_boot=n_boot,
+        outcome_groups={a: labels[split.test] for a, labels in d.groups.items()},
+    )  # fmt: skip
     if progress is not None:
         progress("comparing, paired", 1, 1)
     train_rows = d.queries.at[split.train]
@@ -313,7 +355,12 @@ def train_model(
                 "unresolved_held_out": split.unresolved_test,
                 "held_out": {"candidate": asdict(result.learned), "in_use": asdict(result.policy)},
                 "in_use": in_use_label,
-                "replay": {"k": k, "from": str(cut_at), "to": str(extract.end), **comparison},
+                "replay": {
+                    "k": k,
+                    "from": str(cut),
+                    "to": np.datetime_as_string(extract.end, unit="D"),
+                    **comparison,
+                },  # fmt: skip
                 "comparison": paired,
             }
         ),

@@ -44,6 +44,7 @@ from matcher.outcome_metrics import rank_auc_statistic
 __all__ = [
     "MetricComparison",
     "OUTCOME_METRICS",
+    "calibration_bins",
     "compare",
     "overall_verdict",
 ]
@@ -189,6 +190,23 @@ def compare(
         stats = [_snips(wi * r, wi) for wi in w]
         out.append(_paired("snips", True, *stats, r.size, rng, n_boot, alpha))
     return out
+
+
+def calibration_bins(p: np.ndarray, y: np.ndarray, bins: int = CALIBRATION_BINS) -> dict:
+    """The reliability table behind the calibration error: per equal-width bin of predicted
+    probability, its decisions ``n``, mean prediction and observed success rate (None in
+    an empty bin)."""
+    p, y = np.asarray(p, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    index = np.minimum((p * bins).astype(np.int64), bins - 1)
+    n = np.bincount(index, minlength=bins)
+    predicted = np.bincount(index, weights=p, minlength=bins)
+    observed = np.bincount(index, weights=y, minlength=bins)
+    return {
+        "edges": [i / bins for i in range(bins + 1)],
+        "n": n.tolist(),
+        "predicted": [float(a / c) if c else None for a, c in zip(predicted, n, strict=True)],
+        "observed": [float(a / c) if c else None for a, c in zip(observed, n, strict=True)],
+    }
 
 
 def overall_verdict(metrics: list[MetricComparison]) -> dict:

@@ -174,6 +174,7 @@ class ReplayExtract:
     lists: LoggedLists
     department_ids: np.ndarray  # every department, sorted
     notes: dict = field(default_factory=dict)  # counts of rows left out, and why
+    department_names: dict = field(default_factory=dict)  # id -> name, for the report
 
 
 def take_queries(queries: Queries, rows: np.ndarray) -> Queries:

@@ -7,10 +7,10 @@ Built from a :class:`~matcher.replay_data.ReplayExtract` and the replay of its d
 
 Which decisions count where:
 
-* ranking metrics (hit@1, hit@k, recall@k, MRR, NDCG@k): **accepted** decisions, the
-  accepted placement being the one relevant item. Each decision has one accepted
-  placement, so recall@k equals hit@k here; both are reported because a list may one
-  day record several acceptable placements;
+* ranking metrics (hit@1, hit@k, MRR, NDCG@k): **accepted** decisions, the accepted
+  placement being the one relevant item. Recall@k is not reported: with one accepted
+  placement per decision it equals hit@k exactly (:func:`matcher.metrics.recall_at_k`
+  serves lists that record several acceptable placements);
 * outcome metrics: accepted decisions whose outcome is known at the extract's end
   (1 = a success outcome, 0 = ended early without one);
 * coverage and concentration: the top k of **every** replayed decision, against the
@@ -27,7 +27,7 @@ import numpy as np
 
 from matcher.exploration import expected_ndcg_cost
 from matcher.groups import bootstrap_ci, group_gaps, metric_by_group
-from matcher.metrics import hit_at_k, ndcg_from_ranks, recall_at_k, reciprocal_rank
+from matcher.metrics import hit_at_k, ndcg_from_ranks, reciprocal_rank
 from matcher.ope import estimate
 from matcher.outcome_metrics import (
     concentration,
@@ -64,12 +64,18 @@ def json_ready(value):
     return value
 
 
+def window_days(start: np.datetime64, stop: np.datetime64) -> dict[str, str]:
+    """The asked window as dates: first day and last day, inclusive (``stop`` is the
+    exclusive midnight after the last day)."""
+    last = (stop - np.timedelta64(1, "us")).astype("datetime64[D]")
+    return {"from": str(start.astype("datetime64[D]")), "to": str(last)}
+
+
 def decision_metrics(rank: np.ndarray, k: int) -> dict[str, np.ndarray]:
-    """Per accepted decision: hit@1, hit@k, recall@k, reciprocal rank, NDCG@k."""
+    """Per accepted decision: hit@1, hit@k, reciprocal rank, NDCG@k, not ranked."""
     return {
         "hit_at_1": hit_at_k(rank, 1),
         f"hit_at_{k}": hit_at_k(rank, k),
-        f"recall_at_{k}": recall_at_k(rank, k),
         "reciprocal_rank": reciprocal_rank(rank),
         f"ndcg_at_{k}": ndcg_from_ranks(rank, k),
         "unranked": np.isinf(rank).astype(np.float64),
@@ -130,9 +136,13 @@ def quota_fill(extract: ReplayExtract, step_days: int = 7) -> dict:
             entry["booked"][position] = int(b)
             entry["max_headcount"][position] = int(mx)
             entry["min_headcount"][position] = int(mn)
+    names = extract.department_names
     return {
         "days": [str(d.astype("datetime64[D]")) for d in days],
-        "departments": [{"department_id": d, **s} for d, s in sorted(series.items())],
+        "departments": [
+            {"department_id": d, "name": names.get(d, f"#{d}"), **s}
+            for d, s in sorted(series.items())
+        ],
     }
 
 
@@ -238,7 +248,7 @@ def replay_report(
     return json_ready(
         {
             "k": k,
-            "window": {"from": str(extract.start), "to": str(extract.stop)},
+            "window": window_days(extract.start, extract.stop),
             "counts": {
                 "decisions": len(d),
                 "accepted": int(accepted.size),
@@ -251,7 +261,12 @@ def replay_report(
             "ranking": ranking,
             "outcomes": outcomes,
             "coverage": asdict(coverage(shown, p.placement_id[open_rows])),
-            "concentration": asdict(concentration(slots, extract.department_ids)),
+            "concentration": {
+                **asdict(concentration(slots, extract.department_ids)),
+                "names": [
+                    extract.department_names.get(int(i), f"#{i}") for i in extract.department_ids
+                ],
+            },
             "groups": group_section(group_values, group_labels, rng, n_boot, min_group_n)
             if accepted.size
             else {},

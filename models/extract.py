@@ -330,6 +330,7 @@ def build_extract(
         known_at=known,
     )
     lists = _logged_lists(session, people, start, stop, kept_matches, decisions.accepted, notes)
+    departments = dict(_rows(session, select(Department.id, Department.name)))
     ends = [latest, *queries.at[-1:], *(known.max(keepdims=True) if known.size else [])]
     return ReplayExtract(
         start=start64,
@@ -343,10 +344,9 @@ def build_extract(
         decisions=decisions,
         outcomes=outcomes,
         lists=lists,
-        department_ids=np.array(
-            sorted(r[0] for r in _rows(session, select(Department.id))), np.int64
-        ),
+        department_ids=np.array(sorted(departments), np.int64),
         notes=notes,
+        department_names=departments,
     )
 
 

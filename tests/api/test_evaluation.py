@@ -282,6 +282,17 @@ def test_training_compares_paired_on_every_metric_and_prints_the_verdict(trained
         if m["improvement"] is not None:
             assert m["ci_low"] <= m["improvement"] <= m["ci_high"]
             assert (m["verdict"] == "better") == (m["ci_low"] > 0)
+    for name in ("candidate", "in_use"):  # calibration bins carry their counts
+        assert sum(comparison["calibration"][name]["n"]) == n["brier"]
+    for attribute, groups in comparison["by_group"].items():  # for whom is it worse?
+        assert sum(g["n"] for g in groups) == n[f"hit_at_{k}"], attribute
+        for g in groups:
+            assert g["suppressed"] is (g["n"] < 10)
+            assert (g["metrics"] == []) is g["suppressed"]
+    worse_for = {(w["attribute"], w["group"]) for w in comparison["worse_for"]}
+    assert worse_for == {
+        (a, g["group"]) for a, gs in comparison["by_group"].items() for g in gs if g["worse_on"]
+    }
     text = verdict_text(trained)
     assert comparison["verdict"].upper() in text
     assert all(name in text for name in names)  # every metric, never a one-metric claim
