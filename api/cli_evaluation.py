@@ -81,6 +81,12 @@ def _progress(enabled: bool | None):
         yield report
 
 
+def _lang(value: str) -> str:
+    if value not in ("sv", "en"):
+        raise typer.BadParameter(f"{value!r}: say sv or en")
+    return value
+
+
 def _user_id(session, username: str | None, *, must_be_admin: bool = False) -> int | None:
     from sqlmodel import select
 
@@ -115,6 +121,7 @@ def replay(
     progress: Annotated[
         bool | None, typer.Option(help="Progress bars with ETA (default: on a terminal).")
     ] = None,
+    lang: Annotated[str, typer.Option(help="Language of the HTML page: sv or en.")] = "sv",
 ) -> None:
     """Replay the logged decisions of a window, as of each decision's moment.
 
@@ -150,7 +157,7 @@ def replay(
     )
     typer.echo(f"stored as replay {replay_id} (GET /api/v1/evaluation/replays/{replay_id})")
     _write(json_path, json.dumps(report, indent=1))
-    _write(html_path, replay_html(report))
+    _write(html_path, replay_html(report, _lang(lang)))
 
 
 def train(
@@ -165,6 +172,7 @@ def train(
     progress: Annotated[
         bool | None, typer.Option(help="Progress bars with ETA (default: on a terminal).")
     ] = None,
+    lang: Annotated[str, typer.Option(help="Language of the HTML page: sv or en.")] = "sv",
 ) -> None:
     """Train a candidate model with a time cut, compare it with the scorer in use, register it.
 
@@ -186,7 +194,7 @@ def train(
         entry = row.model_dump(mode="json")
     typer.echo(verdict_text(entry))
     _write(json_path, json.dumps(entry, indent=1))
-    _write(html_path, model_html(entry))
+    _write(html_path, model_html(entry, _lang(lang)))
 
 
 def verdict_text(entry: dict) -> str:

@@ -7,9 +7,9 @@ pseudonym appears in a report or a model entry.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import Field, StrictBool, StrictInt, model_validator
 from sqlmodel import SQLModel
@@ -42,6 +42,7 @@ router = APIRouter(prefix="/evaluation", tags=["evaluation"])
 Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2100, 12, 31))]
 ReplayId = Annotated[int, Path(ge=1, le=MAX_ID, description="a stored replay's id")]
 Version = Annotated[str, Path(min_length=1, max_length=64, description="a model version")]
+Lang = Annotated[Literal["sv", "en"], Query(description="the page's language")]
 HTML = {200: {"content": {"text/html": {}}, "description": "A self-contained HTML page"}}
 
 
@@ -164,9 +165,9 @@ def get_replay_run(replay_id: ReplayId, session: SessionDep):
     openapi_extra=roles(Role.evaluator),
     responses={**problems(404), **HTML},
 )
-def replay_report_page(replay_id: ReplayId, session: SessionDep):
-    """A stored replay report as an HTML page with plots."""
-    return HTMLResponse(replay_html(_replay_or_404(session, replay_id).report))
+def replay_report_page(replay_id: ReplayId, session: SessionDep, lang: Lang = "sv"):
+    """A stored replay report as an HTML page with plots, in Swedish or English."""
+    return HTMLResponse(replay_html(_replay_or_404(session, replay_id).report, lang))
 
 
 @router.post(
@@ -223,10 +224,10 @@ def get_model(version: Version, session: SessionDep):
     openapi_extra=roles(Role.evaluator, Role.admin),
     responses={**problems(404), **HTML},
 )
-def model_report_page(version: Version, session: SessionDep):
-    """A model's training report as an HTML page with plots."""
+def model_report_page(version: Version, session: SessionDep, lang: Lang = "sv"):
+    """A model's report (is it better, for whom worse) as an HTML page, Swedish or English."""
     row = _model_or_404(session, version)
-    return HTMLResponse(model_html(row.model_dump(mode="json")))
+    return HTMLResponse(model_html(row.model_dump(mode="json"), lang))
 
 
 @router.post(

@@ -139,7 +139,7 @@ def _keys(value):
 def test_the_html_report_renders_with_its_plots(demo, stored_replay):
     client, tokens, _ = demo
     page = client.get(
-        f"/api/v1/evaluation/replays/{stored_replay['id']}/report.html",
+        f"/api/v1/evaluation/replays/{stored_replay['id']}/report.html?lang=en",
         headers=_as(tokens, "evaluator"),
     )
     assert page.status_code == 200
@@ -186,10 +186,11 @@ def test_training_registers_a_candidate_with_its_cut_and_comparison(demo, traine
     listed = client.get("/api/v1/evaluation/models", headers=_as(tokens, "evaluator")).json()
     assert trained["version"] in [m["version"] for m in listed["data"]]
     page = client.get(
-        f"/api/v1/evaluation/models/{trained['version']}/report.html",
+        f"/api/v1/evaluation/models/{trained['version']}/report.html?lang=en",
         headers=_as(tokens, "evaluator"),
     )
     assert page.status_code == 200 and "Held-out outcomes" in page.text
+    assert "Is the new model better, and for whom is it worse?" in page.text
 
 
 def test_only_an_admin_activates_and_suggestions_follow(demo, trained):
@@ -296,3 +297,23 @@ def test_training_compares_paired_on_every_metric_and_prints_the_verdict(trained
     text = verdict_text(trained)
     assert comparison["verdict"].upper() in text
     assert all(name in text for name in names)  # every metric, never a one-metric claim
+
+
+def test_the_report_reads_in_swedish_with_the_asked_window_as_dates(demo, stored_replay):
+    client, tokens, _ = demo
+    assert stored_replay["report"]["window"] == {"from": "2025-01-01", "to": "2026-11-30"}
+    page = client.get(
+        f"/api/v1/evaluation/replays/{stored_replay['id']}/report.html?lang=sv",
+        headers=_as(tokens, "evaluator"),
+    ).text
+    assert "<html lang='sv'>" in page and "Återspelningsrapport" in page
+    assert "från 1 januari 2025 till och med 30 november 2026" in page
+    assert "T00:00:00" not in page and "Definitioner" in page
+    assert not [m for m in stored_replay["report"]["ranking"] if m.startswith("recall")]
+    departments = stored_replay["report"]["quota_fill"]["departments"]
+    assert all(not d["name"].startswith("#") for d in departments)  # named, not "department 6"
+    english = client.get(
+        f"/api/v1/evaluation/replays/{stored_replay['id']}/report.html?lang=en",
+        headers=_as(tokens, "evaluator"),
+    ).text
+    assert "January 1, 2025" in english and "Definitions" in english
