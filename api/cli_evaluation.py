@@ -186,7 +186,7 @@ def train(
             row = train_model(
                 session, cut=_day(cut), policy=_policy(settings),
                 trained_by=_user_id(session, by), horizon_days=horizon_days, C=c,
-                progress=bars,
+                progress=bars, min_group_n=settings.min_group_size,
             )  # fmt: skip
         except NotEnoughData as error:
             typer.echo(f"cannot train: {error}", err=True)

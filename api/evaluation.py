@@ -216,6 +216,7 @@ def held_out_comparison(
         "metrics": [asdict(m) for m in metrics],
         **overall_verdict(metrics),
         "by_group": groups,
+        "min_group_n": int(min_n),
         "worse_for": [
             {"attribute": a, "group": g["group"], "n": g["n"], "worse_on": g["worse_on"]}
             for a, entries in groups.items()
@@ -259,7 +260,7 @@ def _by_group(held_out, outcomes, outcome_groups, accepted, ranks, *, k, rng, n_
 def train_model(
     session: Session, *, cut: date, policy: Policy, trained_by: int | None,
     horizon_days: int = DEFAULT_HORIZON_DAYS, C: float = 1.0, k: int = 10, n_boot: int = 300,
-    progress: Progress | None = None,
+    progress: Progress | None = None, min_group_n: int = DEFAULT_MIN_GROUP_N,
 ) -> ModelVersion:  # fmt: skip
     """Train a learned scorer with a global time cut and register it as a candidate.
 
@@ -327,6 +328,7 @@ def train_model(
     paired = held_out_comparison(
         held_out, replayed, features, split, result.scorer, in_use, k=k, n_boot=n_boot,
         outcome_groups={a: labels[split.test] for a, labels in d.groups.items()},
+        min_n=min_group_n,
     )  # fmt: skip
     if progress is not None:
         progress("comparing, paired", 1, 1)

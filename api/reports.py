@@ -327,11 +327,13 @@ def _comparison(comparison: dict | None, in_use, lang: str, k: int) -> str:
         f"<p><b>{_('Worse for')}:</b> {html.escape(whom) if whom else _('no group')}</p>"
         + _table(header, rows)
         + f"<p><small>{_('rule')}: {html.escape(comparison['rule'])}</small></p>"
-        + _by_group_table(comparison.get("by_group") or {}, lang, k)
+        + _by_group_table(
+            comparison.get("by_group") or {}, lang, k, comparison.get("min_group_n", 10)
+        )
     )
 
 
-def _by_group_table(by_group: dict, lang: str, k: int) -> str:
+def _by_group_table(by_group: dict, lang: str, k: int, min_n: int) -> str:
     _ = translator(lang)
     rows = []
     for attribute, entries in by_group.items():

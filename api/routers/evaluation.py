@@ -183,6 +183,7 @@ def train(body: TrainRequest, request: Request, session: SessionDep, user: Curre
         return train_model(
             session, cut=body.cut, policy=_policy(request), trained_by=user.id,
             horizon_days=body.horizon_days, C=body.C,
+            min_group_n=request.app.state.settings.min_group_size,
         )  # fmt: skip
     except NotEnoughData as error:
         raise Conflict(f"cannot train: {error}") from error
