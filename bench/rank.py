@@ -8,16 +8,28 @@ concepts, 360 in the middle, 1,600 leaves), 100,000 open placements (the 1,000 a
 ``rank_placements(k=10)`` (features, scores, eligibility, top-k and the reasons of the
 ten shown) per participant and reports median and p99. The per-pair pure-Python
 reference (:mod:`matcher.reference`) is timed on 10,000 placements for a few
-participants, and the speed-up is the ratio of medians. The last line is one JSON object.
+participants, and the speed-up is the ratio of medians.
+
+The anchor (``bench/_rank_plain.py``): the straightforward numpy/scipy.sparse ranking on
+the same compiled catalog and participants, timed in the same run at 10,000 and 100,000
+placements, both with the ten explanations (``rank_speedup_numpy_*``) and on the scoring
+and top-10 alone (``core_speedup_numpy_*``), after checking that both pick the same ten.
+The last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _rank_plain import PlainRanker  # noqa: E402
 
 from matcher import CompiledPlacements, PolicyScorer, Taxonomy, load_policy, rank_placements
 from matcher.domain import (
@@ -112,6 +124,48 @@ def time_ms(call, repeat: int) -> np.ndarray:
     return times
 
 
+def anchor_figures(results, label, compiled, scorer, people, policy, engine_p50) -> None:
+    """The plain numpy ranking beside the engine, on the same catalog and participants."""
+    from matcher.features import pair_features, sum_contributions
+    from matcher.ranking import top_k
+
+    plain = PlainRanker(compiled, scorer.weights, policy)
+    same = sum(
+        [i for i, _ in plain.rank(p, AS_OF)]
+        == [it.placement_id for it in rank_placements(p, compiled, scorer, k=10, as_of=AS_OF,
+                                                      policy=policy).items]
+        for p in people[:50]
+    )  # fmt: skip
+
+    def plain_rank(r: int) -> None:
+        plain.rank(people[r], AS_OF)
+
+    def plain_core(r: int) -> None:
+        plain.top(people[r], AS_OF)
+
+    def engine_core(r: int) -> None:
+        features = pair_features(people[r], compiled, AS_OF, policy)
+        scores = sum_contributions(scorer.contributions(features.X))
+        top_k(scores, compiled.ids, features.eligible, 10)
+
+    for warm in range(5):
+        plain_rank(warm), plain_core(warm), engine_core(warm)
+    n = N_PARTICIPANTS // 2
+    plain_p50 = float(np.median(time_ms(plain_rank, n)))
+    plain_core_p50 = float(np.median(time_ms(plain_core, n)))
+    engine_core_p50 = float(np.median(time_ms(engine_core, n)))
+    results[f"plain_p50_ms_{label}"] = round(plain_p50, 3)
+    results[f"rank_speedup_numpy_{label}"] = round(plain_p50 / engine_p50, 2)
+    results[f"core_speedup_numpy_{label}"] = round(plain_core_p50 / engine_core_p50, 2)
+    results[f"same_top10_share_{label}"] = round(same / 50, 2)
+    print(
+        f"  plain numpy anchor: p50 {plain_p50:.3f} ms with reasons (engine {engine_p50:.3f}; "
+        f"{plain_p50 / engine_p50:.2f}x), scoring+top-10 {plain_core_p50:.3f} ms vs "
+        f"{engine_core_p50:.3f} ({plain_core_p50 / engine_core_p50:.2f}x); same ten for "
+        f"{same}/50 participants"
+    )
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     concepts = make_taxonomy(rng)
@@ -145,6 +199,8 @@ def main() -> None:
         print(
             f"{size:>7} placements: p50 {p50:7.3f} ms  p99 {p99:7.3f} ms  (compile {build_s:.2f} s)"
         )
+        if size >= 10_000:
+            anchor_figures(results, label, compiled, scorer, people, policy, p50)
         if size == 10_000:
             subset = placements[:size]
 
@@ -164,6 +220,8 @@ def main() -> None:
             "p99_ms_10k",
             "p50_ms_100k",
             "speedup_vs_reference_10k",
+            "rank_speedup_numpy_10k",
+            "rank_speedup_numpy_100k",
         )
     }
     summary.update({k: v for k, v in results.items() if k not in summary})
