@@ -16,7 +16,9 @@ Timed, each once (the machine has two cores; other work on it shows in the figur
 * ``replay_s_100k``: re-ranking the first 100,000 decisions with the hand-weighted
   policy, each as of its own moment (``matcher.replay.replay_queries``, k = 10);
 * ``report_s``: every metric, group split and bootstrap interval (500 resamples);
-* ``lists_s``: re-ranking the logged lists of the same period for the off-policy estimate.
+* ``lists_s``: re-ranking the logged lists of the same period for the off-policy estimate;
+* ``decisions_per_s`` and ``extract_share``: the extract's share of the whole replay
+  (extract + replay of the window's decisions + lists + report).
 
 The last line is one JSON object with the figures.
 """
@@ -121,10 +123,14 @@ def main() -> None:
             f"{ranking['unranked']['estimate']:.3f}, mean candidates "
             f"{report['counts']['mean_candidates']:.0f}"
         )
+    # what an evaluator's replay request costs end to end, and the extract's part of it
+    request_s = extract_s + replay_s * n / TARGET + lists_s + report_s
+    print(f"extract share of the whole replay: {extract_s / request_s:.1%} of {request_s:.1f} s")
     print(
         json.dumps(
             {
                 "replay_s_100k": round(replay_s, 2),
+                "extract_share": round(extract_s / request_s, 3),
                 "decisions_per_s": round(TARGET / replay_s),
                 "extract_s": round(extract_s, 2),
                 "lists_s": round(lists_s, 2),
