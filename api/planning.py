@@ -34,6 +34,12 @@ from models.plans import Plan, PlanOptions, PlanRow
 ALREADY_PLACED = "already_placed"
 INACTIVE = "inactive"
 
+# Each placement also keeps its best participants as candidates, so a placement (and a
+# department with a minimum) that nobody ranks high is in the network from the start:
+# the certificate then brings back a few dozen pairs instead of tens of thousands
+# (bench/README.md, plan.py).
+PLACEMENT_CANDIDATES = 10
+
 
 def department_capacities(catalog: Catalog) -> Mapping[int, DepartmentCapacity]:
     """Capacity of every department with a quota covering the catalog's day.
@@ -149,7 +155,7 @@ def make_plan(
         quota_min=quota_min,
         support_need=np.array([p.support_need for p in people], dtype=np.int64),
         top_n=options.candidates_per_participant,
-        top_per_placement=None,
+        top_per_placement=PLACEMENT_CANDIDATES,
         priority_weight=options.priority_weight,
         min_score=options.min_score,
     )

@@ -12,7 +12,8 @@ Run from the repository root: ``PYTHONPATH=. .venv/bin/python bench/plan.py``.
    (20k), and at 20k a dual certificate over all ~45M eligible pairs.
 5. The anchor: OR-Tools' min-cost flow on the full, unpruned graph (all ~45M eligible
    pairs at 20,000 x 5,000) beside the production plan on the same dense scores (each
-   participant's best 50, certified and repaired by ``matcher.plan_certify``, as
+   participant's best 50 and each placement's best 10, certified and repaired by
+   ``matcher.plan_certify``, as
    ``api.planning`` calls it): the ratio of whole-call times and the objective gap.
    ``--anchor`` runs only this part (about a minute and a half, 6 GB peak).
 
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _plan_instances import CHUNK, candidate_problems, synthetic_cohort  # noqa: E402
 
+from api.planning import PLACEMENT_CANDIDATES  # noqa: E402
 from matcher.plan import (  # noqa: E402
     CohortPlan,
     CohortProblem,
@@ -171,7 +173,7 @@ def full_graph_anchor(cohort) -> dict[str, float]:
     }
     started = time.perf_counter()
     plan, problem, certificate = solve_pruned(
-        scores, eligible, top_n=TOP_N, top_per_placement=None, **capacity
+        scores, eligible, top_n=TOP_N, top_per_placement=PLACEMENT_CANDIDATES, **capacity
     )
     production_s = time.perf_counter() - started
     started = time.perf_counter()

@@ -75,7 +75,10 @@ def solve_pruned(
         problem = CohortProblem.from_dense(scores, keep, **capacity)
         prepared = prepare(problem, priority_weight, min_score)
         solution = solve_flow(prepared, certifying=True)
-        improving = improving_pairs(scores, eligible & ~keep, weights, solution, min_score)
+        improving = improving_pairs(
+            scores, eligible & ~keep, weights, solution.cost_scale,
+            tightened_potentials(prepared, solution), min_score,
+        )  # fmt: skip
         if not improving.any():
             certificate = Certificate(rounds, added, len(problem.score), int(eligible.sum()))
             return _plan_from(prepared, solution, "ortools-mcf", "optimal"), problem, certificate
@@ -84,20 +87,49 @@ def solve_pruned(
     raise RuntimeError(f"pricing did not certify the plan within {max_rounds} rounds")
 
 
+def tightened_potentials(prepared, solution: FlowSolution) -> tuple[np.ndarray, np.ndarray]:
+    """Participant and placement potentials moved as far as the optimal dual allows.
+
+    A placement node's residual arcs run to its department and, for its used pairs, back
+    to their participants; a participant's run to the source and to its placements. So,
+    keeping the other potentials, a placement's may fall to the largest of ``d[i] + c_ij``
+    over its assigned participants and ``d[department]`` when it has a slot left (minus
+    infinity when neither applies: it can take nobody), and then a participant's may rise
+    to ``d[j] - c_ij`` for its assigned placement, or ``d[source]`` when unassigned. Both
+    moves keep every residual reduced cost non-negative, so the result is still an
+    optimal dual, the one that prices left-out pairs most favourably. Without this, the
+    large minimum bonus makes the dual very degenerate and flags pairs that cannot help.
+    """
+    if solution.potential is None:
+        raise ValueError("the solution carries no potentials (use the min-cost flow)")
+    problem = prepared.problem
+    n, m = problem.n_participants, problem.n_placements
+    d = solution.potential.astype(np.float64)
+    used = solution.pair_used
+    person, place = prepared.pair_participant[used], prepared.pair_placement[used]
+    cost = -np.rint(prepared.weighted[used] * solution.cost_scale)
+    placement_d = np.full(m, -np.inf)
+    has_room = np.bincount(place, minlength=m) < prepared.slots
+    department_d = d[n + m + problem.placement_department]
+    placement_d[has_room] = department_d[has_room]
+    np.maximum.at(placement_d, place, d[person] + cost)
+    participant_d = np.full(n, d[n + m + problem.n_departments])  # the source's
+    participant_d[person] = placement_d[place] - cost
+    return participant_d, placement_d
+
+
 def improving_pairs(
     scores: np.ndarray,
     left_out: np.ndarray,
     weights: np.ndarray,
-    solution: FlowSolution,
+    cost_scale: float,
+    potentials: tuple[np.ndarray, np.ndarray],
     min_score: float | None,
 ) -> np.ndarray:
     """Mask of left-out pairs whose arc would have a negative reduced cost (see above)."""
     n, m = scores.shape
     improving = np.zeros((n, m), dtype=bool)
-    if solution.potential is None:
-        raise ValueError("the solution carries no potentials (use the min-cost flow)")
-    participant_d = solution.potential[:n]
-    placement_d = solution.potential[n : n + m]
+    participant_d, placement_d = potentials
     for start in range(0, n, ROWS):
         rows = slice(start, min(start + ROWS, n))
         candidates = left_out[rows]
@@ -106,7 +138,7 @@ def improving_pairs(
         if not candidates.any():
             continue
         priced = np.where(candidates, scores[rows], 0.0)  # ineligible entries may be NaN
-        cost = -np.rint(weights[rows, None] * priced * solution.cost_scale)
+        cost = -np.rint(weights[rows, None] * priced * cost_scale)
         reduced = cost + participant_d[rows, None] - placement_d[None, :]
         improving[rows] = candidates & (reduced < 0)
     return improving
