@@ -249,12 +249,14 @@ def model_html(model: dict) -> str:
     """A trained model's page: coefficients, held-out metrics, calibration, replay comparison."""
     params, metrics = model["params"], model["metrics"]
     figure, axis = plt.subplots(figsize=(7, 3))
-    axis.barh(model["features"], params["coef"], color="#4a7ab5")
+    # a calibrated hand policy has weights (times its fitted scale) instead of coefficients
+    coef = params.get("coef") or [w * params.get("scale", 1.0) for w in params["weights"]]
+    axis.barh(model["features"], coef, color="#4a7ab5")
     axis.set_title("Log-odds points per feature unit")
     coefficients = _png(figure)
     figure, axis = plt.subplots(figsize=(4, 4))
     axis.plot([0, 1], [0, 1], color="#aaa")
-    for name, held in metrics["held_out"].items():
+    for name, held in metrics.get("held_out", {}).items():
         axis.plot(held["calibration_predicted"], held["calibration_observed"], "o-", label=name)
     axis.set_xlabel("predicted")
     axis.set_ylabel("observed success rate")
@@ -263,7 +265,7 @@ def model_html(model: dict) -> str:
     calibration = _png(figure)
     held_rows = [
         [name, h["n"], h["successes"], h["auc"], h["brier"], h["log_loss"]]
-        for name, h in metrics["held_out"].items()
+        for name, h in metrics.get("held_out", {}).items()
     ]
     replay = metrics.get("replay", {})
     k = replay.get("k", 10)
