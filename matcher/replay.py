@@ -59,7 +59,7 @@ class Replayed:
     top_departments: np.ndarray
     chosen_X: np.ndarray
     candidate_count: np.ndarray
-    chosen_department: np.ndarray
+    chosen_department: np.ndarray | None = None  # always set by replay_queries
 
 
 def scores_of(scorer: Scorer, X: np.ndarray, policy: Policy, departments=None) -> np.ndarray:

@@ -74,7 +74,7 @@ def test_from_coefficients_round_trips_and_pickles():
     assert np.array_equal(stored.decision_function(X), fitted.decision_function(X))
     again = pickle.loads(pickle.dumps(stored))
     assert np.array_equal(again.predict_proba(X), fitted.predict_proba(X))
-    assert clone(fitted).get_params() == {"C": 0.5, "max_iter": 1000}
+    assert clone(fitted).get_params() == {"C": 0.5, "max_iter": 1000, "department_C": 0.05}
 
 
 def test_one_class_only_is_refused_with_a_clear_message():
