@@ -46,7 +46,7 @@ COMMANDS: dict[str, Lazy] = {
     ),
     "calibrate": Lazy(
         "api.cli_evaluation:calibrate",
-        "Fit only the hand policy's intercept and scale to logged outcomes, register it.",
+        "Fit only the hand policy's intercept and scale to logged outcomes; register it.",
     ),
     "train": Lazy(
         "api.cli_evaluation:train",
