@@ -44,6 +44,10 @@ COMMANDS: dict[str, Lazy] = {
         "api.cli_evaluation:replay",
         "Replay the logged decisions of a window, as of each decision's moment.",
     ),
+    "calibrate": Lazy(
+        "api.cli_evaluation:calibrate",
+        "Fit only the hand policy's intercept and scale to logged outcomes; register it.",
+    ),
     "train": Lazy(
         "api.cli_evaluation:train",
         "Train a candidate model with a time cut, compare it with the scorer in use, register it.",

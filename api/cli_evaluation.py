@@ -1,4 +1,5 @@
-"""Evaluators' commands: ``platsa replay``, ``platsa train``, ``platsa models ...``.
+"""Evaluators' commands: ``platsa replay``, ``platsa calibrate``, ``platsa train``,
+``platsa models ...``.
 
 They run the same code as the /api/v1/evaluation routes (api.evaluation) against the
 configured database (PLATSA_DATABASE_URL) and write the JSON for machines and the HTML
@@ -193,6 +194,11 @@ def train(
             raise typer.Exit(code=1) from error
         entry = row.model_dump(mode="json")
     typer.echo(verdict_text(entry))
+    held = entry["metrics"]["held_out"]
+    typer.echo(
+        f"held-out AUC {held['candidate']['auc']:.3f} vs "
+        f"{held['calibrated_policy']['auc']:.3f} for the hand policy calibrated on the same rows"
+    )
     _write(json_path, json.dumps(entry, indent=1))
     _write(html_path, model_html(entry, _lang(lang)))
 
@@ -224,6 +230,34 @@ def verdict_text(entry: dict) -> str:
     lines.append(f"rule: {comparison['rule']}")
     lines.append("only an admin activates a model (platsa models activate VERSION --by ADMIN)")
     return "\n".join(lines)
+
+
+def calibrate(
+    cut: Annotated[str, typer.Option(help="Calibrate on outcomes of decisions before this day.")],
+    horizon_days: Annotated[
+        int, typer.Option(help="Minimum age (days) of a decision at the cut.")
+    ] = 60,
+    by: Annotated[str | None, typer.Option(help="Username recorded as the trainer.")] = None,
+) -> None:
+    """Fit only the hand policy's intercept and scale to logged outcomes; register it."""
+    from api.evaluation import NotEnoughData, calibrate_policy
+
+    transaction, settings = _session()
+    with transaction as session:
+        try:
+            row = calibrate_policy(
+                session, cut=_day(cut), policy=_policy(settings),
+                trained_by=_user_id(session, by), horizon_days=horizon_days,
+            )  # fmt: skip
+        except NotEnoughData as error:
+            typer.echo(f"cannot calibrate: {error}", err=True)
+            raise typer.Exit(code=1) from error
+        params = row.params
+        typer.echo(
+            f"registered {row.version} (candidate): intercept {params['intercept']:.3f}, "
+            f"scale {params['scale']:.3f} on {params['n_outcomes']} outcomes; "
+            "an admin activates it"
+        )
 
 
 @models_app.command("list")

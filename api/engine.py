@@ -176,8 +176,9 @@ def scarcity_prices(
     """The ``prices`` argument of the engine's scarcity factor, from :func:`latest_prices`.
 
     Per compiled placement: its own price plus its department's price, the opportunity
-    cost one more booking there imposes on the cohort plan (``matcher.plan.opportunity_cost``).
-    None when there is no live plan, so the factor contributes 0.
+    cost one more booking there imposes on the cohort plan (``matcher.plan.opportunity_cost``),
+    in the plan's unit, probability points (matcher.value). None when there is no live
+    plan, so the adjustment is 0.
     """
     if prices is None:
         return None

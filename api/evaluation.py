@@ -14,16 +14,19 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 from sqlmodel import Session
 
-from matcher import FACTORS, Policy, PolicyScorer
+from matcher import FACTORS, PREDICTORS, Policy, PolicyScorer
+from matcher.calibration import calibrate_at_cut
 from matcher.comparison import calibration_bins, compare, overall_verdict
 from matcher.features import Scorer
-from matcher.replay import replay_queries, scores_of
+from matcher.replay import replay_queries
 from matcher.replay_data import ReplayExtract, take_queries, window_of
 from matcher.replay_report import json_ready, off_policy_rows, replay_report
 from matcher.small_cells import DEFAULT_MIN_GROUP_N
 from matcher.training import outcome_labels, split_by_cut, train_at_cut
+from matcher.value import values
 from models.extract import build_extract, moment
 from models.registry import (
+    CALIBRATED_POLICY,
     POLICY,
     ModelVersion,
     active_scorer,
@@ -167,32 +170,25 @@ def _summary(report: dict, k: int) -> dict:
     }
 
 
-def _probability(scorer: Scorer, X_train, y_train, X_test) -> tuple[np.ndarray, np.ndarray]:
-    """(score, probability of success) of held-out rows: a scorer's own probabilities when
-    it has them, else its score put on the probability scale by a logistic fit on the
-    training rows (Platt scaling, as :mod:`matcher.training` does for the policy)."""
-    score = scores_of(scorer, X_test)
-    if hasattr(scorer, "predict_proba"):
-        return score, scorer.predict_proba(X_test)[:, 1]
-    from sklearn.linear_model import LogisticRegression
-
-    if np.unique(y_train).size < 2:
-        return score, np.full(len(score), float(np.mean(y_train)) if len(y_train) else 0.5)
-    platt = LogisticRegression().fit(scores_of(scorer, X_train).reshape(-1, 1), y_train)
-    return score, platt.predict_proba(score.reshape(-1, 1))[:, 1]
+def _probability(scorer: Scorer, policy: Policy, X, departments) -> tuple[np.ndarray, np.ndarray]:
+    """(predicted log-odds, probability of success) of held-out rows: every scorer, the
+    hand policy (calibrated or its prior) and a learned model, predicts on one scale."""
+    valued = values(scorer, X, policy, departments)
+    return valued.log_odds, valued.probability
 
 
 def held_out_comparison(
     held_out: ReplayExtract, replayed: dict, features, split, candidate, in_use, *, k: int,
-    n_boot: int, outcome_groups: dict, seed: int = DEFAULT_SEED,
-    min_n: int = DEFAULT_MIN_GROUP_N,
+    n_boot: int, policy: Policy, outcome_groups: dict, departments=None,
+    seed: int = DEFAULT_SEED, min_n: int = DEFAULT_MIN_GROUP_N,
 ) -> dict:  # fmt: skip
     """Candidate against the scorer in use on the same held-out decisions, paired
     (:mod:`matcher.comparison`): every metric's verdict and the overall one."""
-    X_train, X_test = features[split.train], features[split.test]
+    X_test = features[split.test]
+    test_departments = None if departments is None else departments[split.test]
     outcomes = {"y": split.y_test}
     for name, scorer in (("candidate", candidate), ("in_use", in_use)):
-        score, p = _probability(scorer, X_train, split.y_train, X_test)
+        score, p = _probability(scorer, policy, X_test, test_departments)
         outcomes[f"{name}_score"], outcomes[f"{name}_p"] = score, p
     accepted = np.flatnonzero(held_out.decisions.accepted)
     ranks = tuple(replayed[name][0].rank[accepted] for name in ("candidate", "in_use"))
@@ -257,19 +253,13 @@ def _by_group(held_out, outcomes, outcome_groups, accepted, ranks, *, k, rng, n_
     return out
 
 
-def train_model(
-    session: Session, *, cut: date, policy: Policy, trained_by: int | None,
-    horizon_days: int = DEFAULT_HORIZON_DAYS, C: float = 1.0, k: int = 10, n_boot: int = 300,
-    progress: Progress | None = None, min_group_n: int = DEFAULT_MIN_GROUP_N,
-) -> ModelVersion:  # fmt: skip
-    """Train a learned scorer with a global time cut and register it as a candidate.
-
-    Features are each accepted decision's factor features as of its moment (the replay's
-    by-product); labels follow :mod:`matcher.training`. The held-out decisions (on or
-    after the cut) are replayed with the new model and with the scorer in use, and both
-    reports' headline figures are stored with the model. Raises :class:`NotEnoughData`
-    when either side of the cut lacks successes or failures.
-    """
+def _labelled_features(
+    session: Session, *, cut: date, policy: Policy, horizon_days: int,
+    progress: Progress | None = None,
+) -> tuple[ReplayExtract, np.ndarray, np.ndarray, object, np.datetime64]:  # fmt: skip
+    """The extract, each decision's factor features and department as of its moment, the
+    split and the cut. Raises :class:`NotEnoughData` when either side of the cut lacks
+    successes or failures (success: matcher.calibration)."""
     if progress is not None:
         progress("reading the history", 0, 1)
     extract = build_extract(session, *ALL_OF_TIME)
@@ -279,6 +269,7 @@ def train_model(
     d = extract.decisions
     accepted = np.flatnonzero(d.accepted)
     features = np.full((len(d), len(FACTORS)), np.nan)
+    departments = np.full(len(d), -1, dtype=np.int64)
     if accepted.size:
         # features do not depend on the scorer; the policy's ranks are not needed here
         queries = take_queries(d.queries, accepted)
@@ -287,6 +278,7 @@ def train_model(
             progress=_phase(progress, "features of the accepted decisions"),
         )  # fmt: skip
         features[accepted] = replayed.chosen_X
+        departments[accepted] = replayed.chosen_department
     usable = d.accepted & ~np.isnan(features[:, 0])
     split = split_by_cut(
         d.queries.at, usable, _labels(extract, cut_at), _labels(extract, extract.end),
@@ -298,8 +290,66 @@ def train_model(
                 f"the {side} decisions need both successes and failures "
                 f"({y.size} labelled, {int(y.sum())} successes); move the cut or the horizon"
             )
+    return extract, features, departments, split, cut_at
+
+
+def _window_fields(extract: ReplayExtract, split, cut: date, horizon_days: int) -> dict:
+    train_rows = extract.decisions.queries.at[split.train]
+    return {
+        "train_from": train_rows.min().astype(datetime).replace(tzinfo=UTC),
+        "train_to": train_rows.max().astype(datetime).replace(tzinfo=UTC),
+        "cut": datetime.combine(cut, time(), tzinfo=UTC),
+        "horizon_days": horizon_days,
+    }
+
+
+def calibrate_policy(
+    session: Session, *, cut: date, policy: Policy, trained_by: int | None,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> ModelVersion:  # fmt: skip
+    """Fit the hand policy's intercept and scale to the outcomes before ``cut`` (nothing
+    else is fitted) and register the calibrated policy as a candidate to activate."""
+    extract, features, _, split, _ = _labelled_features(
+        session, cut=cut, policy=policy, horizon_days=horizon_days
+    )
+    calibration = calibrate_at_cut(features, split, policy)
+    return add_model_version(
+        session,
+        version=next_version(session),
+        trained_by=trained_by,
+        **_window_fields(extract, split, cut, horizon_days),
+        features=list(PREDICTORS),
+        feature_policy_version=policy.version,
+        params={
+            "model": CALIBRATED_POLICY,
+            "weights": policy.prediction_weights.tolist(),
+            "intercept": calibration.intercept,
+            "scale": calibration.scale,
+            "n_outcomes": calibration.n,
+        },
+        metrics={"n_train": calibration.n, "train_successes": calibration.successes},
+    )
+
+
+def train_model(
+    session: Session, *, cut: date, policy: Policy, trained_by: int | None,
+    horizon_days: int = DEFAULT_HORIZON_DAYS, C: float = 1.0, k: int = 10, n_boot: int = 300,
+    progress: Progress | None = None, min_group_n: int = DEFAULT_MIN_GROUP_N,
+) -> ModelVersion:  # fmt: skip
+    """Train a learned scorer with a global time cut and register it as a candidate.
+
+    Features are each accepted decision's factor features as of its moment (the replay's
+    by-product); labels follow :mod:`matcher.training`. On the held-out decisions (on or
+    after the cut) the model is compared with the hand policy calibrated on the same
+    training rows (paired bootstrap intervals of the differences), and it and the scorer
+    in use are replayed and compared, paired; all of it is stored with the model. Raises
+    :class:`NotEnoughData` when either side of the cut lacks successes or failures.
+    """
+    extract, features, departments, split, cut_at = _labelled_features(
+        session, cut=cut, policy=policy, horizon_days=horizon_days, progress=progress
+    )
     in_use_label, in_use = resolve_scorer(session, "active", policy)
-    result = train_at_cut(features, split, in_use, C=C)
+    result = train_at_cut(features, split, policy, C=C, departments=departments, n_boot=n_boot)
     held_out = window_of(extract, cut_at, extract.stop)
     version = next_version(session)
     scorers = {"candidate": (version, result.scorer), "in_use": (in_use_label, in_use)}
@@ -319,7 +369,7 @@ def train_model(
                 k=k,
                 n_boot=n_boot,
                 seed=DEFAULT_SEED,
-                min_group_n=DEFAULT_MIN_GROUP_N,
+                min_group_n=min_group_n,
             ),
             k,
         )  # fmt: skip
@@ -327,27 +377,27 @@ def train_model(
     }
     paired = held_out_comparison(
         held_out, replayed, features, split, result.scorer, in_use, k=k, n_boot=n_boot,
-        outcome_groups={a: labels[split.test] for a, labels in d.groups.items()},
+        policy=policy, departments=departments,
+        outcome_groups={a: labels[split.test] for a, labels in extract.decisions.groups.items()},
         min_n=min_group_n,
     )  # fmt: skip
     if progress is not None:
         progress("comparing, paired", 1, 1)
-    train_rows = d.queries.at[split.train]
     return add_model_version(
         session,
         version=version,
         trained_by=trained_by,
-        train_from=train_rows.min().astype(datetime).replace(tzinfo=UTC),
-        train_to=train_rows.max().astype(datetime).replace(tzinfo=UTC),
-        cut=datetime.combine(cut, time(), tzinfo=UTC),
-        horizon_days=horizon_days,
-        features=list(FACTORS),
+        **_window_fields(extract, split, cut, horizon_days),
+        features=list(PREDICTORS),
         feature_policy_version=policy.version,
         params={
             "coef": result.scorer.coef_.tolist(),
             "intercept": result.scorer.intercept_,
             "C": C,
-            "model": "logistic regression on the factor features (matcher.learned)",
+            "n_outcomes": result.n_train,
+            "department_effect": {str(d): e for d, e in result.scorer.department_effect_.items()},
+            "model": "logistic regression on the prediction features and regularised "
+            "department effects (matcher.learned)",
         },
         metrics=json_ready(
             {
@@ -355,7 +405,12 @@ def train_model(
                 "train_successes": result.train_successes,
                 "unresolved_train": split.unresolved_train,
                 "unresolved_held_out": split.unresolved_test,
-                "held_out": {"candidate": asdict(result.learned), "in_use": asdict(result.policy)},
+                "held_out": {
+                    "candidate": asdict(result.learned),
+                    "calibrated_policy": asdict(result.policy),
+                },
+                "calibration": asdict(result.calibration),
+                "differences": [asdict(d) for d in result.differences],
                 "in_use": in_use_label,
                 "replay": {
                     "k": k,

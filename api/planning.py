@@ -17,15 +17,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from scipy.special import expit
 
 from api.engine import Catalog
 from matcher import domain
 from matcher.domain import DepartmentCapacity
-from matcher.features import pair_features, score_matrix
+from matcher.features import pair_features
 from matcher.plan_certify import solve_pruned
-from matcher.policy import FACTORS
 from matcher.ranking import why_not
+from matcher.value import Valued, explained_row, score_matrix, values
 from models.convert import participant_to_domain
 from models.participant import Participant
 from models.plans import Plan, PlanOptions, PlanRow
@@ -50,33 +49,38 @@ def department_capacities(catalog: Catalog) -> Mapping[int, DepartmentCapacity]:
     return catalog.compiled.capacities
 
 
-def pair_contributions(
+def pair_value(
     catalog: Catalog,
     participant: domain.Participant,
     position: int,
     prices: np.ndarray | None = None,
-) -> np.ndarray:
-    """Per-factor contributions of one pair, in ``FACTORS`` order (they sum to its score).
+) -> tuple[Valued, dict[str, float], dict[str, float]]:
+    """One pair's value (log-odds, probability, adjustments, ranking value), the prediction's
+    contributions and the policy adjustments by factor (matcher.value).
 
-    ``prices`` feed the scarcity factor (``catalog.prices``); a plan row leaves them out.
+    ``prices`` feed the scarcity adjustment (``catalog.prices``); a plan row leaves them out.
     """
-    features = pair_features(
+    X = pair_features(
         participant,
         catalog.compiled,
         catalog.day,
         catalog.policy,
         prices=prices,
         rows=np.array([position]),
-    )
-    return np.asarray(catalog.scorer.contributions(features.X))[0]
+    ).X
+    department = int(catalog.compiled.department_ids[position])
+    valued = values(catalog.scorer, X, catalog.policy, [department])
+    contributions, adjustments = explained_row(catalog.scorer, X, catalog.policy, 0, department)
+    return valued, contributions, adjustments
 
 
 def contributions_of(
     catalog: Catalog, participant: domain.Participant, position: int
 ) -> dict[str, float]:
-    """Per-factor contributions of one plan row (what its score is made of), rounded."""
-    values = pair_contributions(catalog, participant, position)
-    return {name: round(float(v), 4) for name, v in zip(FACTORS, values, strict=True)}
+    """Per-factor parts of one plan row, rounded: the prediction's log-odds contributions and
+    the policy adjustments (probability points); see matcher.value."""
+    _, contributions, adjustments = pair_value(catalog, participant, position)
+    return {name: round(float(v), 4) for name, v in {**contributions, **adjustments}.items()}
 
 
 def pair_exclusions(catalog: Catalog, participant: domain.Participant, position: int) -> list[str]:
@@ -88,19 +92,10 @@ def pair_exclusions(catalog: Catalog, participant: domain.Participant, position:
     return [f"{e.rule}: {e.en}" for e in found]
 
 
-def planning_scores(scorer, summed_contributions: np.ndarray) -> np.ndarray:
-    """What the cohort plan maximises, from the engine's summed contributions.
-
-    The hand policy's scores are points, comparable across pairs and positive for a
-    worthwhile pair, so the plan maximises their total. A learned model's contributions
-    are log-odds around its intercept, mostly negative: the plan maximises the expected
-    number of successes instead, sum of P(success) = expit(intercept + contributions),
-    which is what its scores mean and keeps every eligible pair worth more than none.
-    """
-    intercept = getattr(scorer, "intercept_", None)
-    if intercept is None:
-        return summed_contributions
-    return expit(summed_contributions.astype(np.float64) + intercept).astype(np.float32)
+def planning_scores(scorer, values: np.ndarray) -> np.ndarray:
+    """What the cohort plan maximises: the engine's ranking values, P(success) plus the
+    policy adjustments (matcher.value), for the hand policy and a learned model alike."""
+    return values
 
 
 def make_plan(
@@ -271,10 +266,11 @@ def reassign_row(
     if exclusions:
         return exclusions
     contributions = contributions_of(catalog, person, position)
+    valued, _, _ = pair_value(catalog, person, position)
     row.placement_id = placement_id
     row.department_id = compiled.placements[position].department_id
     row.contributions = contributions
-    row.score = round(sum(contributions.values()), 4)
+    row.score = round(float(valued.value[0]), 4)
     row.reason = None
     row.dropped = False
     row.edited = True

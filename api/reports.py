@@ -394,13 +394,15 @@ def model_html(model: dict, lang: str = "sv") -> str:
     k = (metrics.get("replay") or {}).get("k", 10)
     comparison = metrics.get("comparison")
     figure, axis = plt.subplots(figsize=(7, 3))
-    axis.barh(model["features"], params["coef"], color="#4a7ab5")
+    # a calibrated hand policy has weights (times its fitted scale) instead of coefficients
+    coef = params.get("coef") or [w * params.get("scale", 1.0) for w in params["weights"]]
+    axis.barh(model["features"], coef, color="#4a7ab5")
     axis.invert_yaxis()
     axis.set_title(_("Log-odds points per feature unit"))
     coefficients = _png(figure, _("Coefficients"))
     held_rows = [
         [_(name.replace("_", " ")), h["n"], h["successes"], h["auc"], h["brier"], h["log_loss"]]
-        for name, h in metrics["held_out"].items()
+        for name, h in metrics.get("held_out", {}).items()
     ]
     body = (
         _comparison(comparison, metrics.get("in_use"), lang, k)

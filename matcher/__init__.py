@@ -8,9 +8,11 @@ API, the cohort planner and the replay all call the same code. Typical use::
     ranking = rank_placements(participant, compiled, PolicyScorer.from_policy(policy),
                               k=10, as_of=date.today(), policy=policy)
 
-Each score is the sum of one contribution per factor in :data:`FACTORS`; see
-:mod:`matcher.factors` for the definition of each factor and
-``matcher/policies/default.toml`` for every weight and threshold.
+A suggestion's value is the predicted probability of success (the log-odds from the
+prediction factors, :data:`PREDICTORS`) plus the municipality's adjustments
+(:data:`ADJUSTMENTS`, probability points); see :mod:`matcher.value` for the units,
+:mod:`matcher.factor_registry` for the factors, :mod:`matcher.calibration` for what
+success means and ``matcher/policies/default.toml`` for every weight and threshold.
 
 The names below load on first use (PEP 562), so importing one light submodule (for
 example :mod:`matcher.language` from a table definition) does not pull in scipy and
@@ -29,11 +31,16 @@ _EXPORTS = {
     "PairFeatures": "matcher.features",
     "feature_matrix": "matcher.features",
     "pair_features": "matcher.features",
-    "score_matrix": "matcher.features",
+    "score_matrix": "matcher.value",
+    "values": "matcher.value",
     "sum_contributions": "matcher.features",
     "placement_features": "matcher.placement_features",
     "DEFAULT_POLICY_PATH": "matcher.policy",
-    "FACTORS": "matcher.policy",
+    "FACTORS": "matcher.factor_registry",
+    "PREDICTORS": "matcher.factor_registry",
+    "ADJUSTMENTS": "matcher.factor_registry",
+    "REGISTRY": "matcher.factor_registry",
+    "Factor": "matcher.factor_registry",
     "Policy": "matcher.policy",
     "load_policy": "matcher.policy",
     "policy_from_mapping": "matcher.policy",
@@ -41,6 +48,7 @@ _EXPORTS = {
     "Ranking": "matcher.ranking",
     "rank_participants": "matcher.ranking",
     "rank_placements": "matcher.ranking",
+    "explain": "matcher.ranking",
     "top_k": "matcher.ranking",
     "why_not": "matcher.ranking",
     "Reason": "matcher.reasons",

@@ -141,8 +141,10 @@ class CompiledPlacements:
     supervision: np.ndarray  # int64 1..3
     remaining_slots: np.ndarray  # int64
     hours_per_week: np.ndarray  # float64
+    lowest_hours: np.ndarray  # float64: min_hours, or hours_per_week without part-time
     sites: Sites  # home-to-site distances without per-request trigonometry
     skill_columns: SkillColumns  # the same skills, by concept, for sparse participants
+    department_ids: np.ndarray  # int64, the placement's department
     type_codes: tuple[str, ...]  # distinct type codes, sorted
     type_index: np.ndarray  # int64 position into ``type_codes``
     short_of_minimum: np.ndarray  # int64, of the placement's department
@@ -207,11 +209,13 @@ class CompiledPlacements:
             supervision=column((p.supervision for p in ordered), np.int64),
             remaining_slots=slots,
             hours_per_week=column((p.hours_per_week for p in ordered), np.float64),
+            lowest_hours=column((p.lowest_hours for p in ordered), np.float64),
             sites=Sites.from_degrees(
                 column((p.site_lat for p in ordered), np.float64),
                 column((p.site_lon for p in ordered), np.float64),
             ),
             skill_columns=SkillColumns.from_rows(required, useful),
+            department_ids=column((p.department_id for p in ordered), np.int64),
             type_codes=type_codes,
             type_index=column((type_pos[p.type_code] for p in ordered), np.int64),
             short_of_minimum=short_of_minimum,

@@ -17,7 +17,9 @@ class EligibilityRules:
 
     A participant is eligible when every set bound holds. ``newcomer_or_long_term``
     encodes the extratjänst-style rule "newcomer, *or* at least
-    ``long_term_months`` months without work".
+    ``long_term_months`` months without work". When the end of the last job is not
+    recorded, a non-newcomer is excluded with an exclusion that says so: the rule needs
+    it, and the engine never assumes a value.
     """
 
     min_age: int | None = None
@@ -55,12 +57,13 @@ class Participant:
     language_level: int  # 0..6, see matcher.language
     support_need: int  # 1 (close to the labour market) .. 5 (furthest)
     months_on_assistance: int
-    months_since_last_job: int
+    months_since_last_job: int | None  # None: the end of the last job is not recorded
     newcomer: bool
     parent: bool
     home_lat: float
     home_lon: float
     max_hours: int  # hours per week the participant can work
+    language_entered: str = ""  # the level as the caseworker entered it ("SFI C"), for texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,7 @@ class Placement:
     required_skills: tuple[str, ...]
     useful_skills: tuple[str, ...]
     min_language_level: int  # 0..6
-    language_practice: bool  # accepts one level below the minimum, a mentor is present
+    language_practice: bool  # a mentor is present: a lower level is tolerated (the policy's)
     supervision: int  # 1 (little) .. 3 (intensive handledning)
     remaining_slots: int
     hours_per_week: int
@@ -82,6 +85,16 @@ class Placement:
     type_code: str
     start: date | None = None
     end: date | None = None
+    min_hours: int | None = None  # the lowest part-time hours accepted; None: full hours only
+
+    @property
+    def lowest_hours(self) -> int:
+        """The fewest hours per week the placement can be taken at."""
+        return (
+            self.hours_per_week
+            if self.min_hours is None
+            else min(self.min_hours, self.hours_per_week)
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,16 @@ rule                       excludes when
 ``max_age``                age > type's max_age
 ``min_months_on_assistance``  months_on_assistance < type's minimum
 ``newcomer_or_long_term``  the type demands it, the person is not a newcomer and has
-                           been without work fewer than ``long_term_months`` months
+                           been without work fewer than ``long_term_months`` months, or
+                           the end of their last job is not recorded (the rule needs it;
+                           the exclusion says so instead of assuming a value)
+``hours_over_maximum``     even at its lowest part-time hours (``min_hours``) the
+                           placement asks more hours than the participant's maximum
+``language_below_tolerance``  the Swedish level is more steps below the minimum than
+                           the policy's ``language.tolerance`` (``practice_tolerance``
+                           for a language-practice placement with a mentor)
+``supervision_too_low``    the workplace gives more than ``support.max_missing_steps``
+                           steps less supervision than the support need calls for
 ``placement_full``         remaining_slots <= 0
 ``department_quota_full``  the department has a quota and remaining_quota <= 0
 ``not_open``               the placement starts more than ``book_ahead_days`` days
@@ -31,14 +40,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from matcher.domain import DepartmentCapacity, EligibilityRules, Participant, Placement
+from matcher.factors import language_tolerance, required_supervision
+from matcher.language import describe_level
+
+if TYPE_CHECKING:
+    from matcher.policy import Policy
 
 RULES: tuple[str, ...] = (
     "min_age",
     "max_age",
     "min_months_on_assistance",
     "newcomer_or_long_term",
+    "hours_over_maximum",
+    "language_below_tolerance",
+    "supervision_too_low",
     "placement_full",
     "department_quota_full",
     "not_open",
@@ -94,10 +112,23 @@ def rule_exclusions(
                 f"on assistance (participant has {participant.months_on_assistance}).",
             )
         )
-    if (
+    without_work = participant.months_since_last_job
+    if rules.newcomer_or_long_term and not participant.newcomer and without_work is None:
+        found.append(
+            Exclusion(
+                "newcomer_or_long_term",
+                f"Platstypen kräver att deltagaren är nyanländ eller har varit utan arbete i "
+                f"minst {rules.long_term_months} månader, och slutet på senaste arbetet är "
+                "inte registrerat: registrera det för att pröva platsen.",
+                f"The placement type requires a newcomer or at least {rules.long_term_months} "
+                "months without work, and the end of the last job is not recorded: record it "
+                "to try this placement.",
+            )
+        )
+    elif (
         rules.newcomer_or_long_term
         and not participant.newcomer
-        and participant.months_since_last_job < rules.long_term_months
+        and without_work < rules.long_term_months
     ):
         found.append(
             Exclusion(
@@ -121,9 +152,63 @@ def rules_allow(rules: EligibilityRules, participant: Participant, as_of: date) 
         and (
             not rules.newcomer_or_long_term
             or participant.newcomer
-            or participant.months_since_last_job >= rules.long_term_months
+            or (
+                participant.months_since_last_job is not None
+                and participant.months_since_last_job >= rules.long_term_months
+            )
         )
     )
+
+
+def pair_exclusions(participant: Participant, placement: Placement, policy: Policy):
+    """The hard rules between the person and the workplace: hours, language, supervision.
+
+    The engine applies the same rules vectorised (:func:`matcher.features.pair_rules_mask`).
+    """
+    found: list[Exclusion] = []
+    most, lowest = participant.max_hours, placement.lowest_hours
+    if lowest > most:
+        part_sv = f" (lägst {lowest} på deltid)" if lowest < placement.hours_per_week else ""
+        part_en = f" (at least {lowest} part-time)" if lowest < placement.hours_per_week else ""
+        found.append(
+            Exclusion(
+                "hours_over_maximum",
+                f"Platsen kräver {placement.hours_per_week} timmar i veckan{part_sv}; "
+                f"deltagaren kan högst {most}.",
+                f"The placement asks {placement.hours_per_week} hours a week{part_en}; the "
+                f"participant can work at most {most}.",
+            )
+        )
+    short = placement.min_language_level - participant.language_level
+    tolerance = language_tolerance(placement.language_practice, policy)
+    if short > tolerance:
+        have = participant.language_level
+        entered = participant.language_entered
+        need = placement.min_language_level
+        found.append(
+            Exclusion(
+                "language_below_tolerance",
+                f"Platsen kräver svenska {describe_level(need, '', 'sv')}; deltagaren har "
+                f"{describe_level(have, entered, 'sv')}, {short} steg under, och platsen "
+                f"godtar högst {tolerance}.",
+                f"The placement requires Swedish {describe_level(need, '', 'en')}; the "
+                f"participant has {describe_level(have, entered, 'en')}, {short} "
+                f"step{'s' if short != 1 else ''} below, and it accepts at most {tolerance}.",
+            )
+        )
+    needed = required_supervision(participant.support_need, policy)
+    missing = needed - placement.supervision
+    if missing > policy.support.max_missing_steps:
+        found.append(
+            Exclusion(
+                "supervision_too_low",
+                f"Stödbehov {participant.support_need} behöver handledning på nivå {needed}; "
+                f"arbetsplatsen ger {placement.supervision}.",
+                f"Support need {participant.support_need} calls for supervision level "
+                f"{needed}; the workplace gives {placement.supervision}.",
+            )
+        )
+    return found
 
 
 def open_on_day(start: date | None, end: date | None, as_of: date, book_ahead_days: int) -> bool:

@@ -50,3 +50,27 @@ def normalise_language_level(label: str) -> int:
 def language_label(level: int) -> str:
     """The CEFR label of a level on the 0..6 scale ('NONE' for 0)."""
     return LEVEL_LABELS[level]
+
+
+def entered_label(label: str) -> str:
+    """The level as entered, spelled one way: 'sfi-c' -> 'SFI C', 'b1' -> 'B1', 'none' ->
+    'NONE'. ``ValueError`` as :func:`normalise_language_level` for an unknown label."""
+    normalise_language_level(label)
+    text = "".join(ch for ch in label.upper() if ch.isalnum())
+    if text in ("NONE", "0"):
+        return NO_SWEDISH
+    return f"SFI {text[3:]}" if text.startswith("SFI") else text
+
+
+_NO_SWEDISH_TEXT = {"sv": "ingen svenska ännu", "en": "no Swedish yet"}
+
+
+def describe_level(level: int, entered: str, lang: str) -> str:
+    """A level for a sentence: 'SFI C (A2)' when entered as an SFI course, 'B1' when
+    entered as CEFR, 'ingen svenska ännu' / 'no Swedish yet' for 0 (never 'NONE')."""
+    if level == 0:
+        return _NO_SWEDISH_TEXT[lang]
+    cefr = LEVEL_LABELS[level]
+    if entered and entered != cefr and entered != NO_SWEDISH:
+        return f"{entered} ({cefr})"
+    return cefr

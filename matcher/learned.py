@@ -1,22 +1,31 @@
-"""A scorer learned from outcomes: calibrated logistic regression on the factor features.
+"""A scorer learned from outcomes: logistic regression on the prediction features.
 
 Why this model. A caseworker must be able to ask "why is this first?" of a learned score
-as of the hand-weighted one, so the model is linear in the engine's own factor features
-(the columns of ``pair_features(...).X``, in :data:`matcher.FACTORS` order):
+as of the hand-weighted one, so the model is linear in the engine's own prediction
+features (``predictors(pair_features(...).X)``, in :data:`matcher.PREDICTORS` order,
+which include the interactions the domain names: parents x hours, parents x commute):
 
-    log-odds(success) = intercept_ + sum over factors f of coef_[f] * feature[f]
+    log-odds(success) = intercept_ + sum over prediction factors f of coef_[f] * feature[f]
 
-Each factor's **contribution** is ``coef_[f] * feature[f]`` (log-odds points), exactly as
-the policy's is ``weight[f] * feature[f]``; the engine ranks with
-``sum(contributions)`` unchanged. The **intercept** is the same for every pair, so it
-never reorders a list; it is reported separately (``intercept_``) and enters only the
-probability: ``decision_function = intercept_ + sum(contributions)`` (the log-odds, as
-for any scikit-learn classifier) and ``predict_proba = sigmoid(decision_function)``.
+It predicts the log-odds of success (success: :mod:`matcher.calibration`) on the same
+scale as the calibrated hand policy, and nothing else: the policy adjustments
+(priority, capacity, scarcity) are never among its inputs, so activating a model can
+never fit them away. Each factor's **contribution** is ``coef_[f] * feature[f]``;
+``decision_function = intercept_ + sum(contributions)`` and ``predict_proba =
+sigmoid(decision_function)``.
 
 Calibration. Logistic regression minimises the log-loss, so its probabilities are
 calibrated on the log-odds scale by construction (no separate calibration map, which
 would break the exact per-factor decomposition); :mod:`matcher.training` checks it on
 held-out outcomes with the Brier score and a reliability curve.
+
+Department effects. Workplaces differ in how well placements go beyond what the factors
+see (a department's culture, its supervisors). ``fit(..., departments=...)`` adds one
+log-odds effect per department, shrunk towards 0 much harder than the factor weights
+(``department_C``, an L2 penalty of its own), so a department with few outcomes keeps an
+effect near 0 and one never seen gets exactly 0 (the effects are centred on the rows
+fitted, their mean moved into the intercept). The engine adds a placement's department
+effect to its log-odds and shows it as the ``department`` contribution.
 
 Fitting. Features are standardised inside ``fit`` so the L2 penalty (``C``) treats every
 factor alike; the coefficients are mapped back to raw feature units afterwards, so
@@ -34,8 +43,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from matcher.factor_registry import PREDICTORS
 from matcher.features import sum_contributions
-from matcher.policy import FACTORS
 
 
 class LearnedScorer(ClassifierMixin, BaseEstimator):
@@ -48,6 +57,9 @@ class LearnedScorer(ClassifierMixin, BaseEstimator):
         ``LogisticRegression``); smaller means coefficients closer to 0.
     max_iter : int
         Iterations of the L-BFGS solver.
+    department_C : float
+        Inverse L2 strength of the per-department effects (used only when ``fit`` is
+        given ``departments``); smaller than ``C`` so they are regularised harder.
 
     Attributes
     ----------
@@ -58,23 +70,29 @@ class LearnedScorer(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (2,)
         The two outcome labels (0 = failed, 1 = succeeded), sorted.
     factors_ : tuple of str
-        Factor names of the columns: :data:`FACTORS` when there are nine, else ``x0..``.
+        Factor names of the columns: :data:`PREDICTORS` when the width matches, else ``x0..``.
+    department_effect_ : dict of int to float
+        Log-odds effect per department id seen in ``fit`` (empty without departments).
+    n_outcomes_ : int
+        How many outcomes the fit rests on (``calibration_n`` reads it).
     n_features_in_ : int
     n_iter_ : ndarray
         Solver iterations (from ``LogisticRegression``).
     """
 
-    def __init__(self, C: float = 1.0, max_iter: int = 1000) -> None:
+    def __init__(self, C: float = 1.0, max_iter: int = 1000, department_C: float = 0.05) -> None:
         self.C = C
         self.max_iter = max_iter
+        self.department_C = department_C
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False  # success or not
         return tags
 
-    def fit(self, X, y, sample_weight=None) -> LearnedScorer:
-        """Fit on factor features ``X`` and 0/1 outcomes ``y``; returns self."""
+    def fit(self, X, y, sample_weight=None, departments=None) -> LearnedScorer:
+        """Fit on prediction features ``X`` and 0/1 outcomes ``y`` (and each row's
+        department id, for department effects); returns self."""
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         classes = np.unique(y)
@@ -94,14 +112,34 @@ class LearnedScorer(ClassifierMixin, BaseEstimator):
         scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=sample_weight))
         varies = scale > 1e-12
         scale = np.where(varies, scale, 1.0)
+        Z = (X - mean) / scale
+        if departments is not None:
+            departments = np.asarray(departments, dtype=np.int64).reshape(-1)
+            if departments.shape[0] != X.shape[0]:
+                raise ValueError("departments must give one department id per row of X")
+            ids, codes = np.unique(departments, return_inverse=True)
+            # scaling a column by s weakens its L2 penalty by s**2: C_dept = s**2 * C
+            stretch = np.sqrt(self.department_C / self.C)
+            onehot = np.zeros((X.shape[0], ids.size))
+            onehot[np.arange(X.shape[0]), codes] = stretch
+            Z = np.hstack([Z, onehot])
         model = LogisticRegression(C=self.C, max_iter=self.max_iter)
-        model.fit((X - mean) / scale, y, sample_weight=sample_weight)
-        coef = np.where(varies, model.coef_[0] / scale, 0.0)
+        model.fit(Z, y, sample_weight=sample_weight)
+        weights = model.coef_[0]
+        coef = np.where(varies, weights[: X.shape[1]] / scale, 0.0)
+        centre, self.department_effect_ = 0.0, {}
+        if departments is not None:
+            effects = weights[X.shape[1] :] * stretch
+            centre = float(np.average(effects[codes], weights=sample_weight))
+            self.department_effect_ = {
+                int(d): float(e - centre) for d, e in zip(ids, effects, strict=True)
+            }
         self.coef_ = coef
-        self.intercept_ = float(model.intercept_[0] - coef @ mean)
+        self.intercept_ = float(model.intercept_[0] - coef @ mean + centre)
         self.classes_ = model.classes_
         self.n_iter_ = model.n_iter_
         self.factors_ = _factor_names(X.shape[1])
+        self.n_outcomes_ = int(X.shape[0])
         return self
 
     @classmethod
@@ -113,26 +151,51 @@ class LearnedScorer(ClassifierMixin, BaseEstimator):
         classes: Sequence = (0, 1),
         C: float = 1.0,
         max_iter: int = 1000,
+        n_outcomes: int = 0,
+        department_effect: dict | None = None,
     ) -> LearnedScorer:
         """A fitted scorer from stored coefficients (the model registry keeps these)."""
         scorer = cls(C=C, max_iter=max_iter)
+        scorer.department_effect_ = {int(d): float(e) for d, e in (department_effect or {}).items()}
         scorer.coef_ = np.asarray(coef, dtype=np.float64).copy()
         scorer.intercept_ = float(intercept)
         scorer.classes_ = np.asarray(classes)
         scorer.n_features_in_ = scorer.coef_.size
         scorer.n_iter_ = np.zeros(1, dtype=np.int32)
         scorer.factors_ = _factor_names(scorer.coef_.size)
+        scorer.n_outcomes_ = int(n_outcomes)
         return scorer
 
     def _validated(self, X) -> np.ndarray:
         check_is_fitted(self)
         return validate_data(self, X, dtype=np.float64, reset=False)
 
-    @property
-    def weights(self) -> np.ndarray:
-        """The coefficients, named as the policy scorer's weights (the engine's fast path)."""
+    def coefficients(self, width: int | None = None) -> tuple[float, np.ndarray]:
+        """(intercept, log-odds per feature unit): the engine's fast path."""
         check_is_fitted(self)
-        return self.coef_
+        if width is not None and width != self.coef_.size:
+            raise ValueError(f"X has {width} features, but the model has {self.coef_.size}")
+        return self.intercept_, self.coef_
+
+    @property
+    def baseline(self) -> float:
+        check_is_fitted(self)
+        return self.intercept_
+
+    def department_offsets(self, departments: np.ndarray) -> np.ndarray:
+        """The department effect of each row's department (0 for one never seen)."""
+        check_is_fitted(self)
+        effects = self.department_effect_
+        return np.fromiter(
+            (effects.get(int(d), 0.0) for d in departments),
+            dtype=np.float64,
+            count=len(departments),
+        )
+
+    @property
+    def calibration_n(self) -> int:
+        """How many outcomes its probabilities rest on (its training rows)."""
+        return getattr(self, "n_outcomes_", 0)
 
     def contributions(self, X) -> np.ndarray:
         """Per-factor log-odds contributions ``X * coef_`` (n_samples x n_factors)."""
@@ -154,10 +217,10 @@ class LearnedScorer(ClassifierMixin, BaseEstimator):
         return self.classes_[positive.astype(int)]
 
     def explain(self, x: Sequence[float]) -> dict[str, float]:
-        """One pair's contributions by factor name (they add up to the ranking score)."""
+        """One pair's contributions by factor name (with ``intercept_``, the log-odds)."""
         row = self.contributions(np.asarray(x, dtype=np.float64).reshape(1, -1))[0]
         return dict(zip(self.factors_, row.tolist(), strict=True))
 
 
 def _factor_names(n: int) -> tuple[str, ...]:
-    return tuple(FACTORS) if n == len(FACTORS) else tuple(f"x{j}" for j in range(n))
+    return tuple(PREDICTORS) if n == len(PREDICTORS) else tuple(f"x{j}" for j in range(n))

@@ -2,7 +2,8 @@
 
 A policy is data a municipality can change without code: copy
 ``matcher/policies/default.toml``, change numbers, bump ``version``. Every key is
-documented in that file; the meaning of each feature is in :mod:`matcher.features`.
+documented in that file; the meaning of each feature is in :mod:`matcher.factors` and
+the factors themselves are declared in :mod:`matcher.factor_registry`.
 Unknown or missing keys raise ``ValueError`` naming them, so a typo never silently
 leaves the default in place.
 """
@@ -17,41 +18,41 @@ from typing import Any
 
 import numpy as np
 
-FACTORS: tuple[str, ...] = (
-    "skills",
-    "interests",
-    "language",
-    "support",
-    "priority",
-    "commute",
-    "hours",
-    "capacity",
-    "scarcity",
-)
+from matcher.factor_registry import ADJUSTMENTS, DEFAULT_WEIGHTS, FACTORS, PREDICTORS
 
 DEFAULT_POLICY_PATH = Path(__file__).parent / "policies" / "default.toml"
 
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Points per feature unit, one per factor (all >= 0)."""
+    """One weight per registered factor (all >= 0).
 
-    skills: float
-    interests: float
-    language: float
-    support: float
-    priority: float
-    commute: float
-    hours: float
-    capacity: float
-    scarcity: float
+    A prediction factor's weight is a log-odds effect per feature unit; an adjustment's
+    is probability points per feature unit (see :mod:`matcher.factor_registry`). Read a
+    weight as an attribute (``weights.skills``) or by name.
+    """
 
-    def as_array(self) -> np.ndarray:
-        """The weights in :data:`FACTORS` order, float64."""
-        return np.array([getattr(self, name) for name in FACTORS], dtype=np.float64)
+    values: Mapping[str, float]
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return object.__getattribute__(self, "values")[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def as_array(self, names: tuple[str, ...] = FACTORS) -> np.ndarray:
+        """The weights of ``names`` (default every factor, in column order), float64."""
+        return np.array([self.values[name] for name in names], dtype=np.float64)
 
     def as_dict(self) -> dict[str, float]:
-        return {name: getattr(self, name) for name in FACTORS}
+        return {name: float(self.values[name]) for name in FACTORS}
+
+
+@dataclass(frozen=True, slots=True)
+class ScalePolicy:
+    """The prediction's log-odds before any calibration: ``prior_intercept + 1 * score``."""
+
+    prior_intercept: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,9 @@ class InterestsPolicy:
 @dataclass(frozen=True, slots=True)
 class LanguagePolicy:
     shortfall_exponent: float
+    tolerance: int
     practice_tolerance: int
+    practice_free_steps: int
     well_above_steps: int
     well_above_bonus: float
 
@@ -80,6 +83,7 @@ class LanguagePolicy:
 @dataclass(frozen=True, slots=True)
 class SupportPolicy:
     required_supervision: tuple[int, int, int, int, int]
+    max_missing_steps: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +98,6 @@ class CommutePolicy:
     free_km: float
     km_unit: float
     cap_km: float
-    parent_multiplier: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,7 @@ class Policy:
     """A versioned scoring policy (see ``matcher/policies/default.toml`` for every key)."""
 
     version: str
+    scale: ScalePolicy
     weights: Weights
     skills: SkillsPolicy
     interests: InterestsPolicy
@@ -139,11 +143,24 @@ class Policy:
 
     def with_weights(self, **weights: float) -> Policy:
         """A copy with some weights changed (the version is kept; bump it if you save)."""
-        return replace(self, weights=replace(self.weights, **weights))
+        unknown = sorted(set(weights) - set(FACTORS))
+        if unknown:
+            raise TypeError(f"unknown factors {unknown}")
+        return replace(self, weights=Weights({**self.weights.values, **weights}))
+
+    @property
+    def prediction_weights(self) -> np.ndarray:
+        """Log-odds per feature unit of each prediction factor (PREDICTORS order)."""
+        return self.weights.as_array(PREDICTORS)
+
+    @property
+    def adjustment_weights(self) -> np.ndarray:
+        """Probability points per feature unit of each adjustment (ADJUSTMENTS order)."""
+        return self.weights.as_array(ADJUSTMENTS)
 
 
 _SECTIONS: dict[str, type] = {
-    "weights": Weights,
+    "scale": ScalePolicy,
     "skills": SkillsPolicy,
     "interests": InterestsPolicy,
     "language": LanguagePolicy,
@@ -180,6 +197,22 @@ def _section(name: str, cls: type, raw: Any) -> Any:
     return cls(**values)
 
 
+def _weights(raw: Any) -> Weights:
+    """The [weights] table: known factors only; a factor it does not name gets the
+    registry's default weight (so adding a factor does not break every policy file)."""
+    if not isinstance(raw, Mapping):
+        raise ValueError("policy section [weights] is missing or not a table")
+    unknown = sorted(set(raw) - set(FACTORS))
+    if unknown:
+        raise ValueError(f"policy section [weights]: unknown factors {unknown}")
+    values = dict(DEFAULT_WEIGHTS)
+    for key, value in raw.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ValueError(f"policy key weights.{key} must be a number, got {value!r}")
+        values[key] = float(value)
+    return Weights(values)
+
+
 def _validate(policy: Policy) -> None:
     problems = [f"weights.{k} < 0" for k, v in policy.weights.as_dict().items() if v < 0]
     s = policy.skills
@@ -190,19 +223,25 @@ def _validate(policy: Policy) -> None:
     if not 0 < policy.interests.decay <= 1 or policy.interests.max_ranked < 1:
         problems.append("interests.decay must lie in (0, 1] and max_ranked >= 1")
     lang = policy.language
-    if lang.shortfall_exponent < 1 or lang.practice_tolerance < 0 or lang.well_above_steps < 1:
+    if lang.shortfall_exponent < 1 or lang.tolerance < 0 or lang.well_above_steps < 1:
         problems.append("language: shortfall_exponent >= 1, tolerance >= 0, well_above_steps >= 1")
+    if not 0 <= lang.practice_free_steps <= lang.practice_tolerance or (
+        lang.practice_tolerance < lang.tolerance
+    ):
+        problems.append("language: 0 <= practice_free_steps <= practice_tolerance, >= tolerance")
     if lang.well_above_bonus < 0:
         problems.append("language.well_above_bonus must be >= 0")
     needed = policy.support.required_supervision
     if len(needed) != 5 or list(needed) != sorted(needed) or not all(1 <= n <= 3 for n in needed):
         problems.append("support.required_supervision: five non-decreasing levels in 1..3")
+    if policy.support.max_missing_steps < 0:
+        problems.append("support.max_missing_steps must be >= 0")
     p = policy.priority
     if not 0 <= p.assistance_share <= 1 or p.assistance_cap_months <= 0 or p.no_job_cap_months <= 0:
         problems.append("priority: share in 0..1 and positive caps")
     c = policy.commute
-    if c.free_km < 0 or c.km_unit <= 0 or c.cap_km < c.free_km or c.parent_multiplier < 0:
-        problems.append("commute: free_km >= 0, km_unit > 0, cap_km >= free_km, multiplier >= 0")
+    if c.free_km < 0 or c.km_unit <= 0 or c.cap_km < c.free_km:
+        problems.append("commute: free_km >= 0, km_unit > 0, cap_km >= free_km")
     if policy.hours.hours_unit <= 0:
         problems.append("hours.hours_unit must be > 0")
     cap = policy.capacity
@@ -216,14 +255,14 @@ def _validate(policy: Policy) -> None:
 
 def policy_from_mapping(raw: Mapping[str, Any]) -> Policy:
     """Build and validate a policy from parsed TOML (``ValueError`` names what is wrong)."""
-    unknown = sorted(set(raw) - {"version", *_SECTIONS})
+    unknown = sorted(set(raw) - {"version", "weights", *_SECTIONS})
     if unknown:
         raise ValueError(f"unknown policy sections or keys: {unknown}")
     version = raw.get("version")
     if not isinstance(version, str) or not version:
         raise ValueError("policy needs a non-empty string `version`")
     sections = {name: _section(name, cls, raw.get(name)) for name, cls in _SECTIONS.items()}
-    policy = Policy(version=version, **sections)
+    policy = Policy(version=version, weights=_weights(raw.get("weights")), **sections)
     _validate(policy)
     return policy
 

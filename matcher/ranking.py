@@ -1,13 +1,14 @@
 """Ranking both ways, with explanations, and "why not this placement?".
 
-Tie-break (documented, deterministic): score descending, then id ascending (placement
-id in :func:`rank_placements`, participant id in :func:`rank_participants`). Scores are
-added in a fixed factor order, so equal inputs give bit-equal scores and the same
-ranking whatever order the inputs came in.
+The ranking value is the predicted probability of success plus the policy adjustments
+(:mod:`matcher.value`). Tie-break (documented, deterministic): value descending, then id
+ascending (placement id in :func:`rank_placements`, participant id in
+:func:`rank_participants`). Values are added in a fixed factor order, so equal inputs
+give bit-equal values and the same ranking whatever order the inputs came in.
 
-Ineligible pairs (the type's rules, a full placement or department, not open on
-``as_of``) are never ranked; ``candidate_count`` counts the eligible pairs considered and
-``excluded_count`` the rest.
+Ineligible pairs (the type's rules, the hard pair rules on hours, language and
+supervision, a full placement or department, not open on ``as_of``) are never ranked;
+``candidate_count`` counts the eligible pairs considered and ``excluded_count`` the rest.
 """
 
 from __future__ import annotations
@@ -20,18 +21,20 @@ from typing import Literal
 import numpy as np
 
 from matcher.compiled import CompiledPlacements
-from matcher.domain import Participant
+from matcher.domain import Participant, Placement
 from matcher.eligibility import (
-    DEFAULT_BOOK_AHEAD_DAYS,
     Exclusion,
+    pair_exclusions,
     placement_exclusions,
     rule_exclusions,
 )
-from matcher.features import Scorer, credit_vector, pair_features, sum_contributions
+from matcher.factor_registry import REGISTRY
+from matcher.factors import Pair
+from matcher.features import Scorer, pair_features
 from matcher.placement_features import placement_features
-from matcher.policy import FACTORS, Policy
-from matcher.reasons import Reason, explain
-from matcher.scorer import PolicyScorer
+from matcher.policy import Policy, load_policy
+from matcher.reasons import Reason
+from matcher.value import baseline, calibration_n, explained_row, values
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +47,15 @@ class RankedItem:
 
     subject_id: int
     rank: int  # 1 = first
-    score: float
-    contributions: dict[str, float]  # over FACTORS; adds up to score
+    score: float  # the ranking value: probability + sum(adjustments)
+    contributions: dict[str, float]  # log-odds per prediction factor; + baseline = log_odds
     reasons: list[Reason]
     kind: Literal["placement", "participant"] = "placement"
+    log_odds: float = 0.0  # predicted log-odds of success
+    probability: float = 0.0  # predicted P(success)
+    baseline: float = 0.0  # the scorer's intercept (log-odds)
+    adjustments: dict[str, float] = field(default_factory=dict)  # probability points
+    calibration_n: int = 0  # outcomes the probability rests on (0: the policy's prior)
 
     @property
     def placement_id(self) -> int:
@@ -88,37 +96,36 @@ def top_k(scores: np.ndarray, ids: np.ndarray, eligible: np.ndarray, k: int) -> 
     return candidates[order[:k]]
 
 
-def _contributions(scorer: Scorer, X: np.ndarray) -> np.ndarray:
-    return np.asarray(scorer.contributions(X), dtype=np.float64)
-
-
-def _scores(scorer: Scorer, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Scores, and the contributions of every row unless the scorer is the policy's.
-
-    For :class:`PolicyScorer` itself the contributions are ``X * weights``: the scores
-    are formed column by column (the same products, added in the same order as
-    :func:`sum_contributions`, so bit-equal) and contributions are computed for the
-    shown rows only. This skips re-validating features the engine just built.
-    """
-    if type(scorer) is not PolicyScorer:
-        contributions = _contributions(scorer, X)
-        return sum_contributions(contributions), contributions
-    weights = scorer.weights
-    score = X[:, 0] * weights[0]
-    product = np.empty_like(score)
-    for j in range(1, X.shape[1]):
-        np.multiply(X[:, j], weights[j], out=product)
-        score += product
-    return score, None
-
-
-def _row_contributions(weights, X, contributions, position: int) -> dict[str, float]:
-    row = X[position] * weights if contributions is None else contributions[position]
-    return dict(zip(FACTORS, row.tolist(), strict=True))
+def explain(
+    participant: Participant,
+    placement: Placement,
+    compiled: CompiledPlacements,
+    policy: Policy,
+    price: float | None = None,
+) -> list[Reason]:
+    """One reason per factor, in FACTORS order (predictions, then adjustments)."""
+    pair = Pair(
+        participant, placement, compiled.taxonomy, compiled.capacity_of(placement), policy, price
+    )
+    return [factor.reason(pair) for factor in REGISTRY]
 
 
 def _price(prices, position: int) -> float | None:
     return None if prices is None else float(prices[position])
+
+
+def _item(scorer, X, valued, policy, row: int, department: int, **fields) -> RankedItem:
+    contributions, adjusted = explained_row(scorer, X, policy, row, department)
+    return RankedItem(
+        score=float(valued.value[row]),
+        contributions=contributions,
+        log_odds=float(valued.log_odds[row]),
+        probability=float(valued.probability[row]),
+        baseline=baseline(scorer),
+        adjustments=adjusted,
+        calibration_n=calibration_n(scorer),
+        **fields,
+    )
 
 
 def rank_placements(
@@ -137,24 +144,25 @@ def rank_placements(
     scarcity factor as ``-w_scarcity * price``.
     """
     features = pair_features(participant, compiled, as_of, policy, prices=prices)
-    scores, contributions = _scores(scorer, features.X)
-    best = top_k(scores, compiled.ids, features.eligible, k)
+    valued = values(scorer, features.X, policy, compiled.department_ids)
+    best = top_k(valued.value, compiled.ids, features.eligible, k)
     candidate_count = int(np.count_nonzero(features.eligible))
-    credit = credit_vector(participant, compiled, policy)
-    weights = scorer.weights if contributions is None else None
     items = [
-        RankedItem(
+        _item(
+            scorer,
+            features.X,
+            valued,
+            policy,
+            position,
+            int(compiled.department_ids[position]),
             subject_id=int(compiled.ids[position]),
             rank=rank,
-            score=float(scores[position]),
-            contributions=_row_contributions(weights, features.X, contributions, position),
             reasons=explain(
                 participant,
                 compiled.placements[position],
                 compiled,
                 policy,
                 _price(prices, position),
-                credit,
             ),
         )
         for rank, position in enumerate(best.tolist(), start=1)
@@ -192,17 +200,20 @@ def rank_participants(
         placement_id, participants, compiled, as_of, policy, prices=prices
     )
     X, eligible = features.X, features.eligible
-    scores, contributions = _scores(scorer, X)
-    weights = scorer.weights if contributions is None else None
-    best = top_k(scores, ids, eligible, k)
     placement = compiled.placements[position]
+    valued = values(scorer, X, policy, np.full(len(participants), placement.department_id))
+    best = top_k(valued.value, ids, eligible, k)
     candidate_count = int(np.count_nonzero(eligible))
     items = [
-        RankedItem(
+        _item(
+            scorer,
+            X,
+            valued,
+            policy,
+            i,
+            placement.department_id,
             subject_id=int(ids[i]),
             rank=rank,
-            score=float(scores[i]),
-            contributions=_row_contributions(weights, X, contributions, i),
             reasons=explain(participants[i], placement, compiled, policy, _price(prices, position)),
             kind="participant",
         )
@@ -228,15 +239,19 @@ def why_not(
 ) -> list[Exclusion]:
     """Every exclusion that keeps this pair out of the suggestions; [] when eligible.
 
-    Type rules come first, then ``placement_full``, ``department_quota_full``,
-    ``not_open``. A pair that is eligible but ranked low gets [] here: its scores are in
-    the ranking's contributions. Eligibility reads one threshold of ``policy``,
-    ``book_ahead_days`` (without a policy, the default policy's).
+    Type rules come first, then the hard pair rules (``hours_over_maximum``,
+    ``language_below_tolerance``, ``supervision_too_low``, with the tolerances of
+    ``policy``, by default the default policy's), then ``placement_full``,
+    ``department_quota_full``, ``not_open``. A pair that is eligible but ranked low gets
+    [] here: its value is in the ranking's contributions and adjustments.
     """
     placement = compiled.placements[compiled.index_of(placement_id)]
     rules = compiled.types[placement.type_code].rules
-    ahead = DEFAULT_BOOK_AHEAD_DAYS if policy is None else policy.book_ahead_days
+    policy = policy or load_policy()
+    ahead = policy.book_ahead_days
+    pair_rules = pair_exclusions(participant, placement, policy)
     return [
         *rule_exclusions(rules, participant, as_of),
+        *pair_rules,
         *placement_exclusions(placement, compiled.capacity_of(placement), as_of, ahead),
     ]

@@ -1,22 +1,18 @@
 """Explanations: one short sentence per factor, in Swedish and English.
 
 Reasons are built only for the suggestions shown (top k), in plain Python, from the
-same per-pair definitions the scores come from; the numbers that add up to the score
-are in the item's ``contributions``.
+same :class:`matcher.factors.Pair` the features are defined on; the numbers are in the
+item's ``contributions`` (the prediction) and ``adjustments`` (policy). Swedish uses the
+decimal comma and real plurals ("1 plats kvar", "2 platser kvar"); an empty list is
+"inga" / "none", never "-"; a language level is shown as entered beside its CEFR value.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from matcher.compiled import CompiledPlacements
-from matcher.domain import Participant, Placement
-from matcher.geo import haversine_km
-from matcher.language import language_label
-from matcher.policy import Policy
-from matcher.taxonomy import Taxonomy
+from matcher.factors import Pair, language_steps_short, language_tolerance, required_supervision
+from matcher.language import describe_level
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +21,7 @@ class Reason:
 
     ``matched``/``partial``/``missing`` are filled for the skills factor only: labels of
     the placement's skills the participant has, has something close to (a broader,
-    narrower or sibling concept), or lacks.
+    narrower or sibling concept), or lacks. ``kind`` is ``prediction`` or ``adjustment``.
     """
 
     factor: str
@@ -34,72 +30,71 @@ class Reason:
     matched: tuple[str, ...] = ()
     partial: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    kind: str = "prediction"
 
 
-def best_credit(taxonomy: Taxonomy, have: tuple[str, ...], want: str, policy: Policy) -> float:
-    """Best taxonomy credit over the skills ``have`` towards the concept ``want``."""
-    s = policy.skills
-    return max(
-        (
-            taxonomy.credit(
-                h, want, broader_credit=s.broader_credit, sibling_credit=s.sibling_credit
-            )
-            for h in have
-        ),
-        default=0.0,
-    )
+def number_sv(value: float, decimals: int = 1) -> str:
+    """A number the Swedish way: decimal comma, minus sign, no trailing ",0"."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
+    if text in ("-0", ""):
+        text = "0"
+    return text.replace(".", ",").replace("-", "\u2212")
 
 
-def _join(labels: list[str]) -> str:
-    return ", ".join(labels) if labels else "-"
+def number_en(value: float, decimals: int = 1) -> str:
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
+    return "0" if text in ("-0", "") else text
 
 
-def skills_reason(
-    participant: Participant,
-    placement: Placement,
-    taxonomy: Taxonomy,
-    policy: Policy,
-    credit: np.ndarray | None = None,
-) -> Reason:
-    """Matched, related and missing skills; ``credit`` is the participant's credit vector
-    over the taxonomy when the caller has it (it saves recomputing credit per skill)."""
+def count_sv(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
-    def credit_of(skill: str) -> float:
-        if credit is None:
-            return best_credit(taxonomy, participant.skills, skill, policy)
-        return float(credit[taxonomy.index_of(skill)])
 
-    matched, partial, missing = [], [], []
-    for skill in (*placement.required_skills, *placement.useful_skills):
-        value = credit_of(skill)
+def count_en(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _list(labels: list[str], none: str) -> str:
+    return ", ".join(labels) if labels else none
+
+
+def skills_reason(pair: Pair) -> Reason:
+    """Matched, related and missing skills of the placement."""
+    q, taxonomy = pair.placement, pair.taxonomy
+    matched: list[str] = []
+    partial: list[str] = []
+    missing: list[str] = []
+    for skill in (*q.required_skills, *q.useful_skills):
+        value = pair.credit(skill)
         bucket = matched if value >= 1.0 else partial if value > 0 else missing
         label = taxonomy.label(skill)
         if label not in bucket:
             bucket.append(label)
-    missing_required = [
-        taxonomy.label(s) for s in dict.fromkeys(placement.required_skills) if credit_of(s) == 0
-    ]
-    if not placement.required_skills and not placement.useful_skills:
+    if not q.required_skills and not q.useful_skills:
         sv, en = "Platsen anger inga kompetenskrav.", "The placement lists no skills."
     else:
         sv = (
-            f"Kompetens som matchar: {_join(matched)}; närliggande: {_join(partial)}; "
-            f"saknas: {_join(missing)}."
+            f"Kompetens som matchar: {_list(matched, 'ingen')}; närliggande: "
+            f"{_list(partial, 'ingen')}; saknas: {_list(missing, 'ingen')}."
         )
         en = (
-            f"Skills matched: {_join(matched)}; related: {_join(partial)}; "
-            f"missing: {_join(missing)}."
+            f"Skills matched: {_list(matched, 'none')}; related: {_list(partial, 'none')}; "
+            f"missing: {_list(missing, 'none')}."
         )
+        missing_required = [
+            taxonomy.label(s) for s in dict.fromkeys(q.required_skills) if pair.credit(s) == 0
+        ]
         if missing_required:
-            sv += f" Krav som saknas: {_join(missing_required)}."
-            en += f" Missing required: {_join(missing_required)}."
+            sv += f" Krav som saknas: {', '.join(missing_required)}."
+            en += f" Missing required: {', '.join(missing_required)}."
     return Reason("skills", sv, en, tuple(matched), tuple(partial), tuple(missing))
 
 
-def interests_reason(participant: Participant, placement: Placement, taxonomy: Taxonomy) -> Reason:
-    area = taxonomy.label(placement.work_area)
-    if placement.work_area in participant.interests:
-        choice = participant.interests.index(placement.work_area) + 1
+def interests_reason(pair: Pair) -> Reason:
+    area = pair.taxonomy.label(pair.placement.work_area)
+    interests = pair.participant.interests
+    if pair.placement.work_area in interests:
+        choice = interests.index(pair.placement.work_area) + 1
         return Reason(
             "interests",
             f"Arbetsområdet {area} är deltagarens önskemål nr {choice}.",
@@ -112,125 +107,181 @@ def interests_reason(participant: Participant, placement: Placement, taxonomy: T
     )
 
 
-def language_reason(participant: Participant, placement: Placement, policy: Policy) -> Reason:
-    have, need = participant.language_level, placement.min_language_level
-    have_l, need_l = language_label(have), language_label(need)
+def language_reason(pair: Pair) -> Reason:
+    p, q, policy = pair.participant, pair.placement, pair.policy
+    have, need = p.language_level, q.min_language_level
+    have_sv = describe_level(have, p.language_entered, "sv")
+    have_en = describe_level(have, p.language_entered, "en")
+    need_sv, need_en = describe_level(need, "", "sv"), describe_level(need, "", "en")
+    if need == 0:
+        return Reason(
+            "language",
+            f"Platsen har inget krav på svenska (deltagaren: {have_sv}).",
+            f"The placement has no Swedish requirement (participant: {have_en}).",
+        )
+    short = need - have
     if have >= need + policy.language.well_above_steps:
         sv, en = "väl över kravet", "well above the minimum"
     elif have >= need:
         sv, en = "når kravet", "meets the minimum"
-    elif placement.language_practice and need - have <= policy.language.practice_tolerance:
-        sv, en = (
-            "språkpraktik med handledare godtar nivån",
-            "language practice with a mentor accepts it",
+    elif language_steps_short(have, need, q.language_practice, policy) == 0:
+        steps_sv, steps_en = count_sv(short, "steg", "steg"), count_en(short, "step", "steps")
+        sv = f"{steps_sv} under kravet, som språkpraktik med handledare godtar"
+        en = f"{steps_en} below the minimum, which language practice with a mentor accepts"
+    elif short > language_tolerance(q.language_practice, policy):
+        sv = f"{count_sv(short, 'steg', 'steg')} under kravet, mer än vad platsen godtar"
+        en = (
+            f"{count_en(short, 'step', 'steps')} below the minimum, more than the placement accepts"
         )
     else:
-        sv, en = f"{need - have} steg under kravet", f"{need - have} step(s) below the minimum"
+        sv = f"{count_sv(short, 'steg', 'steg')} under kravet, vilket väger tungt"
+        en = f"{count_en(short, 'step', 'steps')} below the minimum, which weighs heavily"
     return Reason(
         "language",
-        f"Svenska {have_l} mot krav {need_l}: {sv}.",
-        f"Swedish {have_l} against minimum {need_l}: {en}.",
+        f"Svenska: deltagaren {have_sv}, platsen kräver {need_sv}: {sv}.",
+        f"Swedish: participant {have_en}, the placement requires {need_en}: {en}.",
     )
 
 
-def support_reason(participant: Participant, placement: Placement, policy: Policy) -> Reason:
-    need = participant.support_need
-    needed = policy.support.required_supervision[min(max(need, 1), 5) - 1]
-    given = placement.supervision
+_SUPERVISION_SV = {1: "lite", 2: "en del", 3: "intensiv"}
+_SUPERVISION_EN = {1: "little", 2: "some", 3: "intensive"}
+
+
+def support_reason(pair: Pair) -> Reason:
+    need, given = pair.participant.support_need, pair.placement.supervision
+    needed = required_supervision(need, pair.policy)
+    given_sv, given_en = (
+        _SUPERVISION_SV.get(given, str(given)),
+        _SUPERVISION_EN.get(given, str(given)),
+    )
     if given >= needed:
-        sv = f"Arbetsplatsen kan ge det stöd som behövs (stödbehov {need}, handledning {given})."
-        en = f"The workplace can give the support needed (need {need}, supervision {given})."
+        sv = f"Arbetsplatsen ger {given_sv} handledning, vilket räcker för stödbehov {need}."
+        en = f"The workplace gives {given_en} supervision, enough for support need {need}."
     else:
         sv = (
-            f"Arbetsplatsen ger mindre handledning ({given}) än stödbehov {need} kräver ({needed})."
+            f"Arbetsplatsen ger {given_sv} handledning; stödbehov {need} behöver "
+            f"{_SUPERVISION_SV[needed]}."
         )
         en = (
-            f"The workplace gives less supervision ({given}) than support need {need} "
-            f"calls for ({needed})."
+            f"The workplace gives {given_en} supervision; support need {need} calls for "
+            f"{_SUPERVISION_EN[needed]}."
         )
     return Reason("support", sv, en)
 
 
-def priority_reason(participant: Participant) -> Reason:
-    return Reason(
-        "priority",
-        f"Avstånd till arbetsmarknaden: {participant.months_on_assistance} månader med "
-        f"försörjningsstöd, {participant.months_since_last_job} sedan senaste arbete.",
-        f"Distance from the labour market: {participant.months_on_assistance} months on "
-        f"assistance, {participant.months_since_last_job} since the last job.",
-    )
-
-
-def commute_reason(participant: Participant, placement: Placement) -> Reason:
-    km = haversine_km(
-        participant.home_lat, participant.home_lon, placement.site_lat, placement.site_lon
-    )
-    parent_sv = " (väger tyngre för förälder)" if participant.parent else ""
-    parent_en = " (weighs more for a parent)" if participant.parent else ""
+def commute_reason(pair: Pair) -> Reason:
+    km = pair.km()
     return Reason(
         "commute",
-        f"Cirka {km:.0f} km mellan hem och arbetsplats{parent_sv}.",
-        f"About {km:.0f} km between home and workplace{parent_en}.",
+        f"Cirka {number_sv(km, 0)} km mellan hem och arbetsplats.",
+        f"About {number_en(km, 0)} km between home and workplace.",
     )
 
 
-def hours_reason(participant: Participant, placement: Placement) -> Reason:
-    hours, most = placement.hours_per_week, participant.max_hours
+def parent_commute_reason(pair: Pair) -> Reason:
+    if not pair.participant.parent:
+        return Reason("parent_commute", "Gäller inte (inte förälder).", "Not a parent.")
+    km = pair.km()
+    return Reason(
+        "parent_commute",
+        f"Förälder: resan på cirka {number_sv(km, 0)} km väger tyngre (barnperspektivet).",
+        f"Parent: the commute of about {number_en(km, 0)} km weighs more (the child perspective).",
+    )
+
+
+def hours_reason(pair: Pair) -> Reason:
+    hours, most = pair.placement.hours_per_week, pair.participant.max_hours
+    lowest = pair.placement.lowest_hours
     if hours <= most:
         return Reason(
             "hours",
-            f"{hours} timmar/vecka ryms inom deltagarens {most}.",
-            f"{hours} hours/week fits within the participant's {most}.",
+            f"{hours} timmar i veckan ryms inom deltagarens högst {most}.",
+            f"{hours} hours a week fits within the participant's maximum of {most}.",
+        )
+    if lowest <= most:
+        return Reason(
+            "hours",
+            f"{hours} timmar i veckan, men platsen kan tas på deltid ned till {lowest}; "
+            f"deltagaren kan högst {most}.",
+            f"{hours} hours a week, but the placement can be part-time down to {lowest}; "
+            f"the participant can work at most {most}.",
         )
     return Reason(
         "hours",
-        f"{hours} timmar/vecka är {hours - most} fler än deltagarens {most}.",
-        f"{hours} hours/week is {hours - most} more than the participant's {most}.",
+        f"{hours} timmar i veckan (lägst {lowest}) är fler än deltagarens högst {most}.",
+        f"{hours} hours a week (at least {lowest}) is more than the participant's maximum {most}.",
     )
 
 
-def capacity_reason(placement: Placement, compiled: CompiledPlacements) -> Reason:
-    capacity = compiled.capacity_of(placement)
-    slots = placement.remaining_slots
-    if capacity is not None and capacity.short_of_minimum > 0:
+def parent_hours_reason(pair: Pair) -> Reason:
+    if not pair.participant.parent:
+        return Reason("parent_hours", "Gäller inte (inte förälder).", "Not a parent.")
+    if pair.placement.hours_per_week <= pair.participant.max_hours:
+        return Reason(
+            "parent_hours",
+            "Förälder: timmarna ryms inom det deltagaren kan.",
+            "Parent: the hours fit what the participant can work.",
+        )
+    return Reason(
+        "parent_hours",
+        "Förälder: platsen behöver kortas till deltid, vilket väger tyngre.",
+        "Parent: the placement must be cut to part-time, which weighs more.",
+    )
+
+
+def priority_reason(pair: Pair) -> Reason:
+    p = pair.participant
+    months = count_sv(p.months_on_assistance, "månad", "månader")
+    months_en = count_en(p.months_on_assistance, "month", "months")
+    if p.months_since_last_job is None:
+        job_sv, job_en = (
+            "slutet på senaste arbetet är inte registrerat",
+            "the last job's end is not recorded",
+        )
+    else:
+        job_sv = f"{count_sv(p.months_since_last_job, 'månad', 'månader')} sedan senaste arbete"
+        job_en = f"{count_en(p.months_since_last_job, 'month', 'months')} since the last job"
+    return Reason(
+        "priority",
+        f"Prioritet för den som står långt från arbetsmarknaden: {months} med "
+        f"försörjningsstöd, {job_sv}.",
+        f"Priority for those furthest from the labour market: {months_en} on assistance, {job_en}.",
+        kind="adjustment",
+    )
+
+
+def capacity_reason(pair: Pair) -> Reason:
+    slots = pair.placement.remaining_slots
+    left_sv = count_sv(slots, "plats", "platser") + " kvar"
+    left_en = count_en(slots, "slot", "slots") + " left"
+    cap = pair.capacity
+    if cap is not None and cap.short_of_minimum > 0:
+        short = cap.short_of_minimum
         return Reason(
             "capacity",
-            f"{slots} platser kvar; förvaltningen saknar {capacity.short_of_minimum} "
-            "till sitt utlovade minimum.",
-            f"{slots} slot(s) left; the department is {capacity.short_of_minimum} "
-            "short of its promised minimum.",
+            f"{left_sv}. Förvaltningen har lovat fler platser och saknar "
+            f"{count_sv(short, 'placering', 'placeringar')} till sitt minimum, så den "
+            "prioriteras.",
+            f"{left_en}. The department is {count_en(short, 'placement', 'placements')} short "
+            "of its promised minimum, so it is given priority.",
+            kind="adjustment",
         )
-    return Reason("capacity", f"{slots} platser kvar.", f"{slots} slot(s) left.")
+    return Reason("capacity", f"{left_sv}.", f"{left_en}.", kind="adjustment")
 
 
-def scarcity_reason(price: float | None) -> Reason:
-    if price is None:
-        return Reason("scarcity", "Ingen alternativkostnad angiven.", "No opportunity cost given.")
+def scarcity_reason(pair: Pair) -> Reason:
+    price = pair.price
+    if price is None or abs(price) < 0.0005:
+        return Reason(
+            "scarcity",
+            "Platsen är inte efterfrågad av andra i planen.",
+            "No one else in the plan needs this placement more.",
+            kind="adjustment",
+        )
+    points_sv, points_en = number_sv(100 * price, 1), number_en(100 * price, 1)
     return Reason(
         "scarcity",
-        f"Alternativkostnad från kohortplaneringen: {price:.2f}.",
-        f"Opportunity cost from the cohort plan: {price:.2f}.",
+        f"Platsen behövs också av andra: alternativkostnad {points_sv} procentenheter.",
+        f"Others need this placement too: opportunity cost {points_en} percentage points.",
+        kind="adjustment",
     )
-
-
-def explain(
-    participant: Participant,
-    placement: Placement,
-    compiled: CompiledPlacements,
-    policy: Policy,
-    price: float | None = None,
-    credit: np.ndarray | None = None,
-) -> list[Reason]:
-    """One reason per factor, in FACTORS order (``credit``: see :func:`skills_reason`)."""
-    taxonomy = compiled.taxonomy
-    return [
-        skills_reason(participant, placement, taxonomy, policy, credit),
-        interests_reason(participant, placement, taxonomy),
-        language_reason(participant, placement, policy),
-        support_reason(participant, placement, policy),
-        priority_reason(participant),
-        commute_reason(participant, placement),
-        hours_reason(participant, placement),
-        capacity_reason(placement, compiled),
-        scarcity_reason(price),
-    ]

@@ -9,38 +9,31 @@ much faster the engine is.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from matcher import factors as f
 from matcher.domain import DepartmentCapacity, Participant, Placement, PlacementType
-from matcher.eligibility import placement_exclusions, rules_allow
-from matcher.geo import haversine_km
-from matcher.policy import FACTORS, Policy
+from matcher.eligibility import pair_exclusions, placement_exclusions, rules_allow
+from matcher.factor_registry import ADJUSTMENTS, PREDICTORS, REGISTRY
+from matcher.factors import Pair
+from matcher.policy import Policy
 from matcher.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True, slots=True)
 class ReferenceScore:
+    """One pair by definition: ``score`` is the ranking value, P(success) + adjustments."""
+
     placement_id: int
     eligible: bool
     features: dict[str, float]
-    contributions: dict[str, float]
+    contributions: dict[str, float]  # log-odds per prediction factor
+    adjustments: dict[str, float]  # probability points per adjustment
+    log_odds: float
+    probability: float
     score: float
-
-
-def _credit(taxonomy: Taxonomy, have: Sequence[str], want: str, policy: Policy) -> float:
-    best = 0.0
-    for skill in have:
-        credit = taxonomy.credit(
-            skill,
-            want,
-            broader_credit=policy.skills.broader_credit,
-            sibling_credit=policy.skills.sibling_credit,
-        )
-        best = max(best, credit)
-    return best
 
 
 def reference_features(
@@ -51,32 +44,9 @@ def reference_features(
     policy: Policy,
     price: float | None = None,
 ) -> dict[str, float]:
-    """The factor features of one pair, by definition."""
-    required = [_credit(taxonomy, participant.skills, s, policy) for s in placement.required_skills]
-    useful = [_credit(taxonomy, participant.skills, s, policy) for s in placement.useful_skills]
-    km = haversine_km(
-        participant.home_lat, participant.home_lon, placement.site_lat, placement.site_lon
-    )
-    return {
-        "skills": f.skills_coverage(required, useful, policy),
-        "interests": f.interest_feature(participant.interests, placement.work_area, policy),
-        "language": f.language_feature(
-            participant.language_level,
-            placement.min_language_level,
-            placement.language_practice,
-            policy,
-        ),
-        "support": f.support_feature(participant.support_need, placement.supervision, policy),
-        "priority": f.priority_feature(
-            participant.months_on_assistance, participant.months_since_last_job, policy
-        ),
-        "commute": f.commute_feature(km, participant.parent, policy),
-        "hours": f.hours_feature(placement.hours_per_week, participant.max_hours, policy),
-        "capacity": f.capacity_feature(
-            0 if capacity is None else capacity.short_of_minimum, placement.remaining_slots, policy
-        ),
-        "scarcity": f.scarcity_feature(price),
-    }
+    """The factor features of one pair, by definition (the registry's pair functions)."""
+    pair = Pair(participant, placement, taxonomy, capacity, policy, price)
+    return {factor.name: factor.pair(pair) for factor in REGISTRY}
 
 
 def reference_scores(
@@ -89,24 +59,41 @@ def reference_scores(
     policy: Policy,
     prices: Mapping[int, float] | None = None,
 ) -> list[ReferenceScore]:
-    """Score every placement for one participant, one pair at a time (input order kept).
-
-    ``prices`` maps placement id to its opportunity-cost price.
-    """
+    """Score every placement for one participant with the uncalibrated hand policy, one
+    pair at a time (input order kept). ``prices`` maps placement id to its price."""
     weights = policy.weights.as_dict()
     scored = []
     for placement in placements:
         capacity = capacities.get(placement.department_id)
         price = None if prices is None else prices[placement.id]
         features = reference_features(participant, placement, taxonomy, capacity, policy, price)
-        contributions = {name: weights[name] * features[name] for name in FACTORS}
-        score = 0.0
-        for name in FACTORS:
-            score += contributions[name]
-        eligible = rules_allow(types[placement.type_code].rules, participant, as_of) and not (
-            placement_exclusions(placement, capacity, as_of, policy.book_ahead_days)
+        contributions = {name: weights[name] * features[name] for name in PREDICTORS}
+        adjustments = {name: weights[name] * features[name] for name in ADJUSTMENTS}
+        log_odds = 0.0
+        for name in PREDICTORS:
+            log_odds += contributions[name]
+        log_odds = policy.scale.prior_intercept + log_odds
+        probability = 1.0 / (1.0 + math.exp(-log_odds))
+        adjustment = 0.0
+        for name in ADJUSTMENTS:
+            adjustment += adjustments[name]
+        eligible = (
+            rules_allow(types[placement.type_code].rules, participant, as_of)
+            and not pair_exclusions(participant, placement, policy)
+            and not placement_exclusions(placement, capacity, as_of, policy.book_ahead_days)
         )
-        scored.append(ReferenceScore(placement.id, eligible, features, contributions, score))
+        scored.append(
+            ReferenceScore(
+                placement.id,
+                eligible,
+                features,
+                contributions,
+                adjustments,
+                log_odds,
+                probability,
+                probability + adjustment,
+            )  # fmt: skip
+        )
     return scored
 
 

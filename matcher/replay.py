@@ -33,12 +33,13 @@ import numpy as np
 
 from matcher.domain import PlacementType
 from matcher.eligibility import rules_allow
-from matcher.features import COLUMN, N_FACTORS, Scorer, sum_contributions
+from matcher.features import COLUMN, N_FACTORS, Scorer, pair_rules_mask
 from matcher.policy import Policy
 from matcher.ranking import top_k
 from matcher.replay_data import Queries, ReplayExtract
 from matcher.replay_state import Timeline, Window, in_force, window_rows
 from matcher.taxonomy import Taxonomy
+from matcher.value import values
 
 __all__ = ["PROGRESS_EVERY", "Replayed", "replay_queries", "scores_of"]
 
@@ -49,7 +50,8 @@ PROGRESS_EVERY = 50
 class Replayed:
     """Per query: ``rank`` (1-based, ``inf`` not ranked), ``top_ids`` and
     ``top_departments`` (n x k, -1 padded), ``chosen_X`` (the decided placement's factor
-    features, NaN when it was not in force) and ``candidate_count`` (eligible placements).
+    features, NaN when it was not in force), ``candidate_count`` (eligible placements)
+    and ``chosen_department`` (the decided placement's department, -1 when not in force).
     """
 
     rank: np.ndarray
@@ -57,22 +59,13 @@ class Replayed:
     top_departments: np.ndarray
     chosen_X: np.ndarray
     candidate_count: np.ndarray
+    chosen_department: np.ndarray | None = None  # always set by replay_queries
 
 
-def scores_of(scorer: Scorer, X: np.ndarray) -> np.ndarray:
-    """The engine's score of each row: the contributions added in factor order.
-
-    A scorer with a ``weights`` vector (the policy, a learned linear model) is scored
-    column by column with the same products and order as ``sum_contributions``, so the
-    floats are bit-equal to the engine's and ties break the same way.
-    """
-    weights = getattr(scorer, "weights", None)
-    if weights is None:
-        return sum_contributions(np.asarray(scorer.contributions(X), dtype=np.float64))
-    score = X[:, 0] * weights[0]
-    for j in range(1, X.shape[1]):
-        score += X[:, j] * weights[j]
-    return score
+def scores_of(scorer: Scorer, X: np.ndarray, policy: Policy, departments=None) -> np.ndarray:
+    """The engine's ranking value of each row (:func:`matcher.value.values`), bit-equal to
+    the live engine's, so ties break the same way."""
+    return values(scorer, X, policy, departments).value
 
 
 def _day(moment: np.datetime64) -> date:
@@ -100,8 +93,9 @@ def replay_queries(
     top_departments = np.full((n, k), -1, dtype=np.int64)
     chosen_X = np.full((n, N_FACTORS), np.nan)
     candidates = np.zeros(n, dtype=np.int64)
+    chosen_department = np.full(n, -1, dtype=np.int64)
     if n == 0:
-        return Replayed(rank, top_ids, top_departments, chosen_X, candidates)
+        return Replayed(rank, top_ids, top_departments, chosen_X, candidates, chosen_department)
     taxonomy = Taxonomy(extract.concepts)
     timeline = Timeline(extract)
     t = extract.types
@@ -138,7 +132,9 @@ def replay_queries(
         eligible = in_force(window.valid_from, window.valid_until, at)
         eligible &= window.open_on(day) & allowed[window.compiled.type_index]
         eligible &= (slots_left > 0) & (quota_left[window.department] > 0)
-        scores = scores_of(scorer, X)
+        eligible &= pair_rules_mask(participant, window.compiled, policy)
+        departments = timeline.departments[window.department]
+        scores = scores_of(scorer, X, policy, departments)
         candidates[i] = np.count_nonzero(eligible)
         best = top_k(scores, window.positions, eligible, k)
         top_ids[i, : best.size] = window.placement_id[best]
@@ -146,13 +142,14 @@ def replay_queries(
         chosen = _chosen_row(window, queries.placement_id[i], at)
         if chosen >= 0:
             chosen_X[i] = X[chosen]
+            chosen_department[i] = departments[chosen]
             if eligible[chosen]:
                 s = scores[chosen]
                 better = (scores > s) | ((scores == s) & (window.positions < chosen))
                 rank[i] = 1 + np.count_nonzero(eligible & better)
     if progress is not None:
         progress(n, n)
-    return Replayed(rank, top_ids, top_departments, chosen_X, candidates)
+    return Replayed(rank, top_ids, top_departments, chosen_X, candidates, chosen_department)
 
 
 def _chosen_row(window: Window, placement_id: int, at: np.datetime64) -> int:

@@ -12,18 +12,9 @@ from datetime import date
 
 import numpy as np
 
-from matcher import factors as f
 from matcher.compiled import CompiledPlacements
 from matcher.domain import Participant, PlacementType
-from matcher.features import (
-    COLUMN,
-    N_FACTORS,
-    _interest_table,
-    _language_table,
-    _skills_coverage,
-    _support_table,
-    credit_vector,
-)
+from matcher.features import COLUMN, pair_features
 from matcher.policy import Policy
 from matcher.replay_data import PlacementStates, ReplayExtract
 from matcher.taxonomy import Taxonomy
@@ -158,6 +149,7 @@ class Window:
         self.department = np.searchsorted(timeline.departments, states.department_id[rows])
         self.positions = np.arange(rows.size, dtype=np.int64)
         self._cache: dict = {}
+        self._features: dict = {}
 
     def __len__(self) -> int:
         return self.positions.size
@@ -176,55 +168,25 @@ class Window:
         return self._cached(("open", day, ahead), lambda: self.compiled.open_on(day, ahead))
 
     def features(self, p: Participant) -> np.ndarray:
-        """``pair_features(p, compiled, ., policy).X`` without eligibility; capacity left 0."""
+        """``pair_features(p, compiled, ., policy).X`` without eligibility; capacity left 0.
+
+        Cached per participant state (the same person is queried again and again).
+        """
         c, policy = self.compiled, self.policy
-        X = np.empty((len(self), N_FACTORS), dtype=np.float64, order="F")
 
-        def skills():
-            out = np.empty(len(self))
-            _skills_coverage(credit_vector(p, c, policy), c, policy, slice(None), out=out)
-            return out
+        def compute() -> np.ndarray:
+            X = pair_features(p, c, date.min, policy).X
+            X[:, COLUMN["capacity"]] = 0.0
+            X[:, COLUMN["scarcity"]] = 0.0
+            return X
 
-        def commute():
-            cc = policy.commute
-            km = c.sites.km_from(p.home_lat, p.home_lon)
-            np.minimum(km, cc.cap_km, out=km)
-            km -= cc.free_km
-            np.maximum(km, 0.0, out=km)
-            km /= cc.km_unit
-            if p.parent:
-                km *= cc.parent_multiplier
-            return np.negative(km)
-
-        def hours():
-            excess = np.subtract(c.hours_per_week, p.max_hours)
-            np.maximum(excess, 0.0, out=excess)
-            excess /= -policy.hours.hours_unit
-            return excess
-
-        X[:, COLUMN["skills"]] = self._cached(("skills", p.skills), skills)
-        X[:, COLUMN["interests"]] = self._cached(
-            ("interests", p.interests),
-            lambda: np.take(_interest_table(p, c, policy), c.area_index),
-        )
-        X[:, COLUMN["language"]] = self._cached(
-            ("language", p.language_level),
-            lambda: np.take(_language_table(p, policy), c.language_code),
-        )
-        X[:, COLUMN["support"]] = self._cached(
-            ("support", p.support_need),
-            lambda: np.take(_support_table(p, policy), c.supervision),
-        )
-        X[:, COLUMN["priority"]] = f.priority_feature(
-            p.months_on_assistance, p.months_since_last_job, policy
-        )
-        X[:, COLUMN["commute"]] = self._cached(
-            ("commute", p.home_lat, p.home_lon, p.parent), commute
-        )
-        X[:, COLUMN["hours"]] = self._cached(("hours", p.max_hours), hours)
-        X[:, COLUMN["capacity"]] = 0.0
-        X[:, COLUMN["scarcity"]] = 0.0
-        return X
+        key = replace(p, id=0)
+        X = self._features.get(key)
+        if X is None:
+            if len(self._features) > 256:
+                self._features.clear()
+            X = self._features[key] = compute()
+        return X.copy(order="F")
 
     def capacity_column(self, slots_left: np.ndarray, short_of_minimum: np.ndarray) -> np.ndarray:
         """:func:`matcher.factors.capacity_feature` for every row, with today's slots."""

@@ -1,11 +1,16 @@
-"""The hand-weighted scorer, as a scikit-learn estimator.
+"""The hand-weighted policy as a scorer of the log-odds of success (scikit-learn estimator).
 
-A scorer maps the factor features of pairs (rows of ``pair_features(...).X``) to
-per-factor contributions; the score is their sum. The policy scorer's contributions are
-``X * weights``. Because it follows the estimator contract (keyword hyperparameters,
-``fit`` returning self, learned attributes ending in ``_``), a learned model with the
-same ``contributions``/``decision_function`` methods can replace it anywhere, and it
-can be cloned, pickled and grid-searched.
+A scorer sees the prediction columns of ``pair_features(...).X`` (``X[:, :N_PREDICTORS]``,
+see :func:`matcher.features.predictors`) and predicts the log-odds that the placement
+succeeds (success: :mod:`matcher.calibration`)::
+
+    log-odds = intercept + sum over prediction factors f of scale * weight[f] * feature[f]
+
+Each factor's **contribution** is ``scale * weight[f] * feature[f]`` (log-odds points) and
+the contributions plus the intercept add up to the log-odds. The weights are the
+policy's, justified from practice (``matcher/policies/default.toml``); only ``intercept``
+and ``scale`` are ever fitted to outcomes, by :func:`matcher.calibration.fit_calibration`
+(until then, the policy's documented prior intercept and scale 1).
 """
 
 from __future__ import annotations
@@ -14,97 +19,118 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from matcher.factor_registry import PREDICTORS
 from matcher.features import sum_contributions
-from matcher.policy import FACTORS, Policy
+from matcher.policy import Policy
 
 
 class PolicyScorer(BaseEstimator):
-    """Score = sum over factors of ``w_<factor> * feature``.
+    """Log-odds of success from the hand weights, calibrated by an intercept and a scale.
 
     Parameters
     ----------
-    w_skills, w_interests, w_language, w_support, w_priority, w_commute, w_hours,
-    w_capacity, w_scarcity : float
-        Points per feature unit of each factor (see ``matcher/policies/default.toml``).
+    weights : tuple of float or None
+        Log-odds per feature unit, one per prediction factor (:data:`PREDICTORS` order).
+        None: weight 1 for every column of whatever width ``fit`` (or the first call)
+        sees, the neutral scorer.
+    intercept : float
+        Log-odds of a pair whose features are all 0.
+    scale : float
+        Multiplies every weight (>= 0): what calibration fits besides the intercept.
+    calibration_n : int
+        How many logged outcomes ``intercept`` and ``scale`` rest on (0: the prior).
 
     Attributes
     ----------
     n_features_in_ : int
-        Set by :meth:`fit`; always ``len(FACTORS)``.
+        Set by :meth:`fit`.
 
     Notes
     -----
-    Nothing is learned: ``fit`` only checks the shape. The scorer is usable without
-    ``fit`` (``requires_fit`` is False in its tags) so ``PolicyScorer.from_policy(p)``
-    ranks straight away.
+    Nothing is learned from ``X``: ``fit`` checks the shape (and ignores ``y``; calibration
+    is :mod:`matcher.calibration`'s). The scorer works without ``fit`` (``requires_fit``
+    is False in its tags), so ``PolicyScorer.from_policy(p)`` ranks straight away.
     """
 
     def __init__(
         self,
-        w_skills: float = 1.0,
-        w_interests: float = 1.0,
-        w_language: float = 1.0,
-        w_support: float = 1.0,
-        w_priority: float = 1.0,
-        w_commute: float = 1.0,
-        w_hours: float = 1.0,
-        w_capacity: float = 1.0,
-        w_scarcity: float = 1.0,
+        weights: tuple[float, ...] | None = None,
+        intercept: float = 0.0,
+        scale: float = 1.0,
+        calibration_n: int = 0,
     ) -> None:
-        self.w_skills = w_skills
-        self.w_interests = w_interests
-        self.w_language = w_language
-        self.w_support = w_support
-        self.w_priority = w_priority
-        self.w_commute = w_commute
-        self.w_hours = w_hours
-        self.w_capacity = w_capacity
-        self.w_scarcity = w_scarcity
+        self.weights = weights
+        self.intercept = intercept
+        self.scale = scale
+        self.calibration_n = calibration_n
 
     @classmethod
-    def from_policy(cls, policy: Policy) -> PolicyScorer:
-        """The scorer with the policy's weights."""
-        return cls(**{f"w_{name}": value for name, value in policy.weights.as_dict().items()})
+    def from_policy(
+        cls, policy: Policy, *, intercept: float | None = None, scale: float = 1.0, n: int = 0
+    ) -> PolicyScorer:
+        """The policy's weights with its prior intercept, or a fitted calibration's."""
+        return cls(
+            weights=tuple(policy.prediction_weights.tolist()),
+            intercept=policy.scale.prior_intercept if intercept is None else float(intercept),
+            scale=float(scale),
+            calibration_n=int(n),
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
         return tags
 
-    @property
-    def weights(self) -> np.ndarray:
-        """The weights in FACTORS order (float64)."""
-        return np.array([getattr(self, f"w_{name}") for name in FACTORS], dtype=np.float64)
+    def _weights(self, width: int) -> np.ndarray:
+        if self.weights is None:
+            return np.ones(width, dtype=np.float64)
+        weights = np.asarray(self.weights, dtype=np.float64)
+        if width != weights.size:
+            names = ", ".join(PREDICTORS) if weights.size == len(PREDICTORS) else "its weights"
+            raise ValueError(
+                f"X has {width} features, but PolicyScorer is expecting {weights.size} "
+                f"features as input (one per prediction factor: {names})."
+            )
+        return weights
 
     def fit(self, X, y=None) -> PolicyScorer:
-        """Check that X has one column per factor; nothing is learned. Returns self."""
+        """Check X (one column per weight); nothing is learned. Returns self."""
         X = validate_data(self, X, dtype=np.float64)
-        self._check_width(X)
+        self._weights(X.shape[1])
         return self
-
-    def _check_width(self, X: np.ndarray) -> None:
-        if X.shape[1] != len(FACTORS):
-            raise ValueError(
-                f"X has {X.shape[1]} features, but PolicyScorer is expecting "
-                f"{len(FACTORS)} features as input (one per factor: {', '.join(FACTORS)})."
-            )
 
     def _validated(self, X) -> np.ndarray:
         if hasattr(self, "n_features_in_"):
             check_is_fitted(self)
-            return validate_data(self, X, dtype=np.float64, reset=False)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        self._check_width(X)
+        self._weights(X.shape[1])
         return X
 
+    def coefficients(self, width: int | None = None) -> tuple[float, np.ndarray]:
+        """(intercept, log-odds per feature unit): the engine's fast path."""
+        if width is None:
+            width = getattr(self, "n_features_in_", len(PREDICTORS))
+        return float(self.intercept), self.scale * self._weights(width)
+
+    @property
+    def baseline(self) -> float:
+        """The intercept: the log-odds every pair starts from."""
+        return float(self.intercept)
+
     def contributions(self, X) -> np.ndarray:
-        """Per-factor contributions, ``X * weights`` (n_samples x n_factors)."""
-        return self._validated(X) * self.weights
+        """Per-factor log-odds contributions, ``X * scale * weights`` (n_samples x n_factors)."""
+        X = self._validated(X)
+        return X * self.coefficients(X.shape[1])[1]
 
     def decision_function(self, X) -> np.ndarray:
-        """Scores: the contributions summed in FACTORS order (n_samples,)."""
-        return sum_contributions(self.contributions(X))
+        """Log-odds of success: the intercept plus the contributions in factor order."""
+        return self.intercept + sum_contributions(self.contributions(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Columns P(failure), P(success)."""
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1.0 - p, p])
 
     def predict(self, X) -> np.ndarray:
-        """Alias of :meth:`decision_function` (a score, not a class)."""
+        """Alias of :meth:`decision_function` (the log-odds, not a class)."""
         return self.decision_function(X)

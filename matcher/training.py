@@ -20,10 +20,11 @@ rows are successes), 0 when only failures are known (ended early), NaN when none
 
 Metrics on held-out outcomes: AUC (how well the score orders successes above failures;
 any monotone score), Brier score and log-loss (calibration and sharpness of
-probabilities), and a reliability curve. The hand-weighted policy gives a score, not a
-probability, so for Brier and log-loss it is put on the probability scale by a
-one-variable logistic fit (Platt scaling) on the *training* set: a fair comparison that
-leaves the policy's order untouched.
+probabilities), and a reliability curve. The learned model is compared with the
+**calibrated** hand policy (:mod:`matcher.calibration`: intercept and scale fitted on the
+same training rows), both predicting the log-odds of success on the same held-out rows,
+with paired bootstrap intervals for the differences (learned minus policy; resampling
+the held-out rows once for both, so the intervals are of the difference itself).
 """
 
 from __future__ import annotations
@@ -32,14 +33,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.calibration import calibration_curve
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
-from matcher.features import Scorer, sum_contributions
+from matcher.calibration import Calibration, calibrate_at_cut, calibrated_scorer
+from matcher.features import predictors
 from matcher.learned import LearnedScorer
+from matcher.policy import Policy
 
 __all__ = [
     "HeldOutMetrics",
+    "PairedDifference",
     "Split",
     "TrainingResult",
     "heldout_metrics",
@@ -164,53 +167,117 @@ def heldout_metrics(y: np.ndarray, score: np.ndarray, probability: np.ndarray) -
     )
 
 
-def _policy_probability(train_score, y_train, test_score) -> np.ndarray:
-    """Platt scaling of the policy's score, fitted on the training set only."""
-    if np.unique(y_train).size < 2:
-        rate = float(np.mean(y_train)) if len(y_train) else 0.5
-        return np.full(len(test_score), rate)
-    platt = LogisticRegression().fit(np.asarray(train_score).reshape(-1, 1), y_train)
-    return platt.predict_proba(np.asarray(test_score).reshape(-1, 1))[:, 1]
+@dataclass(frozen=True, slots=True)
+class PairedDifference:
+    """Learned minus policy on the same held-out rows, with a paired bootstrap interval."""
+
+    metric: str
+    difference: float | None
+    low: float | None
+    high: float | None
+    n_boot: int
+
+
+def _metric(name: str, y: np.ndarray, p: np.ndarray) -> float | None:
+    if name == "auc":
+        return float(roc_auc_score(y, p)) if 0 < y.sum() < y.size else None
+    if name == "brier":
+        return float(brier_score_loss(y, p))
+    return float(log_loss(y, p, labels=[0, 1]))
+
+
+def paired_differences(
+    y: np.ndarray,
+    learned: np.ndarray,
+    policy: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    n_boot: int = 500,
+    level: float = 0.95,
+) -> list[PairedDifference]:
+    """AUC, Brier and log-loss of learned minus policy, each with a percentile interval
+    from resampling the held-out rows (the same resample for both scorers)."""
+    y = np.asarray(y, dtype=np.int64)
+    found = []
+    for name in ("auc", "brier", "log_loss"):
+        if y.size == 0:
+            found.append(PairedDifference(name, None, None, None, 0))
+            continue
+        a, b = _metric(name, y, learned), _metric(name, y, policy)
+        point = None if a is None or b is None else a - b
+        samples = []
+        for _ in range(n_boot):
+            rows = rng.integers(0, y.size, y.size)
+            a, b = _metric(name, y[rows], learned[rows]), _metric(name, y[rows], policy[rows])
+            if a is not None and b is not None:
+                samples.append(a - b)
+        if samples:
+            low, high = np.quantile(samples, [(1 - level) / 2, (1 + level) / 2])
+            found.append(PairedDifference(name, point, float(low), float(high), len(samples)))
+        else:
+            found.append(PairedDifference(name, point, None, None, 0))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
 class TrainingResult:
-    """A fitted learned scorer and both scorers' held-out metrics."""
+    """A fitted learned scorer, the calibrated policy, and their held-out comparison."""
 
     scorer: LearnedScorer
     n_train: int
     train_successes: int
     learned: HeldOutMetrics
     policy: HeldOutMetrics
+    calibration: Calibration  # of the hand policy, on the same training rows
+    differences: tuple[PairedDifference, ...] = ()
 
 
 def train_at_cut(
-    X: np.ndarray, split: Split, policy_scorer: Scorer, *, C: float = 1.0
+    X: np.ndarray,
+    split: Split,
+    policy: Policy,
+    *,
+    C: float = 1.0,
+    departments: np.ndarray | None = None,
+    n_boot: int = 300,
+    seed: int = 20260101,
 ) -> TrainingResult:
-    """Fit a :class:`LearnedScorer` on the training rows of ``X`` and score the held-out rows.
+    """Fit a :class:`LearnedScorer` on the training rows of ``X`` and compare it, on the
+    held-out rows, with the hand policy calibrated on the same training rows.
 
     ``X`` holds the factor features of each decision's accepted placement as of the
-    decision's moment (from the replay); the policy's score is the sum of its
-    contributions, as the engine ranks.
+    decision's moment (from the replay; all columns, the scorers see the prediction
+    ones); ``policy`` is the :class:`matcher.policy.Policy` whose weights are calibrated;
+    ``departments`` (one id per row of ``X``) adds regularised department effects.
     """
     X = np.asarray(X, dtype=np.float64)
-    X_train, X_test = X[split.train], X[split.test]
-    scorer = LearnedScorer(C=C).fit(X_train, split.y_train)
-    learned_probability = scorer.predict_proba(X_test)[:, 1] if len(X_test) else np.array([])
+    X_train, X_test = predictors(X[split.train]), predictors(X[split.test])
+    train_departments = None if departments is None else np.asarray(departments)[split.train]
+    scorer = LearnedScorer(C=C).fit(X_train, split.y_train, departments=train_departments)
+    learned_probability = np.array([])
+    if len(X_test):
+        z = scorer.decision_function(X_test)
+        if departments is not None:
+            z = z + scorer.department_offsets(np.asarray(departments)[split.test])
+        learned_probability = 1.0 / (1.0 + np.exp(-z))
     learned = heldout_metrics(split.y_test, learned_probability, learned_probability)
-
-    def policy_score(rows: np.ndarray) -> np.ndarray:
-        if len(rows) == 0:
-            return np.array([])
-        return sum_contributions(np.asarray(policy_scorer.contributions(rows)))
-
-    train_score, test_score = policy_score(X_train), policy_score(X_test)
-    probability = _policy_probability(train_score, split.y_train, test_score)
-    policy = heldout_metrics(split.y_test, test_score, probability)
+    calibration = calibrate_at_cut(X, split, policy)
+    hand = calibrated_scorer(policy, calibration)
+    probability = hand.predict_proba(X_test)[:, 1] if len(X_test) else np.array([])
+    policy_metrics = heldout_metrics(split.y_test, probability, probability)
+    differences = paired_differences(
+        split.y_test,
+        learned_probability,
+        probability,
+        rng=np.random.default_rng(seed),
+        n_boot=n_boot,
+    )
     return TrainingResult(
         scorer=scorer,
         n_train=int(split.train.size),
         train_successes=int(split.y_train.sum()),
         learned=learned,
-        policy=policy,
+        policy=policy_metrics,
+        calibration=calibration,
+        differences=tuple(differences),
     )

@@ -12,9 +12,6 @@ from typing import Any
 
 from matcher import domain
 
-#: months_since_last_job for someone with no recorded job: treated as very long ago
-NO_JOB_MONTHS = 240
-
 
 def months_between(start: date | str | None, as_of: date) -> int | None:
     """Whole calendar months from ``start`` to ``as_of`` (0 when start is later)."""
@@ -32,9 +29,17 @@ def _get(source: Any, name: str):
     return source[name] if isinstance(source, Mapping) else getattr(source, name)
 
 
+def _optional(source: Any, name: str):
+    """A field that older rows and history snapshots may lack (None then)."""
+    return source.get(name) if isinstance(source, Mapping) else getattr(source, name, None)
+
+
 def participant_to_domain(source: Any, as_of: date) -> domain.Participant:
-    """A participant row or snapshot dict, with its time-dependent signals as of ``as_of``."""
-    since_job = months_between(_get(source, "last_job_end"), as_of)
+    """A participant row or snapshot dict, with its time-dependent signals as of ``as_of``.
+
+    No recorded last job end gives ``months_since_last_job=None``: unknown, never an
+    assumed number (the rules and factors that need it say so).
+    """
     return domain.Participant(
         id=int(_get(source, "id")),
         birth_year=int(_get(source, "birth_year")),
@@ -43,12 +48,13 @@ def participant_to_domain(source: Any, as_of: date) -> domain.Participant:
         language_level=int(_get(source, "language_level")),
         support_need=int(_get(source, "support_need")),
         months_on_assistance=months_between(_get(source, "assistance_start"), as_of) or 0,
-        months_since_last_job=NO_JOB_MONTHS if since_job is None else since_job,
+        months_since_last_job=months_between(_get(source, "last_job_end"), as_of),
         newcomer=bool(_get(source, "newcomer")),
         parent=bool(_get(source, "parent")),
         home_lat=float(_get(source, "home_lat")),
         home_lon=float(_get(source, "home_lon")),
         max_hours=int(_get(source, "max_hours")),
+        language_entered=_optional(source, "language_entered") or "",
     )
 
 
@@ -76,6 +82,7 @@ def placement_to_domain(source: Any, remaining_slots: int) -> domain.Placement:
         type_code=_get(source, "type_code"),
         start=_as_date(_get(source, "start_date")),
         end=_as_date(_get(source, "end_date")),
+        min_hours=_optional(source, "min_hours"),
     )
 
 

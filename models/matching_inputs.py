@@ -44,6 +44,7 @@ _MATCHING_COLUMNS = (
     "slots",
     "booked",
     "hours_per_week",
+    "min_hours",
     "site_lat",
     "site_lon",
     "type_code",

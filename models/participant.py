@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from sqlmodel import Field, SQLModel
 
-from matcher.language import language_label
+from matcher.language import entered_label, language_label
 from models.base import json_list_field, timestamp_field
 from models.placement import _language_level
 from models.strict_input import INT_MAX, StrictInput
@@ -50,6 +50,8 @@ class ParticipantBase(SQLModel):
 
 class Participant(ParticipantBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # the level as the caseworker entered it ("SFI C"), shown beside the CEFR value
+    language_entered: str | None = Field(default=None, max_length=16)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     skills: list[str] = json_list_field()
     interests: list[str] = json_list_field()
@@ -61,6 +63,28 @@ class Participant(ParticipantBase, table=True):
 
 def _round_coordinate(value: float) -> float:
     return round(float(value), 2)
+
+
+def _entered(data):
+    """Keep the language level as entered (``language_entered``) before it is normalised."""
+    if isinstance(data, dict) and "language_level" in data:
+        data = {k: v for k, v in data.items() if k != "language_entered"}
+        level = data["language_level"]
+        try:
+            if isinstance(level, str):
+                data["language_entered"] = entered_label(level)
+            elif isinstance(level, int) and not isinstance(level, bool) and 0 <= level <= 6:
+                data["language_entered"] = language_label(level)
+        except ValueError:
+            pass  # language_level's own validator names the problem
+    return data
+
+
+_ENTERED = Field(
+    default=None,
+    max_length=16,
+    description="set from language_level as entered (e.g. 'SFI C'); a value sent is replaced",
+)
 
 
 class ParticipantCreate(StrictInput, ParticipantBase):
@@ -77,6 +101,9 @@ class ParticipantCreate(StrictInput, ParticipantBase):
         le=INT_MAX,
         description="owning unit; a caseworker's own unit when omitted",
     )
+    language_entered: str | None = _ENTERED
+
+    _keep_entered = model_validator(mode="before")(classmethod(lambda cls, v: _entered(v)))
 
     _level = field_validator("language_level", mode="before")(
         classmethod(lambda cls, v: _language_level(v))
@@ -99,6 +126,9 @@ class ParticipantUpdate(StrictInput):
     home_lon: float | None = Field(default=None, ge=-180, le=180)
     max_hours: int | None = Field(default=None, ge=1, le=40)
     active: bool | None = None
+    language_entered: str | None = _ENTERED
+
+    _keep_entered = model_validator(mode="before")(classmethod(lambda cls, v: _entered(v)))
 
     _level = field_validator("language_level", mode="before")(
         classmethod(lambda cls, v: None if v is None else _language_level(v))
@@ -114,6 +144,7 @@ class ParticipantPublic(ParticipantBase):
     skills: list[str]
     interests: list[str]
     language_label: str
+    language_entered: str | None = None
     active: bool
     version: int
     registered_at: datetime

@@ -21,6 +21,12 @@ class PlacementBase(SQLModel):
     supervision: int = Field(default=2, ge=1, le=3)
     slots: int = Field(ge=1, le=10_000)
     hours_per_week: int = Field(ge=1, le=40)
+    min_hours: int | None = Field(
+        default=None,
+        ge=1,
+        le=40,
+        description="the lowest part-time hours a week accepted; none: only hours_per_week",
+    )
     site_lat: float = Field(ge=-90, le=90)
     site_lon: float = Field(ge=-180, le=180)
     type_code: str = Field(foreign_key="placementtype.code", max_length=64)
@@ -66,6 +72,8 @@ class PlacementCreate(StrictInput, PlacementBase):
     def _check_dates(self):
         if self.end_date is not None and self.end_date < self.start_date:
             raise ValueError("end_date must not be before start_date")
+        if self.min_hours is not None and self.min_hours > self.hours_per_week:
+            raise ValueError("min_hours must not be more than hours_per_week")
         return self
 
 
@@ -78,6 +86,7 @@ class PlacementUpdate(StrictInput):
     supervision: int | None = Field(default=None, ge=1, le=3)
     slots: int | None = Field(default=None, ge=1, le=10_000)
     hours_per_week: int | None = Field(default=None, ge=1, le=40)
+    min_hours: int | None = Field(default=None, ge=1, le=40)
     end_date: date | None = None
     is_open: bool | None = None
 

@@ -21,8 +21,10 @@ from models.base import json_dict_field, json_list_field, timestamp_field, utcno
 
 if TYPE_CHECKING:  # scikit-learn loads with the first scorer, not with the tables
     from matcher.learned import LearnedScorer
+    from matcher.scorer import PolicyScorer
 
 POLICY = "policy"  # the name of the hand-weighted policy in scorer choices and activations
+CALIBRATED_POLICY = "calibrated policy"  # params["model"] of a calibration of the hand policy
 
 
 class ModelStatus(StrEnum):
@@ -107,16 +109,39 @@ def active_version(session: Session) -> str:
     return row or POLICY
 
 
-def scorer_of(row: ModelVersion) -> LearnedScorer:
-    """The fitted scorer a registry row describes."""
-    from matcher.learned import LearnedScorer
+def scorer_of(row: ModelVersion) -> LearnedScorer | PolicyScorer:
+    """The fitted scorer a registry row describes: a learned model, or the hand policy
+    with a fitted intercept and scale (``params["model"] == CALIBRATED_POLICY``).
 
+    A learned model predicts from the prediction factors only; a model stored by an
+    older version with coefficients for the policy adjustments (priority, capacity,
+    scarcity) keeps its prediction coefficients and drops those, so activating it never
+    switches an adjustment off.
+    """
+    from matcher.factor_registry import PREDICTORS
+    from matcher.learned import LearnedScorer
+    from matcher.scorer import PolicyScorer
+
+    params = row.params
+    n = int(params.get("n_outcomes", row.metrics.get("n_train", 0) if row.metrics else 0))
+    if params.get("model") == CALIBRATED_POLICY:
+        return PolicyScorer(
+            weights=tuple(params["weights"]),
+            intercept=float(params["intercept"]),
+            scale=float(params["scale"]),
+            calibration_n=n,
+        )
+    coef = dict(zip(row.features, params["coef"], strict=True))
     return LearnedScorer.from_coefficients(
-        row.params["coef"], row.params["intercept"], C=row.params.get("C", 1.0)
+        [float(coef.get(name, 0.0)) for name in PREDICTORS],
+        params["intercept"],
+        C=params.get("C", 1.0),
+        n_outcomes=n,
+        department_effect=params.get("department_effect"),
     )
 
 
-def active_scorer(session: Session) -> tuple[str, LearnedScorer] | None:
+def active_scorer(session: Session) -> tuple[str, LearnedScorer | PolicyScorer] | None:
     """(version, scorer) of the active learned model, or None when the policy is in use."""
     row = active_model(session)
     return None if row is None else (row.version, scorer_of(row))

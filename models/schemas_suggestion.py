@@ -9,6 +9,9 @@ from pydantic import BaseModel, Field
 
 class ReasonPublic(BaseModel):
     factor: str = Field(examples=["skills"])
+    kind: str = Field(
+        default="prediction", description="prediction (of success) or adjustment (policy)"
+    )
     sv: str = Field(examples=["Har 2 av 3 krav: truckkort, lagerarbete; saknar: B-körkort"])
     en: str = Field(examples=["Has 2 of 3 required skills; missing: driving licence B"])
     matched: list[str] = Field(default_factory=list)
@@ -25,13 +28,31 @@ class PlacementSummary(BaseModel):
     remaining_slots: int
 
 
-class SuggestionItemPublic(BaseModel):
+class Prediction(BaseModel):
+    """The predicted chance of success and how it is made up (see matcher.value)."""
+
+    probability: float = Field(
+        ge=0, le=1, description="estimated probability that the placement succeeds"
+    )
+    calibration_n: int = Field(
+        ge=0, description="logged outcomes the probability rests on (0: the policy's prior)"
+    )
+    log_odds: float = Field(description="baseline + sum(contributions)")
+    baseline: float = Field(description="the log-odds every pair starts from")
+    adjustments: dict[str, float] = Field(
+        description="the municipality's adjustments in probability points (priority, the "
+        "department short of its minimum, scarcity); score = probability + their sum",
+        examples=[{"priority": 0.03, "capacity": 0.05, "scarcity": -0.02}],
+    )
+
+
+class SuggestionItemPublic(Prediction):
     placement_id: int
     rank: int = Field(ge=1, description="position shown, 1 = first")
-    score: float = Field(description="the sum of contributions")
+    score: float = Field(description="the ranking value: probability + sum(adjustments)")
     contributions: dict[str, float] = Field(
-        description="each factor's part of the score",
-        examples=[{"skills": 1.2, "interests": 1.5, "language": 0.0, "capacity": 0.1}],
+        description="each prediction factor's part of the log-odds",
+        examples=[{"skills": 1.2, "interests": 1.0, "language": 0.0, "support": -0.8}],
     )
     reasons: list[ReasonPublic]
     propensity: float = Field(
@@ -58,7 +79,7 @@ class CandidateSummary(BaseModel):
     language_level: int
 
 
-class CandidateItemPublic(BaseModel):
+class CandidateItemPublic(Prediction):
     participant_id: int
     rank: int
     score: float
@@ -92,4 +113,7 @@ class EligibilityAnswer(BaseModel):
     exclusions: list[ExclusionPublic]
     score: float | None = None
     contributions: dict[str, float] | None = None
+    probability: float | None = None
+    calibration_n: int | None = None
+    adjustments: dict[str, float] | None = None
     reasons: list[ReasonPublic] = Field(default_factory=list)

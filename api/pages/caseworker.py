@@ -80,8 +80,12 @@ def factor_labels() -> dict[str, str]:
         "language": _("Language"),
         "support": _("Supervision"),
         "distance": _("Distance from the labour market"),
+        "priority": _("Distance from the labour market"),
         "commute": _("Commute"),
+        "parent_commute": _("Commute"),
         "hours": _("Hours"),
+        "parent_hours": _("Hours"),
+        "department": _("Department"),
         "capacity": _("Capacity"),
         "scarcity": _("Scarcity"),
     }
@@ -212,7 +216,9 @@ def suggestions_page(
             km = haversine_km(
                 participant.home_lat, participant.home_lon, facts.site_lat, facts.site_lon
             )
-        items.append({**item, "facts": facts, "km": km, "bars": _bars(item["contributions"])})
+        bars = _bars(item["contributions"])
+        chance = item.get("probability")  # the estimated chance of success (matcher.value)
+        items.append({**item, "facts": facts, "km": km, "bars": bars, "chance": chance})
     return _render(
         request,
         "caseworker/suggestions.html",

@@ -20,6 +20,7 @@ from api.evaluation import (
     DEFAULT_HORIZON_DAYS,
     NotEnoughData,
     UnknownScorer,
+    calibrate_policy,
     run_replay,
     train_model,
     window,
@@ -75,11 +76,15 @@ class ReplayRunPublic(SQLModel):
     report: dict[str, Any]
 
 
-class TrainRequest(SQLModel):
-    cut: Day = Field(description="train on decisions before it, evaluate on those after")
+class CalibrationRequest(SQLModel):
+    cut: Day = Field(description="calibrate on outcomes of decisions before it")
     horizon_days: StrictInt = Field(
         default=DEFAULT_HORIZON_DAYS, ge=0, le=730, description="minimum age of a training decision"
     )
+
+
+class TrainRequest(CalibrationRequest):
+    cut: Day = Field(description="train on decisions before it, evaluate on those after")
     C: float = Field(
         default=1.0, gt=0, le=1000, allow_inf_nan=False, description="inverse L2 strength"
     )
@@ -187,6 +192,24 @@ def train(body: TrainRequest, request: Request, session: SessionDep, user: Curre
         )  # fmt: skip
     except NotEnoughData as error:
         raise Conflict(f"cannot train: {error}") from error
+
+
+@router.post(
+    "/calibrations",
+    status_code=201,
+    response_model=ModelVersionPublic,
+    openapi_extra=roles(Role.evaluator),
+    responses=problems(409),
+)
+def calibrate(body: CalibrationRequest, request: Request, session: SessionDep, user: CurrentUser):
+    """Fit only the hand policy's intercept and scale to outcomes before the cut; a candidate."""
+    try:
+        return calibrate_policy(
+            session, cut=body.cut, policy=_policy(request), trained_by=user.id,
+            horizon_days=body.horizon_days,
+        )  # fmt: skip
+    except NotEnoughData as error:
+        raise Conflict(f"cannot calibrate: {error}") from error
 
 
 @router.get(

@@ -16,10 +16,10 @@ from api.access import participant_for, record_access, visible_unit
 from api.engine import Catalog
 from api.errors import Conflict, NotFound
 from api.metrics import SUGGESTIONS
-from api.planning import pair_contributions
-from matcher import FACTORS, rank_participants, rank_placements, sum_contributions, why_not
+from api.planning import pair_value
+from matcher import explain, rank_participants, rank_placements, why_not
 from matcher.exploration import explore_top_k
-from matcher.reasons import explain
+from matcher.value import calibration_n
 from models.convert import participant_to_domain
 from models.matching_inputs import unplaced_participants
 from models.org import User
@@ -48,9 +48,26 @@ def _reasons(reasons) -> list[dict]:
             "matched": list(r.matched),
             "partial": list(r.partial),
             "missing": list(r.missing),
+            "kind": r.kind,
         }
         for r in reasons
     ]
+
+
+def _prediction(item) -> dict:
+    """The item's prediction fields (probability, its basis, and the adjustments apart)."""
+    return {
+        "probability": item.probability,
+        "calibration_n": item.calibration_n,
+        "log_odds": item.log_odds,
+        "baseline": item.baseline,
+        "adjustments": item.adjustments,
+    }
+
+
+def _stored(item) -> dict[str, float]:
+    """What the suggestion row keeps per item: every factor's part, prediction and policy."""
+    return {**item.contributions, **item.adjustments}
 
 
 def _compiled(compiled, placement_id: int) -> bool:
@@ -128,7 +145,7 @@ def placements_for(
                 "rank": position,
                 "placement_id": item.placement_id,
                 "score": item.score,
-                "contributions": item.contributions,
+                "contributions": _stored(item),
                 "propensity": propensity,
             }
             for position, item, propensity in rows
@@ -150,6 +167,7 @@ def placements_for(
                 score=item.score,
                 contributions=item.contributions,
                 reasons=_reasons(item.reasons),
+                **_prediction(item),
                 propensity=propensity,
                 placement=_summary(catalog, item.placement_id),
             )
@@ -194,7 +212,7 @@ def participants_for(
                 "rank": item.rank,
                 "participant_id": item.participant_id,
                 "score": item.score,
-                "contributions": item.contributions,
+                "contributions": _stored(item),
                 "propensity": 1.0,
             }
             for item in ranking.items
@@ -217,6 +235,7 @@ def participants_for(
                 score=item.score,
                 contributions=item.contributions,
                 reasons=_reasons(item.reasons),
+                **_prediction(item),
                 participant=CandidateSummary(
                     ref=by_id[item.participant_id].ref,
                     unit_id=by_id[item.participant_id].unit_id,
@@ -257,7 +276,7 @@ def eligibility(
     exclusions = why_not(subject, placement_id, compiled, as_of=catalog.day, policy=catalog.policy)
     position = compiled.index_of(placement_id)
     prices = catalog.prices
-    contributions = pair_contributions(catalog, subject, position, prices)
+    valued, contributions, adjustments = pair_value(catalog, subject, position, prices)
     reasons = explain(
         subject,
         compiled.placements[position],
@@ -270,7 +289,10 @@ def eligibility(
         placement_id=placement_id,
         eligible=not exclusions,
         exclusions=[ExclusionPublic(rule=e.rule, sv=e.sv, en=e.en) for e in exclusions],
-        contributions=dict(zip(FACTORS, contributions.tolist(), strict=True)),
-        score=float(sum_contributions(contributions[None, :])[0]),
+        contributions=contributions,
+        score=float(valued.value[0]),
+        probability=float(valued.probability[0]),
+        calibration_n=calibration_n(catalog.scorer),
+        adjustments=adjustments,
         reasons=_reasons(reasons),
     )

@@ -348,3 +348,17 @@ def test_import_rejects_bad_csv_and_other_media_types(client, session, world):
     assert coordinator.status_code == 403
     assert count_rows(session, SkillConcept) == 3
     assert count_rows(session, PlacementType) == 1
+
+
+def test_a_placement_states_its_lowest_part_time_hours(client, session, world):
+    headers = world.headers("coordinator")
+    body = placement_body(world, hours_per_week=40, min_hours=20)
+    created = client.post(f"{V1}/placements", json=body, headers=headers).json()
+    assert (created["hours_per_week"], created["min_hours"]) == (40, 20)
+    assert session.get(Placement, created["id"]).min_hours == 20
+    more = client.post(
+        f"{V1}/placements", json=placement_body(world, hours_per_week=20, min_hours=30),
+        headers=headers,
+    )  # fmt: skip
+    assert more.status_code == 422
+    assert "min_hours" in more.text

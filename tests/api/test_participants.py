@@ -271,3 +271,21 @@ def test_the_caseload_can_be_filtered_to_those_waiting_for_a_placement(client, s
     holding = client.get(url, params={"placed": True}, headers=world.headers("caseworker"))
     assert [p["id"] for p in waiting.json()["data"]] == [world.participant_a]
     assert [p["id"] for p in holding.json()["data"]] == [placed.id]
+
+
+def test_the_language_level_is_kept_as_entered_beside_its_cefr_value(client, session, world):
+    body = participant_body(language_level="sfi c", language_entered="C2")
+    created = client.post(URL, json=body, headers=world.headers("caseworker")).json()
+    # stored as entered (spelled one way), shown beside the normalised CEFR level;
+    # a language_entered sent by the client is replaced by what language_level says
+    assert (created["language_level"], created["language_label"]) == (2, "A2")
+    assert created["language_entered"] == "SFI C"
+    assert session.get(Participant, created["id"]).language_entered == "SFI C"
+    changed = client.patch(
+        f"{URL}/{created['id']}", json={"language_level": "B1"}, headers=world.headers("caseworker")
+    ).json()
+    assert (changed["language_entered"], changed["language_label"]) == ("B1", "B1")
+    untouched = client.patch(
+        f"{URL}/{created['id']}", json={"support_need": 4}, headers=world.headers("caseworker")
+    ).json()
+    assert untouched["language_entered"] == "B1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 
 import pytest
 from sqlmodel import select
@@ -50,9 +51,23 @@ def test_items_are_ranked_explained_and_add_up(client, world):
     assert scores == sorted(scores, reverse=True)
     assert len(body["items"]) == 3
     for item in body["items"]:
-        assert sum(item["contributions"].values()) == pytest.approx(item["score"], abs=1e-9)
-        assert {r["factor"] for r in item["reasons"]} == set(item["contributions"])
+        log_odds = item["baseline"] + sum(item["contributions"].values())
+        assert log_odds == pytest.approx(item["log_odds"], abs=1e-9)
+        assert item["probability"] == pytest.approx(1 / (1 + math.exp(-item["log_odds"])))
+        assert 0 < item["probability"] < 1
+        assert item["calibration_n"] == 0  # the policy's prior: nothing calibrated yet
+        assert item["score"] == pytest.approx(
+            item["probability"] + sum(item["adjustments"].values()), abs=1e-9
+        )
+        factors = {r["factor"] for r in item["reasons"]}
+        assert factors == set(item["contributions"]) | set(item["adjustments"])
+        kinds = {r["factor"]: r["kind"] for r in item["reasons"]}
+        assert {f for f, kind in kinds.items() if kind == "adjustment"} == set(item["adjustments"])
         assert all(r["sv"] and r["en"] for r in item["reasons"])
+        assert not any(
+            "NONE" in r["sv"] or "platser kvar" in r["sv"] and "1 platser" in r["sv"]
+            for r in item["reasons"]
+        )
         assert item["placement"]["title"]
 
 
@@ -71,7 +86,8 @@ def test_the_list_is_stored_before_it_is_returned(client, world, session):
     assert [(i.placement_id, i.rank) for i in items] == [
         (item["placement_id"], item["rank"]) for item in body["items"]
     ]
-    assert items[0].contributions == body["items"][0]["contributions"]
+    first = body["items"][0]
+    assert items[0].contributions == {**first["contributions"], **first["adjustments"]}
 
 
 def test_the_read_is_in_the_access_log(client, world, session):
@@ -132,7 +148,8 @@ def test_eligibility_names_the_rule_that_excludes(client, world, session):
     )
     body = client.get(open_one, headers=world.headers("caseworker")).json()
     assert body["eligible"] is True
-    assert sum(body["contributions"].values()) == pytest.approx(body["score"])
+    assert body["score"] == pytest.approx(body["probability"] + sum(body["adjustments"].values()))
+    assert body["calibration_n"] == 0
 
 
 def test_candidates_are_the_callers_unit_only(client, world, session):

@@ -17,6 +17,7 @@ from matcher import (
     pair_features,
     rank_participants,
     rank_placements,
+    sum_contributions,
     why_not,
 )
 from matcher.domain import (
@@ -115,28 +116,68 @@ def test_first_interest_counts_most_and_other_areas_nothing():
     assert feature(person(), place(1, work_area="area-parks"), "interests") == 0.0
 
 
+def eligible(participant, placement) -> bool:
+    return bool(pair_features(participant, compile_([placement]), AS_OF, POLICY).eligible[0])
+
+
 def test_language_steps_below_cost_steeply_and_practice_accepts_one_step():
     assert feature(person(language_level=2), place(1), "language") == -1.0
-    assert feature(person(language_level=1), place(1), "language") == -4.0
+    assert feature(person(language_level=5), place(1), "language") == 0.25  # well above
     practice = place(1, language_practice=True)
     assert feature(person(language_level=2), practice, "language") == 0.0
     assert feature(person(language_level=1), practice, "language") == -1.0
-    assert feature(person(language_level=5), place(1), "language") == 0.25  # well above
+    # beyond the tolerance (1 step; 2 with a mentor) the pair is ineligible
+    assert eligible(person(language_level=2), place(1))
+    assert not eligible(person(language_level=1), place(1))
+    assert eligible(person(language_level=1), practice)
+    assert not eligible(person(language_level=0), practice)
 
 
-def test_support_costs_per_missing_supervision_step():
+def test_support_costs_per_missing_supervision_step_and_far_away_need_intensive_supervision():
     assert feature(person(support_need=5), place(1, supervision=1), "support") == -2.0
+    assert feature(person(support_need=4), place(1, supervision=2), "support") == -1.0
     assert feature(person(support_need=5), place(1, supervision=3), "support") == 0.0
     assert feature(person(support_need=1), place(1, supervision=1), "support") == 0.0
+    # two steps short of what the need calls for: not suggested at all
+    assert not eligible(person(support_need=5), place(1, supervision=1))
+    assert eligible(person(support_need=4), place(1, supervision=2))
 
 
 def test_commute_weighs_more_for_parents_and_hours_beyond_the_maximum_cost():
     far = place(1, site_lat=55.70 + 23 / 111.2)  # about 23 km north
     alone = feature(person(), far, "commute")
     assert alone == pytest.approx(-2.0, abs=0.01)
-    assert feature(person(parent=True), far, "commute") == pytest.approx(1.5 * alone)
-    assert feature(person(max_hours=20), place(1, hours_per_week=30), "hours") == -2.0
+    assert feature(person(parent=True), far, "commute") == alone
+    assert feature(person(parent=True), far, "parent_commute") == alone
+    assert feature(person(), far, "parent_commute") == 0.0
+    part_time = place(1, hours_per_week=30, min_hours=20)
+    assert feature(person(max_hours=20), part_time, "hours") == -2.0
+    assert feature(person(max_hours=20, parent=True), part_time, "parent_hours") == -2.0
     assert feature(person(max_hours=40), place(1, hours_per_week=30), "hours") == 0.0
+
+
+def test_hours_that_cannot_be_cut_to_the_maximum_are_ineligible_and_why_not_says_so():
+    full_time, part_time = place(1, hours_per_week=40), place(2, hours_per_week=40, min_hours=20)
+    compiled = compile_([full_time, part_time])
+    parent = person(max_hours=20, parent=True)
+    ranking = rank_placements(parent, compiled, SCORER, as_of=AS_OF, policy=POLICY)
+    assert [item.placement_id for item in ranking.items] == [2]
+    (hours,) = why_not(parent, 1, compiled, as_of=AS_OF, policy=POLICY)
+    assert hours.rule == "hours_over_maximum"
+    assert hours.sv == "Platsen kräver 40 timmar i veckan; deltagaren kan högst 20."
+    assert hours.en == "The placement asks 40 hours a week; the participant can work at most 20."
+    assert why_not(parent, 2, compiled, as_of=AS_OF, policy=POLICY) == []
+
+
+def test_an_unknown_last_job_is_unknown_not_twenty_years():
+    who = person(months_since_last_job=None)
+    compiled = compile_([place(5, type_code="extra")])
+    (rule,) = why_not(who, 5, compiled, as_of=AS_OF, policy=POLICY)
+    assert rule.rule == "newcomer_or_long_term" and "not recorded" in rule.en
+    assert "inte registrerat" in rule.sv
+    assert why_not(dataclasses.replace(who, newcomer=True), 5, compiled, as_of=AS_OF) == []
+    # priority then rests on the time on assistance alone
+    assert feature(who, place(1), "priority") == pytest.approx(24 / 36)
 
 
 def test_department_below_its_minimum_gets_the_boost():
@@ -242,12 +283,16 @@ def test_reasons_name_matched_and_missing_skills_in_both_languages():
         _ = item.participant_id
 
 
-def test_prices_enter_as_a_negative_scarcity_contribution():
+def test_prices_enter_as_a_negative_scarcity_adjustment():
     compiled = compile_([place(1), place(2)])
-    prices = np.array([0.0, 100.0])
+    prices = np.array([0.0, 0.3])
     ranking = rank_placements(person(), compiled, SCORER, as_of=AS_OF, policy=POLICY, prices=prices)
     assert [item.placement_id for item in ranking.items] == [1, 2]
-    assert ranking.items[1].contributions["scarcity"] == -100.0 * POLICY.weights.scarcity
+    first, second = ranking.items
+    assert second.adjustments["scarcity"] == -0.3 * POLICY.weights.scarcity
+    assert "scarcity" not in second.contributions
+    assert first.probability == second.probability
+    assert first.score - second.score == pytest.approx(0.3)
     with pytest.raises(ValueError, match="prices"):
         rank_placements(person(), compiled, SCORER, as_of=AS_OF, policy=POLICY, prices=[1.0])
 
@@ -273,13 +318,16 @@ def test_compile_rejects_unknown_skills_types_and_duplicate_ids():
 
 
 class _DuckScorer:
-    """A learned-scorer stand-in: only ``contributions``, as the evaluation's models."""
+    """A scorer stand-in with only ``contributions`` and ``decision_function``."""
 
-    def __init__(self, weights):
-        self.weights = np.asarray(weights)
+    def __init__(self, weights, intercept):
+        self.w, self.b = np.asarray(weights), intercept
 
     def contributions(self, X):
-        return np.asarray(X) * self.weights
+        return np.asarray(X) * self.w
+
+    def decision_function(self, X):
+        return self.b + sum_contributions(self.contributions(X))
 
 
 def test_any_scorer_with_contributions_ranks_like_the_policy_scorer():
@@ -290,13 +338,18 @@ def test_any_scorer_with_contributions_ranks_like_the_policy_scorer():
         place(4, site_lat=56.2, min_language_level=5),
     ]
     compiled = compile_(placements)
-    duck = _DuckScorer(POLICY.weights.as_array())
-    for who in (person(), person(skills=("forklift",), parent=True, language_level=1)):
+    duck = _DuckScorer(POLICY.prediction_weights, POLICY.scale.prior_intercept)
+    for who in (person(), person(skills=("forklift",), parent=True, language_level=2)):
         ours = rank_placements(who, compiled, SCORER, as_of=AS_OF, policy=POLICY)
         theirs = rank_placements(who, compiled, duck, as_of=AS_OF, policy=POLICY)
-        assert ours == theirs
-        people = rank_participants(1, [who], compiled, duck, as_of=AS_OF, policy=POLICY)
-        first = next(item for item in ours.items if item.placement_id == 1)
+        assert [i.placement_id for i in ours.items] == [i.placement_id for i in theirs.items]
+        for a, b in zip(ours.items, theirs.items, strict=True):
+            assert a.score == pytest.approx(b.score, abs=1e-12)
+            assert a.contributions == pytest.approx(b.contributions, abs=1e-12)
+        first = ours.items[0]
+        people = rank_participants(
+            first.placement_id, [who], compiled, duck, as_of=AS_OF, policy=POLICY
+        )
         assert people.items[0].score == pytest.approx(first.score, abs=1e-12)
 
 

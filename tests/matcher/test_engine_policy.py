@@ -6,7 +6,15 @@ import tomllib
 
 import pytest
 
-from matcher import DEFAULT_POLICY_PATH, FACTORS, load_policy, policy_from_mapping
+from matcher import (
+    ADJUSTMENTS,
+    DEFAULT_POLICY_PATH,
+    FACTORS,
+    PREDICTORS,
+    REGISTRY,
+    load_policy,
+    policy_from_mapping,
+)
 
 
 def _default_raw() -> dict:
@@ -16,10 +24,28 @@ def _default_raw() -> dict:
 
 def test_default_policy_is_versioned_and_weights_every_factor():
     policy = load_policy()
-    assert policy.version == "hand-2026.2"
+    assert policy.version == "hand-2026.3"
     assert policy.book_ahead_days == policy.eligibility.book_ahead_days == 90
-    assert tuple(policy.weights.as_dict()) == FACTORS
+    assert tuple(policy.weights.as_dict()) == FACTORS == PREDICTORS + ADJUSTMENTS
     assert policy.weights.as_array().tolist() == list(policy.weights.as_dict().values())
+    assert set(ADJUSTMENTS) == {"priority", "capacity", "scarcity"}
+    assert policy.scale.prior_intercept < 0  # most placements of people far away fail
+
+
+def test_the_default_file_states_every_factor_weight_and_it_matches_the_registry():
+    # the file is the municipality's statement; the registry default is the fallback
+    raw = _default_raw()["weights"]
+    assert set(raw) == set(FACTORS)
+    assert {f.name: f.default_weight for f in REGISTRY} == raw
+
+
+def test_a_factor_the_file_does_not_name_gets_its_registry_default():
+    raw = _default_raw()
+    del raw["weights"]["parent_hours"]
+    policy = policy_from_mapping(raw)
+    assert policy.weights.parent_hours == next(
+        f.default_weight for f in REGISTRY if f.name == "parent_hours"
+    )
 
 
 def test_every_key_in_the_default_file_is_documented_by_a_comment():
@@ -32,8 +58,8 @@ def test_every_key_in_the_default_file_is_documented_by_a_comment():
 
 def test_a_municipality_file_changes_weights_without_code(tmp_path):
     text = DEFAULT_POLICY_PATH.read_text()
-    text = text.replace('version = "hand-2026.2"', 'version = "lund-2026.2"')
-    text = text.replace("skills = 40.0", "skills = 10.0")
+    text = text.replace('version = "hand-2026.3"', 'version = "lund-2026.2"')
+    text = text.replace("skills = 1.2", "skills = 10.0")
     text = text.replace("book_ahead_days = 90", "book_ahead_days = 30")
     path = tmp_path / "lund.toml"
     path.write_text(text)
@@ -46,7 +72,9 @@ def test_a_municipality_file_changes_weights_without_code(tmp_path):
 @pytest.mark.parametrize(
     ("section", "key", "value", "message"),
     [
-        ("weights", "skill", 1.0, "unknown keys \\['skill'\\]"),
+        ("weights", "skill", 1.0, "unknown factors \\['skill'\\]"),
+        ("language", "practice_tolerance", 0, "practice_tolerance"),
+        ("support", "max_missing_steps", -1, "max_missing_steps"),
         ("weights", "skills", -1.0, "weights.skills < 0"),
         ("support", "required_supervision", [3, 2, 1, 1, 1], "non-decreasing"),
         ("interests", "max_ranked", 2.5, "must be an integer"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 
 import pytest
@@ -10,13 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher import (
+    ADJUSTMENTS,
     FACTORS,
+    PREDICTORS,
     CompiledPlacements,
     PolicyScorer,
     load_policy,
     pair_features,
     rank_participants,
     rank_placements,
+    values,
     why_not,
 )
 from tests.strategies import department_capacities, worlds
@@ -35,7 +39,7 @@ def _all(participant, compiled, world):
 def _pair_score(participant, compiled, world, placement_id) -> float:
     pf = pair_features(participant, compiled, world.as_of, POLICY)
     row = pf.X[compiled.index_of(placement_id)]
-    return float(SCORER.decision_function(row[None, :])[0])
+    return float(values(SCORER, row[None, :], POLICY).probability[0])
 
 
 @FAST
@@ -62,12 +66,19 @@ def test_contributions_sum_to_the_score_and_cover_every_factor(world):
     compiled = world.compile()
     for participant in world.participants:
         for item in _all(participant, compiled, world).items:
-            assert tuple(item.contributions) == FACTORS
+            assert tuple(item.contributions) == PREDICTORS
+            assert tuple(item.adjustments) == ADJUSTMENTS
             total = 0.0
-            for name in FACTORS:
+            for name in PREDICTORS:
                 total += item.contributions[name]
-            assert total == item.score
+            assert item.baseline + total == item.log_odds
+            assert item.probability == pytest.approx(1 / (1 + math.exp(-item.log_odds)))
+            adjustment = 0.0
+            for name in ADJUSTMENTS:
+                adjustment += item.adjustments[name]
+            assert item.probability + adjustment == item.score
             assert [reason.factor for reason in item.reasons] == list(FACTORS)
+            assert [r.kind for r in item.reasons[len(PREDICTORS) :]] == ["adjustment"] * 3
 
 
 @FAST

@@ -12,10 +12,11 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from matcher import FACTORS, PolicyScorer, load_policy, rank_placements
+from matcher import FACTORS, PREDICTORS, PolicyScorer, load_policy, rank_placements
 from matcher.features import sum_contributions
 from matcher.learned import LearnedScorer
 from matcher.training import outcome_labels, split_by_cut, train_at_cut
+from matcher.value import explained_row, values
 from tests.strategies import worlds
 
 
@@ -25,10 +26,10 @@ def test_scikit_learn_common_checks(estimator, check):
 
 
 def _outcomes(rng: np.random.Generator, n: int = 400):
-    """Factor features and outcomes drawn from a known logistic model."""
-    X = rng.normal(size=(n, len(FACTORS)))
-    X[:, -1] = 0.0  # scarcity: no planner prices, no variance
-    true = np.array([0.5, 2.0, 0.3, 0.7, 0.0, 0.4, 0.2, 0.0, 0.0])
+    """Prediction features and outcomes drawn from a known logistic model."""
+    X = rng.normal(size=(n, len(PREDICTORS)))
+    X[:, -1] = 0.0  # a column without variance (parents x hours when no one is a parent)
+    true = np.array([0.5, 2.0, 0.3, 0.7, 0.4, 0.1, 0.2, 0.0])
     y = (rng.random(n) < 1 / (1 + np.exp(-(X @ true - 0.5)))).astype(int)
     return X, y, true
 
@@ -43,7 +44,7 @@ def test_contributions_plus_intercept_are_the_decision_function_exactly():
     )
     # and the engine's score of a pair is the sum of its explanation's values
     row = scorer.explain(X[0])
-    assert list(row) == list(FACTORS)
+    assert list(row) == list(PREDICTORS)
     assert sum(row.values()) == pytest.approx(
         scorer.decision_function(X[:1])[0] - scorer.intercept_
     )
@@ -56,7 +57,7 @@ def test_probabilities_equal_an_unpenalised_logistic_regression_in_the_limit():
     assert np.allclose(
         ours.predict_proba(X)[:, 1], theirs.predict_proba(X[:, :-1])[:, 1], atol=1e-3
     )
-    assert ours.coef_[-1] == 0.0  # the constant scarcity column learns nothing
+    assert ours.coef_[-1] == 0.0  # the constant column learns nothing
 
 
 def test_it_recovers_the_direction_of_the_true_model():
@@ -73,12 +74,12 @@ def test_from_coefficients_round_trips_and_pickles():
     assert np.array_equal(stored.decision_function(X), fitted.decision_function(X))
     again = pickle.loads(pickle.dumps(stored))
     assert np.array_equal(again.predict_proba(X), fitted.predict_proba(X))
-    assert clone(fitted).get_params() == {"C": 0.5, "max_iter": 1000}
+    assert clone(fitted).get_params() == {"C": 0.5, "max_iter": 1000, "department_C": 0.05}
 
 
 def test_one_class_only_is_refused_with_a_clear_message():
     with pytest.raises(ValueError, match="one class"):
-        LearnedScorer().fit(np.ones((5, len(FACTORS))), np.ones(5))
+        LearnedScorer().fit(np.ones((5, len(PREDICTORS))), np.ones(5))
 
 
 @settings(max_examples=15, deadline=None)
@@ -86,9 +87,10 @@ def test_one_class_only_is_refused_with_a_clear_message():
 def test_the_engine_ranks_with_it_as_with_a_policy_of_the_same_weights(world):
     compiled = world.compile()
     policy = load_policy()
-    coef = np.random.default_rng(5).normal(size=len(FACTORS))
-    learned = LearnedScorer.from_coefficients(coef, -1.0)
-    twin = PolicyScorer(**{f"w_{name}": float(w) for name, w in zip(FACTORS, coef, strict=True)})
+    coef = np.random.default_rng(5).normal(size=len(PREDICTORS))
+    learned = LearnedScorer.from_coefficients(coef, -1.0, n_outcomes=300)
+    twin = PolicyScorer(weights=tuple(coef.tolist()), intercept=-1.0)
+    hand = PolicyScorer.from_policy(policy)
     for participant in world.participants:
         ours = rank_placements(
             participant, compiled, learned, k=5, as_of=world.as_of, policy=policy
@@ -97,8 +99,18 @@ def test_the_engine_ranks_with_it_as_with_a_policy_of_the_same_weights(world):
         assert [(i.placement_id, i.score) for i in ours.items] == [
             (i.placement_id, i.score) for i in same.items
         ]
+        by_policy = {
+            i.placement_id: i.adjustments
+            for i in rank_placements(
+                participant, compiled, hand, k=len(compiled), as_of=world.as_of, policy=policy
+            ).items
+        }
         for item in ours.items:
-            assert sum(item.contributions.values()) == pytest.approx(item.score, abs=1e-9)
+            total = item.baseline + sum(item.contributions.values())
+            assert total == pytest.approx(item.log_odds, abs=1e-9)
+            assert item.calibration_n == 300
+            # a learned model predicts; the adjustments stay the policy's
+            assert item.adjustments == by_policy[item.placement_id]
 
 
 def test_labels_count_only_outcomes_known_at_the_moment():
@@ -145,7 +157,43 @@ def test_train_at_cut_reports_both_scorers_on_the_same_held_out_rows():
         decided, np.ones(600, bool), labels, labels,
         cut=decided[400], end=decided[-1] + day, horizon_days=0,
     )  # fmt: skip
-    result = train_at_cut(X, split, PolicyScorer.from_policy(load_policy()))
+    full = np.hstack([X, np.zeros((len(X), len(FACTORS) - len(PREDICTORS)))])
+    result = train_at_cut(full, split, load_policy(), n_boot=50)
     assert result.n_train == 400 and result.learned.n == result.policy.n == 200
     assert result.learned.auc > result.policy.auc  # the true model is not the policy's
     assert 0 < result.learned.brier < 0.25
+    assert result.calibration.n == 400  # calibrated on the training rows only
+    auc = next(d for d in result.differences if d.metric == "auc")
+    assert auc.difference == pytest.approx(result.learned.auc - result.policy.auc)
+    assert auc.low <= auc.difference <= auc.high and auc.n_boot == 50
+
+
+def test_department_effects_are_learned_shrunk_and_zero_for_an_unseen_department():
+    rng = np.random.default_rng(8)
+    X, _, true = _outcomes(rng, n=3000)
+    departments = rng.integers(0, 4, len(X))
+    departments[:20] = 9  # a department with very few outcomes
+    effect = np.array([0.8, 0.0, -0.8, 0.0])
+    z = X @ true - 0.5 + np.where(departments == 9, 0.0, effect[departments % 4])
+    y = (rng.random(len(X)) < 1 / (1 + np.exp(-z))).astype(int)
+    scorer = LearnedScorer().fit(X, y, departments=departments)
+    effects = scorer.department_effect_
+    assert effects[0] > effects[1] > effects[2]
+    assert effects[0] - effects[2] == pytest.approx(1.6, abs=0.5)
+    assert abs(effects[9]) < 0.25  # few outcomes: kept near 0
+    assert scorer.department_offsets(np.array([0, 42])).tolist() == [effects[0], 0.0]
+    stored = LearnedScorer.from_coefficients(
+        scorer.coef_, scorer.intercept_, department_effect={str(k): v for k, v in effects.items()}
+    )
+    assert stored.department_effect_ == effects
+    # the engine adds the effect to the log-odds and shows it as a contribution
+    world_rng = np.random.default_rng(9)
+    features = np.zeros((3, len(FACTORS)))
+    features[:, : len(PREDICTORS)] = world_rng.normal(size=(3, len(PREDICTORS)))
+    policy = load_policy()
+    valued = values(scorer, features, policy, np.array([0, 2, 42]))
+    base = scorer.decision_function(features[:, : len(PREDICTORS)])
+    np.testing.assert_allclose(valued.log_odds, base + [effects[0], effects[2], 0.0])
+    contributions, _ = explained_row(scorer, features, policy, 0, 0)
+    assert contributions["department"] == effects[0]
+    assert scorer.intercept_ + sum(contributions.values()) == pytest.approx(valued.log_odds[0])

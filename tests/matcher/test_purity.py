@@ -1,4 +1,9 @@
-"""matcher/ stays pure: no database, web or models import, at import time or in source."""
+"""matcher/ stays pure: no database, web or models import, at import time or in source.
+
+And the engine never reads the demo generator's truth (fixtures.process holds the true
+success model): no matcher module imports ``fixtures``, and neither do the API modules
+that build the engine's inputs and scorers.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-FORBIDDEN = ("sqlmodel", "fastapi", "sqlalchemy", "models", "api", "starlette")
+FORBIDDEN = ("sqlmodel", "fastapi", "sqlalchemy", "models", "api", "starlette", "fixtures")
+ENGINE_MODULES = ("api.engine", "api.planning", "api.evaluation", "api.routers.suggestions")
 MATCHER = Path(__file__).resolve().parents[2] / "matcher"
 
 
@@ -44,5 +50,18 @@ def test_importing_every_matcher_module_loads_no_forbidden_package():
         capture_output=True,
         text=True,
         check=True,
+    )
+    assert result.stdout.strip() == ""
+
+
+def test_the_api_engine_modules_never_load_the_demo_generator():
+    code = (
+        "import importlib, sys\n"
+        f"for name in {ENGINE_MODULES!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(','.join(sorted(n for n in sys.modules if n.split('.')[0] == 'fixtures')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=MATCHER.parent, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""

@@ -16,6 +16,7 @@ from matcher import (
     pair_features,
     rank_placements,
     score_matrix,
+    values,
     why_not,
 )
 from matcher.placement_features import placement_features
@@ -34,16 +35,16 @@ def test_features_scores_and_eligibility_equal_the_reference(world, with_prices,
     compiled = world.compile()
     prices = None
     if with_prices:
-        values = data.draw(
-            st.lists(st.floats(0, 5), min_size=len(compiled), max_size=len(compiled))
+        drawn = data.draw(
+            st.lists(st.floats(0, 0.5), min_size=len(compiled), max_size=len(compiled))
         )
-        prices = np.array(values)
+        prices = np.array(drawn)
     by_id = (
         None if prices is None else dict(zip(compiled.ids.tolist(), prices.tolist(), strict=True))
     )
     for participant in world.participants:
         pf = pair_features(participant, compiled, world.as_of, POLICY, prices=prices)
-        scores = SCORER.decision_function(pf.X)
+        scores = values(SCORER, pf.X, POLICY).value
         expected = reference_scores(
             participant,
             world.placements,
@@ -99,7 +100,7 @@ def test_batched_features_and_scores_equal_one_participant_at_a_time(world):
         np.testing.assert_array_equal(batch.X[i], pf.X)
         np.testing.assert_array_equal(batch.eligible[i], pf.eligible)
         np.testing.assert_array_equal(eligible[i], pf.eligible)
-        np.testing.assert_allclose(scores[i], SCORER.decision_function(pf.X), rtol=1e-6, atol=1e-4)
+        np.testing.assert_allclose(scores[i], values(SCORER, pf.X, POLICY).value, rtol=1e-6)
 
 
 @settings(max_examples=40, deadline=None)

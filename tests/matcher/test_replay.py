@@ -10,9 +10,17 @@ import numpy as np
 import pytest
 from hypothesis import Phase, given, settings
 
-from matcher import CompiledPlacements, PolicyScorer, load_policy, rank_placements
+from matcher import (
+    FACTORS,
+    PREDICTORS,
+    CompiledPlacements,
+    PolicyScorer,
+    load_policy,
+    rank_placements,
+    values,
+)
 from matcher.domain import EligibilityRules, Participant, Placement
-from matcher.features import sum_contributions
+from matcher.features import predictors, sum_contributions
 from matcher.learned import LearnedScorer
 from matcher.policy import EligibilityPolicy
 from matcher.replay import replay_queries, scores_of
@@ -225,12 +233,17 @@ def replace_extract(extract: ReplayExtract, **changes) -> ReplayExtract:
     return replace(extract, **changes)
 
 
-def test_scores_of_equals_the_sum_of_contributions_for_any_scorer():
-    X = np.random.default_rng(0).normal(size=(50, 9))
-    learned = LearnedScorer.from_coefficients(np.arange(9.0) - 4, 0.5)
+def test_scores_of_is_the_engine_value_for_any_scorer():
+    X = np.random.default_rng(0).normal(size=(50, len(FACTORS)))
+    learned = LearnedScorer.from_coefficients(np.arange(len(PREDICTORS)) - 4.0, 0.5)
     for scorer in (SCORER, learned):
-        expected = sum_contributions(np.asarray(scorer.contributions(X)))
-        assert np.array_equal(scores_of(scorer, X), expected)  # bit-equal: same ties
+        log_odds = scorer.intercept_ if scorer is learned else scorer.intercept
+        log_odds = log_odds + sum_contributions(np.asarray(scorer.contributions(predictors(X))))
+        adjustment = sum_contributions(X[:, len(PREDICTORS) :] * POLICY.adjustment_weights)
+        expected = 1 / (1 + np.exp(-log_odds)) + adjustment
+        np.testing.assert_allclose(scores_of(scorer, X, POLICY), expected, rtol=1e-12)
+        # bit-equal to what the live engine ranks with: same ties
+        assert np.array_equal(scores_of(scorer, X, POLICY), values(scorer, X, POLICY).value)
 
 
 @settings(max_examples=5, deadline=None)
