@@ -16,13 +16,16 @@ from fastapi import Request, Response
 from sqlmodel import Session
 
 from api.pagination import Page
+from api.routers import admin as admin_api
 from api.routers import catalog as catalog_api
 from api.routers import coordinator_plans as plans_api
 from api.routers import coordinators as coordinators_api
+from api.routers import evaluation as evaluation_api
 from api.routers import matches as matches_api
 from api.routers import participants as participants_api
 from api.routers import suggestions as suggestions_api
 from api.routers import units as units_api
+from api.routers import user_admin as user_admin_api
 from models.org import QuotaUpdate, User
 from models.schemas_match import MatchCreate, OutcomeCreate, WithdrawRequest
 
@@ -194,3 +197,55 @@ def create_unit(session: Session, body):
 
 def rename_unit(session: Session, unit_id: int, body):
     return units_api.rename(session, unit_id, body)
+
+
+# -- evaluators --------------------------------------------------------------------------
+
+
+def replays(session: Session, *, offset: int, limit: int):
+    return evaluation_api.list_replay_runs(session, Page(offset=offset, limit=limit))
+
+
+def start_replay(session: Session, user: User, request: Request, body):
+    return evaluation_api.replay(body, request, session, user)
+
+
+def replay_report(session: Session, replay_id: int):
+    return evaluation_api.replay_report_page(replay_id, session)
+
+
+def replay_run(session: Session, replay_id: int):
+    return evaluation_api.get_replay_run(replay_id, session)
+
+
+def models(session: Session):
+    return evaluation_api.list_models(session).data
+
+
+def model_report(session: Session, version: str):
+    return evaluation_api.model_report_page(version, session)
+
+
+# -- admins ------------------------------------------------------------------------------
+
+
+def users(session: Session, *, offset: int, limit: int):
+    return admin_api.list_users(session, Page(offset=offset, limit=limit))
+
+
+def access_log(session: Session, *, participant_id, user_id, offset: int, limit: int):
+    return admin_api.access_log(
+        session, Page(offset=offset, limit=limit), participant_id=participant_id, user_id=user_id
+    )
+
+
+def create_user(session: Session, body):
+    return user_admin_api.add_user(session, body)
+
+
+def change_user(session: Session, user_id: int, body):
+    return user_admin_api.change_user(session, user_id, body)
+
+
+def set_password(session: Session, user_id: int, body):
+    return user_admin_api.set_password(session, user_id, body)
