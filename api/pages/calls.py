@@ -103,6 +103,16 @@ def placement(session: Session, placement_id: int):
     return catalog_api.read_placement(session, placement_id)
 
 
+def placements(session: Session, ids) -> dict:
+    """The public facts of several placements at once (the suggestion cards)."""
+    from models.placement import PlacementPublic
+    from models.repo_catalog import placements_by_id
+
+    return {
+        pid: PlacementPublic.from_row(row) for pid, row in placements_by_id(session, ids).items()
+    }
+
+
 def open_placements(session: Session, *, offset: int, limit: int):
     return catalog_api.list_all_placements(
         session,
