@@ -84,6 +84,7 @@ def factor_labels() -> dict[str, str]:
         "hours": _("Hours"),
         "capacity": _("Capacity"),
         "scarcity": _("Scarcity"),
+        "priority": _("Priority"),
     }
 
 
