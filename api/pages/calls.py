@@ -30,6 +30,24 @@ from models.org import QuotaUpdate, User
 from models.schemas_match import MatchCreate, OutcomeCreate, WithdrawRequest
 
 
+def _todays(session: Session, request: Request):
+    """What the routes get from ``TodaysCatalog``: the catalog for the municipality's day."""
+    return request.app.state.catalog.get(session, request.app.state.clock.today())
+
+
+def _person(user: User) -> User:
+    """What the routes get from ``CurrentPerson``: a service account is refused (403)."""
+    from api.deps import current_person
+
+    return current_person(user)
+
+
+def _idempotent(session: Session, user: User, request: Request, key: str | None):
+    from api.idempotency import Idempotency
+
+    return Idempotency(session=session, user_id=user.id, key=key, request=request)
+
+
 def _body(answer: Any) -> Any:
     """A route's answer as plain data (the hot routes hand back a finished JSON response)."""
     if isinstance(answer, Response):
@@ -85,17 +103,29 @@ def suggestions(
     session: Session, user: User, request: Request, participant_id: int, limit: int
 ) -> dict:
     return _body(
-        suggestions_api.suggest_placements(participant_id, request, session, user, limit=limit)
+        suggestions_api.suggest_placements(
+            participant_id,
+            request,
+            session,
+            user,
+            _todays(session, request),
+            request.app.state.settings,
+            limit=limit,
+        )
     )
 
 
 def why_not(session: Session, user: User, request: Request, participant_id: int, placement_id):
-    return suggestions_api.eligibility(participant_id, placement_id, request, session, user)
+    return suggestions_api.eligibility(
+        participant_id, placement_id, request, session, user, _todays(session, request)
+    )
 
 
 def candidates(session: Session, user: User, request: Request, placement_id: int, limit: int):
     return _body(
-        suggestions_api.suggest_participants(placement_id, request, session, user, limit=limit)
+        suggestions_api.suggest_participants(
+            placement_id, request, session, user, _todays(session, request), limit=limit
+        )
     )
 
 
@@ -127,33 +157,48 @@ def open_placements(session: Session, *, offset: int, limit: int):
 def decide(session: Session, user: User, request: Request, body: MatchCreate, key: str | None):
     """Accept or decline; ``key`` is the form's idempotency key, so a double submit books
     once (the second answers with the first's stored result)."""
-    return _body(matches_api.decide(body, session, user, request, idempotency_key=key))
+    return _body(
+        matches_api.decide(
+            body,
+            session,
+            _person(user),
+            request,
+            request.app.state.catalog,
+            request.app.state.clock,
+            _idempotent(session, user, request, key),
+        )
+    )
 
 
 def withdraw(session: Session, user: User, request: Request, match_id: int, body: WithdrawRequest):
-    return matches_api.withdraw(match_id, body, session, user, request)
+    return matches_api.withdraw(match_id, body, session, _person(user), request)
 
 
 def start(session: Session, user: User, request: Request, match_id: int):
-    return matches_api.start(match_id, session, user, request)
+    return matches_api.start(match_id, session, _person(user), request)
 
 
 def end(session: Session, user: User, request: Request, match_id: int):
-    return matches_api.end(match_id, session, user, request)
+    return matches_api.end(match_id, session, _person(user), request)
 
 
 def record_outcome(
     session: Session, user: User, request: Request, match_id: int, body: OutcomeCreate
 ):
-    return matches_api.record_outcome(match_id, body, session, user, request)
+    return matches_api.record_outcome(
+        match_id, body, session, _person(user), request, _idempotent(session, user, request, None)
+    )
 
 
 # -- coordinators ------------------------------------------------------------------------
 
 
-def fill_rates(session: Session):
+def fill_rates(session: Session, request: Request):
     return coordinators_api.fill_rates(
-        session, on=None, group_by=coordinators_api.FillRateGrouping.department
+        session,
+        request.app.state.clock,
+        on=None,
+        group_by=coordinators_api.FillRateGrouping.department,
     )
 
 
@@ -179,7 +224,7 @@ def plans(session: Session, *, offset: int, limit: int):
 
 
 def create_plan(session: Session, user: User, request: Request, body):
-    return plans_api.create_plan(session, user, request, body)
+    return plans_api.create_plan(session, user, request, body, _todays(session, request))
 
 
 def plan(session: Session, user: User, request: Request, plan_id: int):
@@ -187,11 +232,20 @@ def plan(session: Session, user: User, request: Request, plan_id: int):
 
 
 def edit_plan_rows(session: Session, user: User, request: Request, plan_id: int, body):
-    return plans_api.edit_plan_rows(session, user, request, plan_id, body)
+    return plans_api.edit_plan_rows(
+        session, user, request, plan_id, body, _todays(session, request)
+    )
 
 
 def apply_plan(session: Session, user: User, request: Request, plan_id: int):
-    return plans_api.apply_plan(session, user, request, plan_id)
+    return plans_api.apply_plan(
+        session,
+        _person(user),
+        request,
+        plan_id,
+        request.app.state.catalog,
+        request.app.state.clock,
+    )
 
 
 # -- units -------------------------------------------------------------------------------
