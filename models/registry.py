@@ -185,3 +185,22 @@ def store_replay(session: Session, **fields) -> ReplayRun:
 
 def get_replay(session: Session, replay_id: int) -> ReplayRun | None:
     return session.get(ReplayRun, replay_id)
+
+
+def list_replays(session: Session, *, offset: int, limit: int) -> tuple[list[tuple], int]:
+    """Stored replays, newest first, without their reports: (id, created_at, scorer, k,
+    window_from, window_to) rows and the total."""
+    rows = session.exec(
+        select(
+            ReplayRun.id,
+            ReplayRun.created_at,
+            ReplayRun.scorer,
+            ReplayRun.k,
+            ReplayRun.window_from,
+            ReplayRun.window_to,
+        )
+        .order_by(col(ReplayRun.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [tuple(r) for r in rows], session.exec(select(func.count()).select_from(ReplayRun)).one()

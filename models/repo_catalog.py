@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from models.base import utcnow
 from models.catalog_state import bump_catalog_version
@@ -187,3 +187,12 @@ def update_placement(
     record_revision(session, placement, by=by)
     bump_catalog_version(session)
     return placement
+
+
+def placements_by_id(session: Session, ids: Iterable[int]) -> dict[int, Placement]:
+    """Several placements in one query (a list page showing each one's facts)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.exec(select(Placement).where(col(Placement.id).in_(wanted))).all()
+    return {row.id: row for row in rows}

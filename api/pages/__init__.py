@@ -19,9 +19,9 @@ VENDOR = "/static/vendor"
 
 
 def _page_modules():
-    from api.pages import auth_pages, caseworker, coordinator
+    from api.pages import admin, auth_pages, caseworker, coordinator, evaluator
 
-    return (auth_pages, caseworker, coordinator)
+    return (auth_pages, caseworker, coordinator, evaluator, admin)
 
 
 def install_pages(app: FastAPI) -> None:

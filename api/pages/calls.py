@@ -16,15 +16,36 @@ from fastapi import Request, Response
 from sqlmodel import Session
 
 from api.pagination import Page
+from api.routers import admin as admin_api
 from api.routers import catalog as catalog_api
 from api.routers import coordinator_plans as plans_api
 from api.routers import coordinators as coordinators_api
+from api.routers import evaluation as evaluation_api
 from api.routers import matches as matches_api
 from api.routers import participants as participants_api
 from api.routers import suggestions as suggestions_api
 from api.routers import units as units_api
+from api.routers import user_admin as user_admin_api
 from models.org import QuotaUpdate, User
 from models.schemas_match import MatchCreate, OutcomeCreate, WithdrawRequest
+
+
+def _todays(session: Session, request: Request):
+    """What the routes get from ``TodaysCatalog``: the catalog for the municipality's day."""
+    return request.app.state.catalog.get(session, request.app.state.clock.today())
+
+
+def _person(user: User) -> User:
+    """What the routes get from ``CurrentPerson``: a service account is refused (403)."""
+    from api.deps import current_person
+
+    return current_person(user)
+
+
+def _idempotent(session: Session, user: User, request: Request, key: str | None):
+    from api.idempotency import Idempotency
+
+    return Idempotency(session=session, user_id=user.id, key=key, request=request)
 
 
 def _body(answer: Any) -> Any:
@@ -82,22 +103,44 @@ def suggestions(
     session: Session, user: User, request: Request, participant_id: int, limit: int
 ) -> dict:
     return _body(
-        suggestions_api.suggest_placements(participant_id, request, session, user, limit=limit)
+        suggestions_api.suggest_placements(
+            participant_id,
+            request,
+            session,
+            user,
+            _todays(session, request),
+            request.app.state.settings,
+            limit=limit,
+        )
     )
 
 
 def why_not(session: Session, user: User, request: Request, participant_id: int, placement_id):
-    return suggestions_api.eligibility(participant_id, placement_id, request, session, user)
+    return suggestions_api.eligibility(
+        participant_id, placement_id, request, session, user, _todays(session, request)
+    )
 
 
 def candidates(session: Session, user: User, request: Request, placement_id: int, limit: int):
     return _body(
-        suggestions_api.suggest_participants(placement_id, request, session, user, limit=limit)
+        suggestions_api.suggest_participants(
+            placement_id, request, session, user, _todays(session, request), limit=limit
+        )
     )
 
 
 def placement(session: Session, placement_id: int):
     return catalog_api.read_placement(session, placement_id)
+
+
+def placements(session: Session, ids) -> dict:
+    """The public facts of several placements at once (the suggestion cards)."""
+    from models.placement import PlacementPublic
+    from models.repo_catalog import placements_by_id
+
+    return {
+        pid: PlacementPublic.from_row(row) for pid, row in placements_by_id(session, ids).items()
+    }
 
 
 def open_placements(session: Session, *, offset: int, limit: int):
@@ -114,33 +157,48 @@ def open_placements(session: Session, *, offset: int, limit: int):
 def decide(session: Session, user: User, request: Request, body: MatchCreate, key: str | None):
     """Accept or decline; ``key`` is the form's idempotency key, so a double submit books
     once (the second answers with the first's stored result)."""
-    return _body(matches_api.decide(body, session, user, request, idempotency_key=key))
+    return _body(
+        matches_api.decide(
+            body,
+            session,
+            _person(user),
+            request,
+            request.app.state.catalog,
+            request.app.state.clock,
+            _idempotent(session, user, request, key),
+        )
+    )
 
 
 def withdraw(session: Session, user: User, request: Request, match_id: int, body: WithdrawRequest):
-    return matches_api.withdraw(match_id, body, session, user, request)
+    return matches_api.withdraw(match_id, body, session, _person(user), request)
 
 
 def start(session: Session, user: User, request: Request, match_id: int):
-    return matches_api.start(match_id, session, user, request)
+    return matches_api.start(match_id, session, _person(user), request)
 
 
 def end(session: Session, user: User, request: Request, match_id: int):
-    return matches_api.end(match_id, session, user, request)
+    return matches_api.end(match_id, session, _person(user), request)
 
 
 def record_outcome(
     session: Session, user: User, request: Request, match_id: int, body: OutcomeCreate
 ):
-    return matches_api.record_outcome(match_id, body, session, user, request)
+    return matches_api.record_outcome(
+        match_id, body, session, _person(user), request, _idempotent(session, user, request, None)
+    )
 
 
 # -- coordinators ------------------------------------------------------------------------
 
 
-def fill_rates(session: Session):
+def fill_rates(session: Session, request: Request):
     return coordinators_api.fill_rates(
-        session, on=None, group_by=coordinators_api.FillRateGrouping.department
+        session,
+        request.app.state.clock,
+        on=None,
+        group_by=coordinators_api.FillRateGrouping.department,
     )
 
 
@@ -166,7 +224,7 @@ def plans(session: Session, *, offset: int, limit: int):
 
 
 def create_plan(session: Session, user: User, request: Request, body):
-    return plans_api.create_plan(session, user, request, body)
+    return plans_api.create_plan(session, user, request, body, _todays(session, request))
 
 
 def plan(session: Session, user: User, request: Request, plan_id: int):
@@ -174,11 +232,20 @@ def plan(session: Session, user: User, request: Request, plan_id: int):
 
 
 def edit_plan_rows(session: Session, user: User, request: Request, plan_id: int, body):
-    return plans_api.edit_plan_rows(session, user, request, plan_id, body)
+    return plans_api.edit_plan_rows(
+        session, user, request, plan_id, body, _todays(session, request)
+    )
 
 
 def apply_plan(session: Session, user: User, request: Request, plan_id: int):
-    return plans_api.apply_plan(session, user, request, plan_id)
+    return plans_api.apply_plan(
+        session,
+        _person(user),
+        request,
+        plan_id,
+        request.app.state.catalog,
+        request.app.state.clock,
+    )
 
 
 # -- units -------------------------------------------------------------------------------
@@ -194,3 +261,55 @@ def create_unit(session: Session, body):
 
 def rename_unit(session: Session, unit_id: int, body):
     return units_api.rename(session, unit_id, body)
+
+
+# -- evaluators --------------------------------------------------------------------------
+
+
+def replays(session: Session, *, offset: int, limit: int):
+    return evaluation_api.list_replay_runs(session, Page(offset=offset, limit=limit))
+
+
+def start_replay(session: Session, user: User, request: Request, body):
+    return evaluation_api.replay(body, request, session, user)
+
+
+def replay_report(session: Session, replay_id: int):
+    return evaluation_api.replay_report_page(replay_id, session)
+
+
+def replay_run(session: Session, replay_id: int):
+    return evaluation_api.get_replay_run(replay_id, session)
+
+
+def models(session: Session):
+    return evaluation_api.list_models(session).data
+
+
+def model_report(session: Session, version: str):
+    return evaluation_api.model_report_page(version, session)
+
+
+# -- admins ------------------------------------------------------------------------------
+
+
+def users(session: Session, *, offset: int, limit: int):
+    return admin_api.list_users(session, Page(offset=offset, limit=limit))
+
+
+def access_log(session: Session, *, participant_id, user_id, offset: int, limit: int):
+    return admin_api.access_log(
+        session, Page(offset=offset, limit=limit), participant_id=participant_id, user_id=user_id
+    )
+
+
+def create_user(session: Session, body):
+    return user_admin_api.add_user(session, body)
+
+
+def change_user(session: Session, user_id: int, body):
+    return user_admin_api.change_user(session, user_id, body)
+
+
+def set_password(session: Session, user_id: int, body):
+    return user_admin_api.set_password(session, user_id, body)

@@ -88,6 +88,7 @@ def factor_labels() -> dict[str, str]:
         "department": _("Department"),
         "capacity": _("Capacity"),
         "scarcity": _("Scarcity"),
+        "priority": _("Priority"),
     }
 
 
@@ -156,7 +157,10 @@ def participant_page(
     """Profile summary, current match, and the decisions and outcomes so far."""
     participant = calls.participant(session, user, request, participant_id)
     matches = calls.matches_of(session, user, request, participant_id).data
-    titles = {m.placement_id: calls.placement(session, m.placement_id).title for m in matches}
+    titles = {
+        pid: p.title
+        for pid, p in calls.placements(session, [m.placement_id for m in matches]).items()
+    }
     current = next((m for m in matches if m.status in BOOKED_STATUSES), None)
     outcomes = {
         m.id: calls.outcomes_of(session, user, request, m.id)
@@ -209,8 +213,9 @@ def suggestions_page(
     participant = calls.participant(session, user, request, participant_id)
     answer = calls.suggestions(session, user, request, participant_id, limit=10)
     items = []
+    all_facts = calls.placements(session, [item["placement_id"] for item in answer["items"]])
     for item in answer["items"]:
-        facts = calls.placement(session, item["placement_id"])
+        facts = all_facts[item["placement_id"]]
         km = None
         if participant.home_lat is not None and participant.home_lon is not None:
             km = haversine_km(

@@ -44,7 +44,7 @@ def quotas_page(
     done: str | None = None,
 ):
     """Each department's quota for today's period: booked against minimum and maximum."""
-    rates = calls.fill_rates(session)
+    rates = calls.fill_rates(session, request)
     versions = {r.quota_id: calls.quota(session, r.quota_id).version for r in rates if r.quota_id}
     return render(
         request,

@@ -40,7 +40,9 @@ def _texts(status: int) -> tuple[str, str]:
     }.get(status, (_("Something went wrong"), _("Go back and try again.")))
 
 
-def error_page(request: Request, status: int, detail: str | None = None):
+def error_page(
+    request: Request, status: int, detail: str | None = None, conflicts: list | None = None
+):
     i18n.use_language(i18n.language_of(request))
     title, message = _texts(status)
     return render(
@@ -50,8 +52,9 @@ def error_page(request: Request, status: int, detail: str | None = None):
             "title": title,
             "message": message,
             "detail": detail,
-            "next_href": "/",
-            "next_label": i18n.gettext("To the start page"),
+            "conflicts": conflicts or [],
+            "next_href": request.headers.get("referer") or "/",
+            "next_label": i18n.gettext("Back"),
         },
         status=status,
     )
@@ -75,7 +78,10 @@ def install_page_errors(app: FastAPI) -> None:
                 )
                 return error_page(request, 422, where)
             status = getattr(error, "status", None) or getattr(error, "status_code", 500)
-            response = error_page(request, status, getattr(error, "detail", None))
+            extra = getattr(error, "extra", None) or {}
+            response = error_page(
+                request, status, getattr(error, "detail", None), extra.get("conflicts")
+            )
             response.headers.update(getattr(error, "headers", None) or {})
             return response
 

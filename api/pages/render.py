@@ -31,6 +31,9 @@ def N_(message: str) -> str:
     return message
 
 
+#: role names, for the catalogs (shown with _(role))
+ROLE_NAMES = (N_("caseworker"), N_("coordinator"), N_("evaluator"), N_("admin"))
+
 #: the menu per role: (path, message id); the pages behind them admit that role
 NAV: dict[Role, list[tuple[str, str]]] = {
     Role.caseworker: [("/caseload", N_("Caseload")), ("/placements", N_("Placements"))],
@@ -45,7 +48,6 @@ NAV: dict[Role, list[tuple[str, str]]] = {
         ("/caseload", N_("Caseload")),
         ("/admin/users", N_("Users")),
         ("/admin/units", N_("Units")),
-        ("/admin/types", N_("Placement types")),
         ("/admin/access-log", N_("Access log")),
     ],
 }

@@ -13,6 +13,7 @@ from api.routers import (
     participants,
     suggestions,
     units,
+    user_admin,
 )
 
 ROUTERS = [
@@ -28,4 +29,5 @@ ROUTERS = [
     model_info.router,
     data_rights.router,
     units.router,
+    user_admin.router,
 ]

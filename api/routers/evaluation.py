@@ -25,6 +25,7 @@ from api.evaluation import (
     train_model,
     window,
 )
+from api.pagination import Paged, PageDep
 from api.reports import model_html, replay_html
 from models.org import Role
 from models.registry import (
@@ -34,6 +35,7 @@ from models.registry import (
     get_model_version,
     get_replay,
     list_model_versions,
+    list_replays,
     store_replay,
 )
 from models.strict_input import Text
@@ -66,13 +68,16 @@ class ReplayRequest(SQLModel):
         return self
 
 
-class ReplayRunPublic(SQLModel):
+class ReplaySummary(SQLModel):
     id: int
     created_at: datetime
     scorer: str
     k: int
     window_from: datetime
     window_to: datetime
+
+
+class ReplayRunPublic(ReplaySummary):
     report: dict[str, Any]
 
 
@@ -144,6 +149,20 @@ def replay(body: ReplayRequest, request: Request, session: SessionDep, user: Cur
         session, created_by=user.id, window_from=start, window_to=stop,
         scorer=report["scorer"]["name"], k=body.k, report=report,
     )  # fmt: skip
+
+
+@router.get(
+    "/replays",
+    response_model=Paged[ReplaySummary],
+    openapi_extra=roles(Role.evaluator),
+    responses=problems(),
+)
+def list_replay_runs(session: SessionDep, page: PageDep):
+    """Stored replays, newest first (open one for its report)."""
+    rows, total = list_replays(session, offset=page.offset, limit=page.limit)
+    fields = ("id", "created_at", "scorer", "k", "window_from", "window_to")
+    data = [ReplaySummary(**dict(zip(fields, row, strict=True))) for row in rows]
+    return Paged(data=data, count=total, offset=page.offset, limit=page.limit)
 
 
 def _replay_or_404(session, replay_id: int):

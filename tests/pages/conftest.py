@@ -121,10 +121,10 @@ def sign_in(page, username: str, password: str | None = None) -> None:
     page.get_by_role("button", name="Logga in").click()
 
 
-def shot(page, name: str) -> Path:
+def shot(page, name: str, *, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}-{page.width_name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

@@ -1,0 +1,84 @@
+"""Evaluator pages: start a replay, list stored runs, open a report; the model registry."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from api.deps import IdPath, SessionDep
+from api.pages import calls, i18n
+from api.pages.guard import admits
+from api.pages.render import render
+from api.pages.signin import check_csrf
+from api.routers import evaluation as evaluation_api
+from models.org import User
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(i18n.speak), Depends(check_csrf)])
+
+
+@router.get("/evaluation")
+def replays_page(
+    request: Request, session: SessionDep, user: User = admits(evaluation_api.list_replay_runs)
+):
+    """Stored replays and the form to start one (period and scorer)."""
+    return render(
+        request,
+        "evaluator/replays.html",
+        {
+            "title": i18n.gettext("Replays"),
+            "runs": calls.replays(session, offset=0, limit=50).data,
+            "models": calls.models(session),
+            "today": date.today().isoformat(),
+        },
+    )
+
+
+@router.post("/evaluation/replays")
+def start_replay(
+    request: Request,
+    session: SessionDep,
+    from_date: Annotated[date, Form()],
+    to_date: Annotated[date, Form()],
+    scorer: Annotated[str, Form(min_length=1, max_length=64)] = "active",
+    user: User = admits(evaluation_api.replay),
+):
+    """Run the replay now (it takes seconds on a municipality's history), then show it."""
+    body = evaluation_api.ReplayRequest(from_date=from_date, to_date=to_date, scorer=scorer)
+    run = calls.start_replay(session, user, request, body)
+    return RedirectResponse(f"/evaluation/replays/{run.id}", status_code=303)
+
+
+@router.get("/evaluation/replays/{replay_id}")
+def replay_report(
+    replay_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    user: User = admits(evaluation_api.replay_report_page),
+):
+    """The stored report with its plots, as the API renders it."""
+    return calls.replay_report(session, replay_id)
+
+
+@router.get("/evaluation/models")
+def models_page(
+    request: Request, session: SessionDep, user: User = admits(evaluation_api.list_models)
+):
+    """Every registered model with its held-out comparison against the policy in use."""
+    return render(
+        request,
+        "evaluator/models.html",
+        {"title": i18n.gettext("Models"), "models": calls.models(session)},
+    )
+
+
+@router.get("/evaluation/models/{version}")
+def model_report(
+    version: str,
+    request: Request,
+    session: SessionDep,
+    user: User = admits(evaluation_api.model_report_page),
+):
+    return calls.model_report(session, version[:64])
