@@ -7,6 +7,7 @@ from api.routers import (
     data_rights,
     evaluation,
     history,
+    log_review,
     matches,
     model_info,
     oversight,
@@ -28,4 +29,5 @@ ROUTERS = [
     model_info.router,
     data_rights.router,
     units.router,
+    log_review.router,
 ]
