@@ -90,3 +90,22 @@ def test_only_admins_and_a_sane_window(client, world):
         URL, params={"from": date(2026, 11, 1).isoformat()}, headers=world.headers("admin")
     )
     assert missing.status_code == 422
+
+
+@pytest.mark.postgres
+def test_the_review_runs_on_postgres(pg_engine):
+    from api.log_review import log_review
+
+    with Session(pg_engine, expire_on_commit=False) as session:
+        world = seed_world(session)
+        for offset in range(3):
+            _reads(
+                session, world, "caseworker", world.participant_a, 5, DAY + timedelta(days=offset)
+            )
+        _reads(session, world, "caseworker", world.participant_a, 40, DAY + timedelta(days=3))
+        _reads(session, world, "caseworker_b", world.participant_a, 1, DAY)
+        session.commit()
+        stop = DAY + timedelta(days=7)
+        review = log_review(session, start=DAY - timedelta(days=1), stop=stop, min_records=20)
+    assert [(u["day"], u["records"]) for u in review["unusual_volumes"]] == [("2026-11-05", 40)]
+    assert [r["user_id"] for r in review["reads_outside_unit"]] == [world.user_ids["caseworker_b"]]

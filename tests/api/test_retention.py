@@ -29,6 +29,14 @@ CLOSED = datetime(2026, 2, 1, tzinfo=UTC)
 NOW = CLOSED + timedelta(days=5 * 365 + 30)  # past every default rule
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def session(request):
+    """Each test on SQLite and on the real PostgreSQL."""
+    engine = request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
 @pytest.fixture
 def history(session: Session) -> dict:
     unit = make_unit(session)
