@@ -47,6 +47,13 @@ class ChainHead(SQLModel, table=True):
     anchor_hash: str = Field(default=GENESIS, max_length=64)
 
 
+@event.listens_for(ChainHead.__table__, "after_create")
+def _seed_heads(table, connection, **_kw) -> None:
+    """A database built with ``create_all`` (tests, the demo file) gets the same two head
+    rows as migration 0007 seeds, so the first seal writes no row of its own."""
+    connection.execute(insert(table), [{"name": "accesslog"}, {"name": "matchevent"}])
+
+
 def _moment(at: datetime) -> str:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
