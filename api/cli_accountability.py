@@ -46,10 +46,12 @@ def retention_run(
 ) -> None:
     """Pseudonymise or delete what has expired; a participant under a legal hold is kept."""
     from api.retention import run_retention
+    from models.clock import SYSTEM_CLOCK, FrozenClock
 
     moment = _moment(now)
+    clock = SYSTEM_CLOCK if moment is None else FrozenClock(moment)
     with _transaction() as session:
-        report = run_retention(session, now=moment, dry_run=dry_run)
+        report = run_retention(session, clock=clock, dry_run=dry_run)
         if dry_run:
             session.rollback()
     typer.echo(report.describe())

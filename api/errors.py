@@ -87,6 +87,11 @@ class Unavailable(PlatsaError):
     status, slug, title = 503, "unavailable", "Unavailable"
     retry_after = 30
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """For handlers that copy an error's headers (the pages')."""
+        return {"Retry-After": str(self.retry_after)}
+
 
 class ServiceBusy(Unavailable):
     """A bounded wait ran out (a database slot, connection, lock or statement): nothing

@@ -3,7 +3,8 @@
 Run by ``platsa retention run [--dry-run]`` (one transaction: all of it or nothing). The
 rules are rows (:class:`models.retention.RetentionRule`); a participant under a legal
 hold keeps everything, and the access log is cut only up to the first row a hold keeps.
-``now`` is a parameter so tests (and a rerun of a missed night) fix the clock.
+The moment comes from a :class:`models.clock.Clock`: tests (and a rerun of a missed
+night, ``--now``) pass a :class:`~models.clock.FrozenClock`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from models.base import utcnow
+from models.clock import SYSTEM_CLOCK, Clock
 from models.data_rights import pseudonymise_participant
 from models.participant import Participant
 from models.retention import (
@@ -59,10 +60,10 @@ class RetentionReport:
 
 
 def run_retention(
-    session: Session, *, now: datetime | None = None, dry_run: bool = False
+    session: Session, *, clock: Clock = SYSTEM_CLOCK, dry_run: bool = False
 ) -> RetentionReport:
-    """Apply every retention rule as of ``now`` (default: the clock)."""
-    now = now or utcnow()
+    """Apply every retention rule as of the clock's now."""
+    now = clock.now()
     rules = retention_rules(session)
     report = RetentionReport(now=now, dry_run=dry_run)
     held = held_participant_ids(session)

@@ -33,7 +33,8 @@ from models.match import MatchEvent
 
 GENESIS = "0" * 64
 _PENDING_ACCESS = "platsa.chain.access"  # session.info: access-log rows to insert at commit
-_PENDING_EVENTS = "platsa.chain.events"  # session.info: match events were written
+_PENDING_EVENTS = "platsa.chain.events"  # session.info: ids of match events written, or ALL
+_ALL = "all"
 
 
 class ChainHead(SQLModel, table=True):
@@ -44,6 +45,13 @@ class ChainHead(SQLModel, table=True):
     hash: str = Field(default=GENESIS, max_length=64)
     anchor_seq: int = 0  # rows up to here were removed by retention
     anchor_hash: str = Field(default=GENESIS, max_length=64)
+
+
+@event.listens_for(ChainHead.__table__, "after_create")
+def _seed_heads(table, connection, **_kw) -> None:
+    """A database built with ``create_all`` (tests, the demo file) gets the same two head
+    rows as migration 0007 seeds, so the first seal writes no row of its own."""
+    connection.execute(insert(table), [{"name": "accesslog"}, {"name": "matchevent"}])
 
 
 def _moment(at: datetime) -> str:
@@ -109,10 +117,13 @@ def _seal_access(session: Session, rows: list[dict]) -> None:
     _store_head(session, "accesslog", head)
 
 
-def _seal_events(session: Session) -> None:
-    unsealed = session.execute(
-        select(MatchEvent.__table__).where(col(MatchEvent.seq).is_(None)).order_by(MatchEvent.id)
-    ).mappings().all()  # fmt: skip
+def _seal_events(session: Session, ids) -> None:
+    """Seal this transaction's match events (or, after a bulk load, every unsealed one): a
+    row inserted behind Platsa's back is never sealed, so verification finds it."""
+    query = select(MatchEvent.__table__).where(col(MatchEvent.seq).is_(None))
+    if ids != _ALL:
+        query = query.where(col(MatchEvent.id).in_(sorted(ids)))
+    unsealed = session.execute(query.order_by(MatchEvent.id)).mappings().all()
     if not unsealed:
         return
     seq, head = _claim(session, "matchevent", len(unsealed))
@@ -133,24 +144,28 @@ def _seal_events(session: Session) -> None:
 
 
 def mark_events_written(session: Session) -> None:
-    """Match events were inserted without the ORM (bulk loads): seal them at commit."""
-    session.info[_PENDING_EVENTS] = True
+    """Match events were bulk-inserted without the ORM (the demo loader): seal every
+    unsealed one at commit."""
+    session.info[_PENDING_EVENTS] = _ALL
 
 
 @event.listens_for(Session, "after_flush")
 def _note_events(session, _context) -> None:
-    if any(isinstance(obj, MatchEvent) for obj in session.new):
-        session.info[_PENDING_EVENTS] = True
+    ids = {obj.id for obj in session.new if isinstance(obj, MatchEvent)}
+    if ids and session.info.get(_PENDING_EVENTS) != _ALL:
+        session.info[_PENDING_EVENTS] = session.info.get(_PENDING_EVENTS, set()) | ids
 
 
 @event.listens_for(Session, "before_commit")
 def _seal(session) -> None:
     info = session.info
-    if info.get(_PENDING_EVENTS) is None and not info.get(_PENDING_ACCESS):
+    unflushed = any(isinstance(obj, MatchEvent) for obj in session.new)
+    if not unflushed and info.get(_PENDING_EVENTS) is None and not info.get(_PENDING_ACCESS):
         return
     session.flush()
-    if info.pop(_PENDING_EVENTS, None):
-        _seal_events(session)
+    events = info.pop(_PENDING_EVENTS, None)
+    if events:
+        _seal_events(session, events)
     rows = info.pop(_PENDING_ACCESS, None)
     if rows:
         _seal_access(session, rows)

@@ -4,7 +4,9 @@ A page never queries the database itself. Each function here calls the API route
 function with the page's session, user and request, so roles' unit scoping, booking,
 idempotency, access logging and the business errors are one implementation. When the
 service layer (``api/services``) lands, these become calls into it and nothing above
-them changes.
+them changes. Calling a route function skips its route-level dependencies, so the stop
+switch (``api.oversight``) is checked here for every call that produces suggestions or
+plan proposals.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from fastapi import Request, Response
 from sqlmodel import Session
 
+from api.oversight import require_suggestions_open
 from api.pagination import Page
 from api.routers import admin as admin_api
 from api.routers import catalog as catalog_api
@@ -102,6 +105,7 @@ def outcomes_of(session: Session, user: User, request: Request, match_id: int):
 def suggestions(
     session: Session, user: User, request: Request, participant_id: int, limit: int
 ) -> dict:
+    require_suggestions_open(request, session)
     return _body(
         suggestions_api.suggest_placements(
             participant_id,
@@ -116,12 +120,14 @@ def suggestions(
 
 
 def why_not(session: Session, user: User, request: Request, participant_id: int, placement_id):
+    require_suggestions_open(request, session)
     return suggestions_api.eligibility(
         participant_id, placement_id, request, session, user, _todays(session, request)
     )
 
 
 def candidates(session: Session, user: User, request: Request, placement_id: int, limit: int):
+    require_suggestions_open(request, session)
     return _body(
         suggestions_api.suggest_participants(
             placement_id, request, session, user, _todays(session, request), limit=limit
@@ -224,6 +230,7 @@ def plans(session: Session, *, offset: int, limit: int):
 
 
 def create_plan(session: Session, user: User, request: Request, body):
+    require_suggestions_open(request, session)
     return plans_api.create_plan(session, user, request, body, _todays(session, request))
 
 
@@ -232,12 +239,14 @@ def plan(session: Session, user: User, request: Request, plan_id: int):
 
 
 def edit_plan_rows(session: Session, user: User, request: Request, plan_id: int, body):
+    require_suggestions_open(request, session)
     return plans_api.edit_plan_rows(
         session, user, request, plan_id, body, _todays(session, request)
     )
 
 
 def apply_plan(session: Session, user: User, request: Request, plan_id: int):
+    require_suggestions_open(request, session)
     return plans_api.apply_plan(
         session,
         _person(user),

@@ -7,6 +7,7 @@ from api.routers import (
     data_rights,
     evaluation,
     history,
+    log_review,
     matches,
     model_info,
     oversight,
@@ -30,4 +31,5 @@ ROUTERS = [
     data_rights.router,
     units.router,
     user_admin.router,
+    log_review.router,
 ]

@@ -190,3 +190,30 @@ def test_a_pause_through_one_worker_stops_the_other(tmp_path, session):
         )
         assert second.get(url_suggest, headers=world.headers("caseworker")).status_code == 200
     engine.dispose()
+
+
+def test_the_pages_calls_that_produce_suggestions_stop_too(world, session, client):
+    """Pages call the route functions directly (no route dependencies run), so each of
+    their suggestion and plan calls checks the switch itself."""
+    from api.oversight import SuggestionsPaused
+    from api.pages import calls
+    from models.org import User
+
+    assert _pause(client, world).status_code == 201
+    user = session.get(User, world.user_ids["coordinator"])
+    p, pl = world.participant_a, world.placement
+    for name, call in {
+        "suggestions": lambda: calls.suggestions(session, user, None, p, limit=5),
+        "why_not": lambda: calls.why_not(session, user, None, p, pl),
+        "candidates": lambda: calls.candidates(session, user, None, pl, limit=5),
+        "create_plan": lambda: calls.create_plan(session, user, None, None),
+        "edit_plan_rows": lambda: calls.edit_plan_rows(session, user, None, 1, None),
+        "apply_plan": lambda: calls.apply_plan(session, user, None, 1),
+    }.items():
+        try:
+            call()
+        except SuggestionsPaused:
+            session.rollback()
+        else:
+            pytest.fail(f"the page call {name} ran while suggestions were paused")
+    assert SuggestionsPaused("x").headers == {"Retry-After": "300"}

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from api.retention import run_retention
 from models.audit import AccessLog, IdempotencyRecord
 from models.audit_chain import append_access, verify_chain
+from models.clock import FrozenClock
 from models.data_rights import PSEUDONYM_PREFIX
 from models.match import Match, MatchEvent, MatchStatus, Outcome, OutcomeKind
 from models.org import Role
@@ -27,6 +28,14 @@ from tests.factories import (
 
 CLOSED = datetime(2026, 2, 1, tzinfo=UTC)
 NOW = CLOSED + timedelta(days=5 * 365 + 30)  # past every default rule
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def session(request):
+    """Each test on SQLite and on the real PostgreSQL."""
+    engine = request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
 
 
 @pytest.fixture
@@ -96,7 +105,7 @@ def _state(session: Session, participant_id: int) -> tuple[str, str | None]:
 
 def test_dry_run_reports_and_changes_nothing(session, history):
     before = {name: _state(session, pid) for name, pid in history.items()}
-    report = run_retention(session, now=NOW, dry_run=True)
+    report = run_retention(session, clock=FrozenClock(NOW), dry_run=True)
     session.rollback()
     assert report.pseudonymised == [history["expired"]]
     assert report.kept_for_hold == [history["held"]]
@@ -106,7 +115,7 @@ def test_dry_run_reports_and_changes_nothing(session, history):
 
 
 def test_run_pseudonymises_the_expired_and_keeps_the_held(session, history):
-    report = run_retention(session, now=NOW)
+    report = run_retention(session, clock=FrozenClock(NOW))
     session.commit()
     ref, text = _state(session, history["expired"])
     assert ref.startswith(PSEUDONYM_PREFIX) and text is None
@@ -120,12 +129,12 @@ def test_run_pseudonymises_the_expired_and_keeps_the_held(session, history):
     assert session.exec(select(IdempotencyRecord)).all() == []
     assert "kept under a legal hold: 1" in report.describe()
     # nothing left to do the second time
-    again = run_retention(session, now=NOW)
+    again = run_retention(session, clock=FrozenClock(NOW))
     assert again.pseudonymised == [] and again.access_log_deleted == 0
 
 
 def test_nothing_expires_before_its_time(session, history):
-    report = run_retention(session, now=CLOSED + timedelta(days=30))
+    report = run_retention(session, clock=FrozenClock(CLOSED + timedelta(days=30)))
     assert report.pseudonymised == [] and report.free_texts_deleted == 0
     assert report.access_log_deleted == 0
 
@@ -133,7 +142,7 @@ def test_nothing_expires_before_its_time(session, history):
 def test_the_rules_are_data(session, history):
     session.add(RetentionRule(kind=RecordKind.participant, days=100 * 365, action="pseudonymise"))
     session.commit()
-    report = run_retention(session, now=NOW)
+    report = run_retention(session, clock=FrozenClock(NOW))
     assert report.pseudonymised == []
     assert report.free_texts_deleted == 2  # its own rule still applies
 

@@ -183,3 +183,17 @@ def test_platsa_audit_verify_reports_the_first_broken_link(tmp_path, monkeypatch
     finally:
         get_settings.cache_clear()
         engine.dispose()
+
+
+def test_a_match_event_inserted_directly_is_never_sealed_by_a_later_booking(db):
+    ids = _write_history(db)
+    with db.begin() as connection:
+        connection.execute(
+            text("INSERT INTO matchevent (match_id, status, at) VALUES (:m, 'ended', :at)"),
+            {"m": ids["match"], "at": datetime(2026, 3, 2, tzinfo=UTC)},
+        )
+    with Session(db) as session:  # a later, legitimate event
+        session.add(MatchEvent(match_id=ids["match"], status=MatchStatus.started, by=ids["user"]))
+        session.commit()
+    checked, link = _verify(db, MatchEvent)
+    assert checked == ROWS + 1 and "outside the chain" in link.problem
