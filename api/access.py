@@ -13,7 +13,7 @@ from fastapi import Request
 from sqlmodel import Session
 
 from api.errors import NotFound
-from models.audit_log import log_access
+from models.audit_log import log_access, log_list_access
 from models.org import Role, User
 from models.participant import Participant
 from models.repo_participants import get_participant
@@ -72,6 +72,20 @@ def record_access(
         session,
         user_id=user.id,
         participant_id=participant_id,
+        method=request.method,
+        route=route_template(request),
+        action=action,
+    )
+
+
+def record_list_access(
+    session: Session, user: User, request: Request, participant_ids, action: str = "read"
+) -> None:
+    """One access-log row for a list that showed (or changed) these participants."""
+    log_list_access(
+        session,
+        user_id=user.id,
+        participant_ids=participant_ids,
         method=request.method,
         route=route_template(request),
         action=action,

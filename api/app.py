@@ -12,6 +12,7 @@ from api.engine import CatalogCache
 from api.errors import install_error_handlers, problems
 from api.guards import RequestGuard, refuse_control_characters
 from api.pages import install_pages
+from api.rate_limit import RateLimiter, declare_limit_statuses
 from api.settings import Settings, get_settings
 from matcher import load_policy
 from models.clock import SYSTEM_CLOCK, Clock
@@ -51,6 +52,12 @@ def create_app(
     app.state.clock = clock or SYSTEM_CLOCK
     app.state.catalog = CatalogCache(load_policy(settings.policy_path), app.state.clock)
     app.state.db_gate = DbGate(settings.admitted_transactions, settings.db_slot_timeout_s)
+    if settings.rate_limits:
+        app.state.rate_limiter = RateLimiter(
+            suggestions_per_minute=settings.rate_suggestions_per_minute,
+            writes_per_minute=settings.rate_writes_per_minute,
+            workers=settings.workers,
+        )
     install_error_handlers(app)
     metrics.install(app)
     app.add_middleware(  # added last: the outermost, around the metrics too
@@ -64,18 +71,19 @@ def create_app(
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(ops.router)
-    _declare_text_rule(app)
+    _declare_guards(app)
     install_pages(app)
     return app
 
 
-def _declare_text_rule(app: FastAPI) -> None:
-    """The OpenAPI document states the text rule on every string it declares."""
+def _declare_guards(app: FastAPI) -> None:
+    """The OpenAPI document states the text rule on every request string, and the
+    statuses the guards answer (429, 413, 408) where they can."""
     build = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            app.openapi_schema = declare_text_rule(build())
+            app.openapi_schema = declare_limit_statuses(declare_text_rule(build()))
         return app.openapi_schema
 
     app.openapi = openapi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -10,7 +11,9 @@ import typer
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes (uvicorn).")] = 1,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (uvicorn); they share the per-user rate limits.")
+    ] = 1,
     demo: Annotated[
         bool, typer.Option(help="Load the demo municipality when the database is empty.")
     ] = True,
@@ -51,6 +54,7 @@ def serve(
         typer.echo(f"  {'role':<12} {'username':<20} {'password':<25} token")
         for role, username, token in users:
             typer.echo(f"  {role:<12} {username:<20} {demo_password(username):<25} {token}")
+    os.environ["PLATSA_WORKERS"] = str(workers)  # each worker takes 1/N of the rate limits
     uvicorn.run(
         "api.app:create_app",
         factory=True,

@@ -20,6 +20,7 @@ from api.db_gate import request_transaction
 from api.engine import Catalog, CatalogCache
 from api.errors import Forbidden, Unauthorized
 from api.idempotency import Idempotency, IdempotencyKey
+from api.rate_limit import check_rate
 from api.settings import Settings
 from models.audit_log import log_access
 from models.clock import Clock
@@ -157,4 +158,5 @@ async def authorise(request: Request, user: CurrentUser) -> User:
         raise Forbidden("this route declares no roles, so nobody may use it")
     if user.role.value not in allowed:
         raise Forbidden(f"role {user.role.value!r} may not use this route; allowed: {allowed}")
+    check_rate(request, user)  # 429 when this user spent their suggestions or writes
     return user

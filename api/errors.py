@@ -98,6 +98,7 @@ class ServiceBusy(Unavailable):
     was changed; the answer carries Retry-After."""
 
     status, slug, title = 503, "busy", "Service busy"
+    retry_after = 2  # a slot frees within a request's time
 
 
 class TooManyRequests(PlatsaError):
@@ -167,6 +168,8 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         if isinstance(error, Unavailable):
             response.headers["Retry-After"] = str(error.retry_after)
+        elif error.extra.get("retry_after"):  # a rate limit's own wait
+            response.headers["Retry-After"] = str(error.extra["retry_after"])
         return response
 
     @app.exception_handler(BookingRefused)
@@ -265,6 +268,8 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found (or not visible to the caller's unit)",
         409: "Conflict with the current state (full, already decided, key reuse)",
         422: "Invalid body, query or path parameter; errors[].loc names the field",
+        408: "The request body did not arrive in time",
+        413: "The request body is too large",
         429: "Too many requests from this user; Retry-After says when to try again",
         503: (
             "Busy, suggestions paused, or the database did not answer in time;"

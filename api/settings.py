@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=600, description="a body not in within this answers 408"
     )
 
+    # Per-user rate limits (api/rate_limit.py): per service, divided among the workers
+    rate_limits: bool = Field(default=True, description="off for tests and local runs")
+    rate_suggestions_per_minute: int = Field(default=120, ge=1, description="per user")
+    rate_writes_per_minute: int = Field(default=120, ge=1, description="per user")
+    workers: int = Field(default=1, ge=1, le=64, description="set by platsa serve --workers")
+
     def db_limits(self) -> DbLimits:
         return DbLimits(
             pool_size=self.db_pool_size,

@@ -65,6 +65,10 @@ def _payload(table: str, row) -> str:
     if table == "accesslog":
         fields = (g("user_id"), g("participant_id"), _moment(g("at")), g("method"), g("route"),
                   g("action"))  # fmt: skip
+        # a list read's ids are sealed too (rows from before the column have none)
+        ids = row.get("participant_ids") if hasattr(row, "get") else row.participant_ids
+        if ids is not None:
+            fields += (",".join(map(str, ids)),)
     else:
         status = g("status")
         fields = (g("match_id"), getattr(status, "value", status), _moment(g("at")), g("by"),

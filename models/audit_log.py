@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy import or_, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session, func, select
 
 from models.audit import AccessLog
@@ -32,8 +36,48 @@ def log_access(
             "method": method,
             "route": route[:200],
             "action": action,
+            "participant_ids": None,  # every queued row carries the same keys
         },
     )
+
+
+def log_list_access(
+    session: Session,
+    *,
+    user_id: int,
+    participant_ids: Iterable[int],
+    method: str,
+    route: str,
+    action: str = "read",
+) -> None:
+    """Record one list read (or a write about many): one row naming every participant,
+    however long the list, sealed into the chain like any other row. An empty list
+    showed nobody's record and is not logged."""
+    ids = sorted(set(participant_ids))
+    if not ids:
+        return
+    append_access(
+        session,
+        {
+            "user_id": user_id,
+            "participant_id": None,
+            "at": utcnow(),
+            "method": method,
+            "route": route[:200],
+            "action": action,
+            "participant_ids": ids,
+        },
+    )
+
+
+def _concerns(session: Session, participant_id: int):
+    """Rows about ``participant_id``: its own, and the list reads that showed it."""
+    if session.get_bind().dialect.name == "postgresql":
+        in_list = type_coerce(AccessLog.participant_ids, JSONB).contains([participant_id])
+    else:
+        listed = func.json_each(AccessLog.participant_ids).table_valued("value")
+        in_list = select(listed.c.value).where(listed.c.value == participant_id).exists()
+    return or_(AccessLog.participant_id == participant_id, in_list)
 
 
 def list_access(
@@ -47,8 +91,8 @@ def list_access(
     query = select(AccessLog)
     count = select(func.count()).select_from(AccessLog)
     if participant_id is not None:
-        query = query.where(AccessLog.participant_id == participant_id)
-        count = count.where(AccessLog.participant_id == participant_id)
+        query = query.where(_concerns(session, participant_id))
+        count = count.where(_concerns(session, participant_id))
     if user_id is not None:
         query = query.where(AccessLog.user_id == user_id)
         count = count.where(AccessLog.user_id == user_id)

@@ -9,7 +9,7 @@ from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamp_field
-from models.strict_input import StrictInput
+from models.strict_input import Prose, StrictInput
 
 
 class Role(StrEnum):
@@ -120,7 +120,7 @@ class QuotaCreate(StrictInput, QuotaBase):
 class QuotaUpdate(SQLModel):
     min_headcount: int | None = Field(default=None, ge=0, le=100_000)
     max_headcount: int | None = Field(default=None, ge=0, le=100_000)
-    reason: str | None = Field(
+    reason: Prose | None = Field(
         default=None, max_length=500, description="why it changed; kept in the quota's history"
     )
 

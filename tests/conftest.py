@@ -27,6 +27,8 @@ PG_ADMIN_URL = os.environ.get(
     "PLATSA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_PG = os.environ.get("PLATSA_REQUIRE_POSTGRES") == "1"
+# rate limits are off in tests (tests/api/test_rate_limit.py turns them on where tested)
+os.environ.setdefault("PLATSA_RATE_LIMITS", "off")
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ class AccessLogPublic(SQLModel):
     method: str
     route: str
     action: str
+    participant_ids: list[int] | None = None  # a list read: every participant it showed
 
 
 @router.get(

@@ -59,6 +59,7 @@ def decide(
 ):
     """Accept a placement for a participant (books a slot) or decline it with a reason code."""
     if (replayed := idempotent.replayed(body)) is not None:
+        matches.replayed_decision(session, user, request, body)
         return replayed
     match = matches.decide(
         session,
@@ -175,6 +176,7 @@ def record_outcome(
 ):
     """Record what happened after an accepted, started or ended match."""
     if (replayed := idempotent.replayed(body)) is not None:
+        matches.replayed_outcome(session, user, request, match_id)
         return replayed
     outcome = matches.record_outcome(session, user, request, match_id, body)
     return idempotent.remember(201, OutcomePublic.model_validate(outcome))

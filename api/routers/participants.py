@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Path, Query, Request, status
 from sqlalchemy.exc import IntegrityError
 
-from api.access import participant_for, record_access, visible_unit
+from api.access import participant_for, record_access, record_list_access, visible_unit
 from api.deps import MAX_ID, CurrentUser, SessionDep, roles
 from api.errors import Conflict, problems
 from api.pagination import Paged, PageDep
@@ -104,8 +104,7 @@ def list_caseload(
         offset=page.offset,
         limit=page.limit,
     )
-    for row in rows:
-        record_access(session, user, request, row.id, "read")
+    record_list_access(session, user, request, [row.id for row in rows])
     return Paged(
         data=[ParticipantPublic.from_row(r) for r in rows],
         count=total,

@@ -17,6 +17,7 @@ from api.deps import IdPath, SessionDep, roles
 from api.errors import Conflict, NotFound, problems
 from api.pagination import Paged, PageDep
 from models.org import Role, Unit, UnitPublic
+from models.strict_input import Text
 from models.units import add_unit, list_units, rename_unit, unit_by_code
 
 router = APIRouter(tags=["admin"])
@@ -28,13 +29,13 @@ class UnitCreateBody(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     code: Annotated[str, CODE]
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
 
 
 class UnitRename(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
 
 
 def create(session: Session, body: UnitCreateBody) -> Unit:

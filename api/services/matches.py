@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from sqlmodel import Session
 
-from api.access import RefusedAccess, participant_for, record_access, visible_unit
+from api.access import RefusedAccess, participant_for, record_list_access, visible_unit
 from api.errors import InvalidReference, NotFound
 from api.metrics import BOOKINGS, CONFLICTS
 from models import booking, match_reads
@@ -51,6 +51,16 @@ def visible_match(
     except RefusedAccess as refused:
         raise refused.reworded(f"match {match_id} not found") from None
     return match_reads.get_match(session, match_id, for_update=True) if lock else match
+
+
+def replayed_decision(session: Session, user: User, request: Request, body: MatchCreate) -> None:
+    """A replayed answer shows the participant's record again: check and log it as a read."""
+    participant_for(session, user, body.participant_id, request, action="read")
+
+
+def replayed_outcome(session: Session, user: User, request: Request, match_id: int) -> None:
+    """As :func:`replayed_decision`, for a replayed outcome of ``match_id``."""
+    visible_match(session, user, request, match_id, action="read")
 
 
 def decide(
@@ -151,9 +161,8 @@ def list_matches(
         offset=offset,
         limit=limit,
     )
-    if participant_id is None:
-        for seen in sorted({row.participant_id for row in rows}):
-            record_access(session, user, request, seen, "read")
+    if participant_id is None:  # one log row for the list, naming everyone on it
+        record_list_access(session, user, request, [row.participant_id for row in rows])
     return rows, total
 
 

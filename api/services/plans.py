@@ -14,7 +14,7 @@ from datetime import date
 from fastapi import Request
 from sqlmodel import Session
 
-from api.access import record_access
+from api.access import record_list_access
 from api.engine import Catalog
 from api.errors import CapacityFull, Conflict, InvalidReference, NotFound
 from api.planning import (
@@ -60,8 +60,7 @@ def plan_or_404(session: Session, plan_id: int, *, for_update: bool = False) -> 
 def _log_participants(
     session: Session, user: User, request: Request, ids: Iterable[int], action: str
 ) -> None:
-    for participant_id in sorted(set(ids)):
-        record_access(session, user, request, participant_id, action)
+    record_list_access(session, user, request, ids, action)
 
 
 def _cohort(session: Session, body: PlanCreate) -> tuple[list[Participant], dict[int, str]]:

@@ -12,7 +12,7 @@ import numpy as np
 from fastapi import Request
 from sqlmodel import Session
 
-from api.access import participant_for, record_access, visible_unit
+from api.access import participant_for, record_list_access, visible_unit
 from api.engine import Catalog
 from api.errors import Conflict, NotFound
 from api.metrics import SUGGESTIONS
@@ -218,8 +218,7 @@ def participants_for(
             for item in ranking.items
         ],
     )
-    for item in ranking.items:
-        record_access(session, user, request, item.participant_id, "read")
+    record_list_access(session, user, request, [item.participant_id for item in ranking.items])
     SUGGESTIONS.inc()
     answer = CandidateList(
         suggestion_id=suggestion.id,

@@ -76,7 +76,9 @@ def build(engine: Engine, *, slots: list[int], quota: int | None, participants: 
 
 @pytest.fixture
 def client(pg_url: str, pg_engine: Engine):
-    app = create_app(settings=Settings(database_url=pg_url), engine=pg_engine)
+    # a generous slot wait: on a loaded host these races must end in 201 or 409, not 503
+    settings = Settings(database_url=pg_url, db_slot_timeout_s=30)
+    app = create_app(settings=settings, engine=pg_engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
-from models.audit import IdempotencyRecord
+from models.audit import AccessLog, IdempotencyRecord
 from models.clock import municipal_today
 from models.match import Match, Outcome
 from models.org import Role
@@ -131,3 +131,13 @@ def test_outcomes_accept_a_key_too(client, session, ids):
     # the same key on another route is another request
     other = post(client, ids, "outcome-1", participant_id=ids["second"])
     assert other.status_code == 409
+
+
+def test_a_replayed_booking_is_logged_as_a_read_of_the_participant(client, session, ids):
+    assert post(client, ids, "log-me").status_code == 201
+    before = rows(session, AccessLog)
+    replay = post(client, ids, "log-me")
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert rows(session, AccessLog) == before + 1
+    last = session.exec(select(AccessLog).order_by(AccessLog.id.desc())).first()
+    assert (last.participant_id, last.action, last.method) == (ids["first"], "read", "POST")

@@ -456,7 +456,11 @@ def test_list_filters_and_visibility(client, session, world):
     session.commit()
     assert client.get(MATCHES, headers=auth(evaluator)).status_code == 403
     reads = session.exec(select(AccessLog).where(AccessLog.action == "read")).all()
-    assert {a.participant_id for a in reads} == {world.participant, world.second}
+    covered = {a.participant_id for a in reads} | {
+        p for a in reads for p in a.participant_ids or []
+    }
+    assert covered - {None} == {world.participant, world.second}
+    assert sum(a.participant_ids is not None for a in reads) == 3  # one row per list read
 
 
 def test_match_routes_declare_roles_problems_and_descriptions(client):

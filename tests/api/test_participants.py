@@ -34,8 +34,22 @@ def test_caseworker_lists_only_own_unit_and_each_read_is_logged(client, session,
     assert [p["id"] for p in page["data"]] == [world.participant_a]
     assert page["count"] == 1
     reads = _log(session, user_id=world.user_ids["caseworker"])
-    assert [(r.participant_id, r.action) for r in reads] == [(world.participant_a, "read")]
+    assert [(r.participant_ids, r.action) for r in reads] == [([world.participant_a], "read")]
     assert reads[0].route.endswith("/participants") and reads[0].method == "GET"
+
+
+def test_a_list_read_is_one_log_row_found_under_each_participant(client, session, world):
+    client.get(URL, headers=world.headers("coordinator"))
+    reads = _log(session, user_id=world.user_ids["coordinator"])
+    shown = sorted([world.participant_a, world.participant_b])
+    assert [(r.participant_id, r.participant_ids) for r in reads] == [(None, shown)]
+    for participant in shown:
+        found = client.get(
+            "/api/v1/access-log",
+            params={"participant_id": participant},
+            headers=world.headers("admin"),
+        ).json()
+        assert [row["participant_ids"] for row in found["data"]] == [shown]
 
 
 def test_caseworker_asking_for_another_unit_gets_an_empty_page(client, world):
@@ -53,7 +67,9 @@ def test_coordinator_lists_all_units_and_filters(client, session, world):
     assert [p["id"] for p in only_b.json()["data"]] == [world.participant_b]
     inactive = client.get(URL, params={"active": False}, headers=world.headers("coordinator"))
     assert inactive.json()["count"] == 0
-    assert len(_log(session, user_id=world.user_ids["coordinator"])) == 3  # 2 reads, then 1
+    # one row per list read: both, then B; the empty inactive page shows no one
+    lists = [r.participant_ids for r in _log(session, user_id=world.user_ids["coordinator"])]
+    assert lists == [sorted([world.participant_a, world.participant_b]), [world.participant_b]]
 
 
 def test_page_size_is_capped_and_count_is_the_total(client, world):

@@ -163,7 +163,8 @@ def _seal_existing_rows() -> None:
 
     connection = op.get_bind()
     for name, model in (("accesslog", AccessLog), ("matchevent", MatchEvent)):
-        table = model.__table__
+        # the table as it is at this revision, not as the model declares it today
+        table = sa.Table(model.__tablename__, sa.MetaData(), autoload_with=connection)
         rows = connection.execute(sa.select(table).order_by(table.c.id)).mappings().all()
         seq, head = 0, GENESIS
         for row in rows:
