@@ -80,7 +80,6 @@ def factor_labels() -> dict[str, str]:
         "language": _("Language"),
         "support": _("Supervision"),
         "distance": _("Distance from the labour market"),
-        "priority": _("Distance from the labour market"),
         "commute": _("Commute"),
         "parent_commute": _("Commute"),
         "hours": _("Hours"),
