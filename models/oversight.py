@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from models.base import timestamp_field, utcnow
@@ -81,3 +82,10 @@ def list_events(session: Session, *, offset: int, limit: int) -> tuple[list[Over
         select(OversightEvent).order_by(col(OversightEvent.id).desc()).offset(offset).limit(limit)
     ).all()
     return list(rows), session.exec(select(func.count()).select_from(OversightEvent)).one()
+
+
+def read_paused(engine: Engine) -> bool:
+    """The stop switch, read from the database on a connection of its own (every worker
+    process agrees)."""
+    with engine.connect() as connection:
+        return bool(connection.execute(select(PAUSED)).scalar())

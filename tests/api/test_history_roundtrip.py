@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from api.evaluation import run_replay, train_model, window
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401
-from api.evaluation import run_replay, train_model, window
 from api.history_import import export_history, import_history
 from fixtures.loader import load_demo
 from matcher.policy import load_policy
