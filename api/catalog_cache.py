@@ -1,4 +1,4 @@
-"""The engine as the API uses it: open placements compiled once, reused until they change.
+"""The compiled catalog cache: open placements compiled once, reused until they change.
 
 A :class:`CatalogCache` lives on the app. Each request reads the catalog change counters
 (models.catalog_state) plus the sizes of the taxonomy and placement-type history, the
@@ -173,10 +173,8 @@ class CatalogCache:
                     return fresh
             self._catalog = build_catalog(session, self.policy, day, key)
             CATALOG_UPDATES.labels("build").observe(time.perf_counter() - started)
-            # The catalog lives until the next change, and every full garbage collection
-            # used to walk its objects (with the rest of the process) again: pauses of
-            # 100-320 ms, one request in a hundred, at 10,000 placements. Frozen,
-            # collections skip what exists now; the old catalog is still freed by
-            # reference counting when it is replaced.
+            # The catalog lives until the next change: frozen, full garbage collections
+            # skip its objects instead of walking them again (long pauses at scale); the
+            # old catalog is still freed by reference counting when it is replaced.
             gc.freeze()
             return self._catalog

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.access import RefusedAccess
+from api.catalog_cache import Catalog, CatalogCache
 from api.db_gate import request_transaction
-from api.engine import Catalog, CatalogCache
 from api.errors import Forbidden, Unauthorized
 from api.idempotency import Idempotency, IdempotencyKey
 from api.settings import Settings

@@ -4,7 +4,7 @@ Append-only: every switch off or on is one :class:`OversightEvent` with who and 
 the newest event is the state. No event at all means suggestions run. The state lives in
 the database, so every worker process sees a switch at its next request; the API reads it
 in the same statement as the compiled catalog's change counters
-(:data:`PAUSED`, folded into ``api.engine``'s key), not in a round trip of its own.
+(:data:`PAUSED`, folded into ``api.catalog_cache``'s key), not in a round trip of its own.
 """
 
 from __future__ import annotations

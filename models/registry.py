@@ -99,14 +99,6 @@ def active_model(session: Session) -> ModelVersion | None:
     ).first()
 
 
-def active_version(session: Session) -> str:
-    """The version suggestions use now: a model's, or :data:`POLICY`."""
-    row = session.exec(
-        select(ModelVersion.version).where(ModelVersion.status == ModelStatus.active)
-    ).first()
-    return row or POLICY
-
-
 def scorer_of(row: ModelVersion) -> LearnedScorer:
     """The fitted scorer a registry row describes."""
     from matcher.learned import LearnedScorer

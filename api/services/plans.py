@@ -15,7 +15,7 @@ from fastapi import Request
 from sqlmodel import Session
 
 from api.access import record_access
-from api.engine import Catalog
+from api.catalog_cache import Catalog
 from api.errors import CapacityFull, Conflict, InvalidReference, NotFound
 from api.planning import (
     ALREADY_PLACED,

@@ -13,7 +13,7 @@ from fastapi import Request
 from sqlmodel import Session
 
 from api.access import participant_for, record_access, visible_unit
-from api.engine import Catalog
+from api.catalog_cache import Catalog
 from api.errors import Conflict, NotFound
 from api.metrics import SUGGESTIONS
 from api.planning import pair_contributions

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from api.engine import build_catalog, scarcity_prices
+from api.catalog_cache import build_catalog, scarcity_prices
 from matcher import load_policy
 from matcher.features import score_matrix
 from models import booking
