@@ -179,13 +179,19 @@ def replay_report_page(replay_id: ReplayId, session: SessionDep, lang: Lang = "s
     openapi_extra=roles(Role.evaluator),
     responses=problems(409),
 )
-def train(body: TrainRequest, catalog: CatalogDep, session: SessionDep, user: CurrentUser):
+def train(
+    body: TrainRequest,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    user: CurrentUser,
+):
     """Train a candidate model with a time cut; held-out metrics and a replay comparison."""
     try:
         return train_model(
             session, cut=body.cut, policy=catalog.policy, trained_by=user.id,
             horizon_days=body.horizon_days, C=body.C,
-            min_group_n=request.app.state.settings.min_group_size,
+            min_group_n=settings.min_group_size,
         )  # fmt: skip
     except NotEnoughData as error:
         raise Conflict(f"cannot train: {error}") from error
