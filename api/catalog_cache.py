@@ -29,7 +29,9 @@ from models.convert import (
     placement_to_domain,
     placement_type_to_domain,
 )
-from models.matching_inputs import (
+from models.plans import latest_prices
+from models.registry import active_scorer
+from models.repo_matching_inputs import (
     catalog_key_row,
     concepts,
     departments,
@@ -38,8 +40,6 @@ from models.matching_inputs import (
     quotas_on,
     remaining_slots,
 )
-from models.plans import latest_prices
-from models.registry import active_scorer
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def _lang(value: str) -> str:
 
 def _user_id(session, username: str | None, *, must_be_admin: bool = False) -> int | None:
     from models.org import Role
-    from models.users import user_named
+    from models.repo_users import user_named
 
     if username is None:
         if must_be_admin:

@@ -1,6 +1,6 @@
 """The replay's input: a pseudonymised extract of the history, as plain arrays.
 
-``models.extract`` builds a :class:`ReplayExtract` from the database (all SQL lives
+``models.repo_extract`` builds a :class:`ReplayExtract` from the database (all SQL lives
 there); tests and benchmarks may build one directly. Times are ``datetime64[us]`` in UTC.
 
 What "as of" means. The replay ranks each query (a logged decision, or a logged list)

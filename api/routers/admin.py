@@ -10,9 +10,9 @@ from sqlmodel import SQLModel
 from api.deps import IdQuery, SessionDep, roles
 from api.errors import BadRequest, problems
 from api.pagination import Paged, PageDep
-from models import users
-from models.audit_log import list_access
+from models import repo_users as users
 from models.org import Role, UserPublic
+from models.repo_access_log import list_access
 
 router = APIRouter(tags=["admin"])
 

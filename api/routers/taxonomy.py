@@ -1,7 +1,7 @@
 """The skills taxonomy: browse concepts (every role) and import them (admins).
 
 Mounted inside :mod:`api.routers.catalog`. An import is all or nothing; see
-:mod:`models.concept_import` for what is checked before anything is written.
+:mod:`models.repo_concept_import` for what is checked before anything is written.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from api.deps import SessionDep, roles
 from api.errors import problems
 from api.pagination import Paged, PageDep
 from api.services import catalog
-from models.concept_import import CSV_COLUMNS
 from models.org import Role
 from models.repo_catalog import list_concepts
+from models.repo_concept_import import CSV_COLUMNS
 from models.taxonomy import ConceptKind, SkillConceptCreate, SkillConceptPublic
 
 router = APIRouter(tags=["taxonomy"])

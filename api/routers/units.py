@@ -17,7 +17,7 @@ from api.deps import IdPath, SessionDep, roles
 from api.errors import Conflict, NotFound, problems
 from api.pagination import Paged, PageDep
 from models.org import Role, Unit, UnitPublic
-from models.units import add_unit, get_unit, list_units, rename_unit, unit_by_code
+from models.repo_units import add_unit, get_unit, list_units, rename_unit, unit_by_code
 
 router = APIRouter(tags=["admin"])
 

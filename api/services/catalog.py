@@ -22,15 +22,6 @@ from api.references import (
     raise_references,
     reference_error,
 )
-from models.concept_import import (
-    ImportInvalid,
-    ImportRejected,
-    ImportSummary,
-    import_concepts,
-    rows_from_csv,
-    rows_from_json,
-    validate_rows,
-)
 from models.org import Department, DepartmentCreate, DepartmentUpdate
 from models.placement import Placement, PlacementCreate, PlacementUpdate
 from models.repo_catalog import (
@@ -45,6 +36,15 @@ from models.repo_catalog import (
     update_department,
     update_placement,
     update_placement_type,
+)
+from models.repo_concept_import import (
+    ImportInvalid,
+    ImportRejected,
+    ImportSummary,
+    import_concepts,
+    rows_from_csv,
+    rows_from_json,
+    validate_rows,
 )
 from models.taxonomy import PlacementType, PlacementTypeCreate, PlacementTypeUpdate, SkillConcept
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from api.catalog_cache import build_catalog, scarcity_prices
 from matcher import load_policy
 from matcher.features import score_matrix
-from models import booking
+from models import repo_booking as booking
 from models.clock import municipal_today
 from models.convert import participant_to_domain
 from models.org import Quota, Role

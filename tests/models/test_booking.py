@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from models import booking
+from models import repo_booking as booking
 from models.acceptance import acceptance_refusals
 from models.catalog_state import catalog_version
 from models.match import Match, MatchEvent, MatchStatus

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from models import booking
+from models import repo_booking as booking
 from models.clock import municipal_today
 from models.org import QuotaCreate
 from models.quotas import (
