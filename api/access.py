@@ -13,9 +13,9 @@ from fastapi import Request
 from sqlmodel import Session
 
 from api.errors import NotFound
-from models.audit_log import log_access, log_list_access
 from models.org import Role, User
 from models.participant import Participant
+from models.repo_access_log import log_access, log_list_access
 from models.repo_participants import get_participant
 
 

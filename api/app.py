@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.engine import Engine
 
 from api import metrics
+from api.catalog_cache import CatalogCache
 from api.db_gate import DbGate
 from api.deps import authorise
-from api.engine import CatalogCache
 from api.errors import install_error_handlers, problems
 from api.guards import RequestGuard, refuse_control_characters
 from api.pages import install_pages

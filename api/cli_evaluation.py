@@ -1,7 +1,7 @@
 """Evaluators' commands: ``platsa replay``, ``platsa calibrate``, ``platsa train``,
 ``platsa models ...``.
 
-They run the same code as the /api/v1/evaluation routes (api.evaluation) against the
+They run the same code as the /api/v1/evaluation routes (api.services.evaluation) against the
 configured database (PLATSA_DATABASE_URL) and write the JSON for machines and the HTML
 page for people. Reports are aggregates over pseudonymised extracts.
 """
@@ -89,15 +89,14 @@ def _lang(value: str) -> str:
 
 
 def _user_id(session, username: str | None, *, must_be_admin: bool = False) -> int | None:
-    from sqlmodel import select
-
-    from models.org import Role, User
+    from models.org import Role
+    from models.repo_users import user_named
 
     if username is None:
         if must_be_admin:
             raise typer.BadParameter("name the admin who activates with --by")
         return None
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = user_named(session, username)
     if user is None:
         raise typer.BadParameter(f"no user {username!r}")
     if must_be_admin and user.role != Role.admin:
@@ -127,8 +126,8 @@ def replay(
     """Replay the logged decisions of a window, as of each decision's moment.
 
     The run is stored like the API's (GET /api/v1/evaluation/replays/ID)."""
-    from api.evaluation import UnknownScorer, run_replay, window
     from api.reports import replay_html
+    from api.services.evaluation import UnknownScorer, run_replay, window
     from models.registry import store_replay
 
     start, stop = window(_day(from_date), _day(to_date))
@@ -178,8 +177,8 @@ def train(
     """Train a candidate model with a time cut, compare it with the scorer in use, register it.
 
     Prints the paired comparison's verdict; never activates the model."""
-    from api.evaluation import NotEnoughData, train_model
     from api.reports import model_html
+    from api.services.evaluation import NotEnoughData, train_model
 
     transaction, settings = _session()
     with transaction as session, _progress(progress) as bars:
@@ -240,7 +239,7 @@ def calibrate(
     by: Annotated[str | None, typer.Option(help="Username recorded as the trainer.")] = None,
 ) -> None:
     """Fit only the hand policy's intercept and scale to logged outcomes; register it."""
-    from api.evaluation import NotEnoughData, calibrate_policy
+    from api.services.evaluation import NotEnoughData, calibrate_policy
 
     transaction, settings = _session()
     with transaction as session:

@@ -34,7 +34,7 @@ def users_create(
     from api.settings import get_settings
     from models.db import engine_for, transaction, upgrade
     from models.org import Role
-    from models.users import create_user
+    from models.repo_users import create_user
 
     settings = get_settings()
     upgrade(settings.database_url)

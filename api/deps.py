@@ -16,17 +16,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.access import RefusedAccess
+from api.catalog_cache import Catalog, CatalogCache
 from api.db_gate import request_transaction
-from api.engine import Catalog, CatalogCache
 from api.errors import Forbidden, Unauthorized
 from api.idempotency import Idempotency, IdempotencyKey
 from api.rate_limit import check_rate
 from api.settings import Settings
-from models.audit_log import log_access
 from models.clock import Clock
 from models.org import Role, User
+from models.repo_access_log import log_access
+from models.repo_users import user_for_token
 from models.strict_input import INT_MAX
-from models.users import user_for_token
 
 ROLES_KEY = "x-roles"
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from models.booking import BookingRefused
+from models.repo_booking import BookingRefused
 
 log = logging.getLogger("platsa.api")
 

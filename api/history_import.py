@@ -79,7 +79,7 @@ MAX_RECORDS = 500_000
 MAX_ERRORS = 1000  # listed in one answer; the count says how many there were
 #: bare dates are taken as noon, local time: inside the day whatever the offset
 BARE_DATE_TIME = time(12, 0)
-#: after a decision, the statuses the booking rules allow (models.booking.TRANSITIONS)
+#: after a decision, the statuses the booking rules allow (models.repo_booking.TRANSITIONS)
 NEXT_STATUS = {
     MatchStatus.accepted: {MatchStatus.started, MatchStatus.withdrawn},
     MatchStatus.started: {MatchStatus.ended, MatchStatus.withdrawn},

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from fastapi import Depends, Request
 
+from api.catalog_cache import suggestions_paused
 from api.deps import SessionDep
-from api.engine import suggestions_paused
 from api.errors import Conflict, Unavailable
 from models.oversight import OversightEvent, OversightState, latest_event, switch
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from api.engine import Catalog
+from api.catalog_cache import Catalog
 from matcher import domain
 from matcher.domain import DepartmentCapacity
 from matcher.features import pair_features

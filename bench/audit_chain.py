@@ -5,7 +5,7 @@ server at 127.0.0.1:5432, user postgres, and creates and drops its own database)
 
 Each transaction writes one access-log row and commits, as a participant read does.
 Anchor, in the same run: the row inserted as before the chain (one Core insert, no
-seal). Chained: :func:`models.audit_log.log_access`, sealed at commit under the chain
+seal). Chained: :func:`models.repo_access_log.log_access`, sealed at commit under the chain
 head's row lock. Both interleaved in blocks so that machine load hits both alike;
 medians and p99 per transaction. Then 4 threads write chained rows at once and the chain
 is verified. The last line is one JSON object.
@@ -25,10 +25,10 @@ from sqlmodel import Session
 
 from models.audit import AccessLog
 from models.audit_chain import verify_chain
-from models.audit_log import log_access
 from models.base import utcnow
 from models.db import make_engine, upgrade
 from models.org import Role
+from models.repo_access_log import log_access
 from tests.factories import make_participant, make_unit, make_user
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

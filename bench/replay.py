@@ -6,7 +6,7 @@ of it loading the data).
 What it does, and why through SQLite: the demo generator (fixtures.generator) writes
 about 930 decisions per unit of scale; the scale is chosen for at least 100,000 of
 them; the history is loaded with the one shared loader (fixtures.loader) into a fresh
-SQLite file, and the replay reads it through the real extract (models.extract), so the
+SQLite file, and the replay reads it through the real extract (models.repo_extract), so the
 figures include the SQL and as-of work an evaluator's request does. Loading is setup
 and is reported but not counted.
 
@@ -41,7 +41,7 @@ from matcher.replay_data import window_of
 from matcher.replay_report import replay_report
 from matcher.training import outcome_labels
 from models.db import make_engine
-from models.extract import build_extract
+from models.repo_extract import build_extract
 
 SEED = 7
 TARGET = 100_000

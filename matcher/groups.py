@@ -48,9 +48,8 @@ WeightedStatistic = Callable[[np.ndarray, np.ndarray], np.ndarray]
 """``statistic(rows, counts) -> values``: ``rows`` is ``(m,)`` or ``(m, d)``, ``counts`` is
 ``(b, m)`` how often each row is drawn in each of ``b`` resamples; returns ``(b,)``."""
 
-# Collapse identical rows when each distinct row costs less than this many raw rows:
-# one binomial draw of the multinomial (~90 ns) costs about as much as ~20 index draws
-# and counts (~4.5 ns each), measured with numpy 2.4 on the dev machine.
+# Collapse identical rows when each distinct row costs less than this many raw rows: one
+# binomial draw of the multinomial costs about as much as 20 index draws and counts.
 _COLLAPSE_RATIO = 20
 _CHUNK_CELLS = 4_000_000  # index draws per chunk (~50 MB with the counts)
 

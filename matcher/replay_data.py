@@ -1,13 +1,15 @@
 """The replay's input: a pseudonymised extract of the history, as plain arrays.
 
-``models.extract`` builds a :class:`ReplayExtract` from the database (all SQL lives
+``models.repo_extract`` builds a :class:`ReplayExtract` from the database (all SQL lives
 there); tests and benchmarks may build one directly. Times are ``datetime64[us]`` in UTC.
 
 What "as of" means. The replay ranks each query (a logged decision, or a logged list)
 with the state **strictly before** its moment ``t``: a revision counts when its
 ``valid_from < t``, a booking holds a slot when it was made before ``t`` and not released
 before ``t``. A decision's own booking is made *at* ``t``, so it never counts against
-itself, and nothing dated at or after ``t`` can reach the decision's ranking.
+itself, and nothing dated at or after ``t`` can reach the decision's ranking. It is the
+one as-of rule of the code base: ``models.history`` (``states_as_of``,
+``bookings_as_of``) and the fill rates read the database with it too.
 
 State intervals. A revision is in force at ``t`` when ``valid_from < t <= valid_until``,
 where ``valid_until`` is the next revision's ``valid_from`` (:data:`FOREVER` for the

@@ -1,10 +1,10 @@
 """The rules for accepting a pair, and their one vocabulary of refusal codes.
 
 :func:`acceptance_refusals` is the only place that says whether a participant may be
-booked on a placement on a day. A single accept (:func:`models.booking.accept`) raises the
-first refusal; applying a cohort plan (:func:`models.plan_apply.plan_conflicts`) collects
+booked on a placement on a day. A single accept (:func:`models.repo_booking.accept`) raises the
+first refusal; applying a cohort plan (:func:`models.repo_plan_apply.plan_conflicts`) collects
 every refusal of every row. Capacity is not decided here: the conditional UPDATE in
-:func:`models.booking.book` decides it against the committed rows (codes ``placement``
+:func:`models.repo_booking.book` decides it against the committed rows (codes ``placement``
 and ``quota``), and a plan counts its rows against what is left.
 
 =========================  =======================================================

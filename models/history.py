@@ -2,11 +2,16 @@
 
 Every create or update of a participant, placement, quota or placement type writes,
 in the same transaction, a :class:`Revision` holding a JSON snapshot of the row as it
-is from ``valid_from`` on. A revision is never changed or deleted; the snapshot valid
-at moment *t* is the one with the highest version whose ``valid_from <= t``. Bookings
-as of *t* come from the append-only :class:`~models.match.MatchEvent` log. Together
-they let the replay rebuild what the engine saw at any past decision, and nothing
-from after it.
+is from ``valid_from`` on. A revision is never changed or deleted. Bookings as of *t*
+come from the append-only :class:`~models.match.MatchEvent` log. Together they let the
+replay rebuild what the engine saw at any past decision, and nothing from after it.
+
+The as-of rule, the same here, in fill rates (:mod:`models.quotas`) and in the replay
+extract (:mod:`matcher.replay_data`): the state **as of** *t* is what was recorded
+**strictly before** *t*. The snapshot as of *t* is the highest version whose
+``valid_from < t``; a match holds a slot at *t* when its latest event before *t* is a
+booked status. A decision's own booking is written *at* its moment, so it never counts
+against itself, and nothing dated at or after *t* reaches a replayed decision.
 
 Time-varying signals are stored as dates, not counters (``assistance_start`` rather
 than "months on assistance"), so they need no revision to stay right as time passes.
@@ -82,10 +87,10 @@ def record_revision(
 def states_as_of(
     session: Session, entity: str, at: datetime, entity_ids: list[str] | None = None
 ) -> dict[str, dict[str, Any]]:
-    """Each entity's snapshot as it was at ``at`` (entities created later are absent)."""
+    """Each entity's snapshot as of ``at``: recorded strictly before it (later ones absent)."""
     latest = (
         select(Revision.entity_id, func.max(Revision.version).label("version"))
-        .where(Revision.entity == entity, Revision.valid_from <= at)
+        .where(Revision.entity == entity, Revision.valid_from < at)
         .group_by(Revision.entity_id)
     )
     if entity_ids is not None:
@@ -103,9 +108,9 @@ def states_as_of(
 
 
 def booked_match_ids_as_of(session: Session, at: datetime) -> list[int]:
-    """Ids of matches holding a slot at ``at``, from the append-only status log.
+    """Ids of matches holding a slot as of ``at``, from the append-only status log.
 
-    A match's status at ``at`` is its latest event at or before ``at`` (ties by id).
+    A match's status as of ``at`` is its latest event strictly before ``at`` (ties by id).
     """
     ranked = (
         select(
@@ -118,7 +123,7 @@ def booked_match_ids_as_of(session: Session, at: datetime) -> list[int]:
             )
             .label("pos"),
         )
-        .where(MatchEvent.at <= at)
+        .where(MatchEvent.at < at)
         .subquery()
     )
     rows = session.exec(select(ranked.c.match_id, ranked.c.status).where(ranked.c.pos == 1)).all()
@@ -126,7 +131,7 @@ def booked_match_ids_as_of(session: Session, at: datetime) -> list[int]:
 
 
 def bookings_as_of(session: Session, at: datetime) -> list[Match]:
-    """The matches holding a slot at ``at``."""
+    """The matches holding a slot as of ``at`` (booked strictly before it, not released)."""
     ids = booked_match_ids_as_of(session, at)
     if not ids:
         return []

@@ -35,10 +35,6 @@ class Unit(UnitBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
-class UnitCreate(UnitBase):
-    pass
-
-
 class UnitPublic(UnitBase):
     id: int
 

@@ -4,13 +4,14 @@ Append-only: every switch off or on is one :class:`OversightEvent` with who and 
 the newest event is the state. No event at all means suggestions run. The state lives in
 the database, so every worker process sees a switch at its next request; the API reads it
 in the same statement as the compiled catalog's change counters
-(:data:`PAUSED`, folded into ``api.engine``'s key), not in a round trip of its own.
+(:data:`PAUSED`, folded into ``api.catalog_cache``'s key), not in a round trip of its own.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from models.base import timestamp_field, utcnow
@@ -81,3 +82,10 @@ def list_events(session: Session, *, offset: int, limit: int) -> tuple[list[Over
         select(OversightEvent).order_by(col(OversightEvent.id).desc()).offset(offset).limit(limit)
     ).all()
     return list(rows), session.exec(select(func.count()).select_from(OversightEvent)).one()
+
+
+def read_paused(engine: Engine) -> bool:
+    """The stop switch, read from the database on a connection of its own (every worker
+    process agrees)."""
+    with engine.connect() as connection:
+        return bool(connection.execute(select(PAUSED)).scalar())

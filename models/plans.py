@@ -3,7 +3,7 @@
 A plan is stored when it is made, with the options, the solver's figures and the dual
 prices, and is only a proposal: coordinators drop or change rows (a changed row is marked
 ``edited``, and so is the plan), then apply it once, which books every remaining row in
-one transaction (see ``api/routers/coordinators.py``).
+one transaction (:func:`api.services.plans.apply`).
 
 Prices
 ------

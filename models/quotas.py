@@ -247,9 +247,12 @@ def booked_trend(
 
 
 def _open_slots_on(session: Session, on: date) -> tuple[dict[int, dict], dict[int, int]]:
-    """Placements open at the end of ``on`` (snapshots) and the slots each had free then."""
-    moment = end_of_day(on) - timedelta(microseconds=1)
-    snapshots = states_as_of(session, "placement", moment)
+    """Placements open at the end of ``on`` (snapshots) and the slots each had free then.
+
+    As of the first instant after ``on``: everything recorded during ``on`` counts, the
+    as-of rule of :mod:`models.history` (strictly before) with no bridging instant.
+    """
+    snapshots = states_as_of(session, "placement", end_of_day(on))
     open_now = {
         int(key): data
         for key, data in snapshots.items()

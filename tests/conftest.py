@@ -1,5 +1,8 @@
 """Shared fixtures: a fresh database per test on SQLite, and a real PostgreSQL when reachable.
 
+Both are on the migrated schema: SQLite copies a file migrated once per test process
+(:mod:`tests.database`), PostgreSQL is migrated once per test session.
+
 PostgreSQL tests use the server at PLATSA_TEST_POSTGRES_URL (default: the local one,
 user postgres). Each test session creates its own throwaway database there and drops it
 at the end. Without a reachable server those tests are skipped with the reason, unless
@@ -15,13 +18,13 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (registers the tables)
 from api.app import create_app
 from api.settings import Settings
 from models.db import make_engine, upgrade
+from tests.database import memory_engine
 
 PG_ADMIN_URL = os.environ.get(
     "PLATSA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -33,9 +36,8 @@ os.environ.setdefault("PLATSA_RATE_LIMITS", "off")
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    """A fresh in-memory SQLite database with every table."""
-    engine = make_engine("sqlite://", poolclass=StaticPool)
-    SQLModel.metadata.create_all(engine)
+    """A fresh in-memory SQLite database on the migrated schema."""
+    engine = memory_engine()
     yield engine
     engine.dispose()
 

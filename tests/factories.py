@@ -10,9 +10,9 @@ from models.history import record_revision
 from models.org import Department, Quota, Role, Unit, User
 from models.participant import Gender, Participant
 from models.placement import Placement
+from models.repo_users import create_user
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
-from models.users import create_user
 
 _counter = iter(range(1, 10**9))
 

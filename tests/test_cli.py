@@ -16,7 +16,7 @@ from api.settings import get_settings
 from models.db import make_engine
 from models.org import Role, User
 from models.participant import Participant
-from models.users import user_for_token
+from models.repo_users import user_for_token
 
 runner = CliRunner()
 

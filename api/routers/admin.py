@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
-from sqlmodel import SQLModel, func, select
+from sqlmodel import SQLModel
 
 from api.deps import IdQuery, SessionDep, roles
 from api.errors import BadRequest, problems
 from api.pagination import Paged, PageDep
-from models.audit_log import list_access
-from models.org import Role, User, UserPublic
+from models import repo_users as users
+from models.org import Role, UserPublic
+from models.repo_access_log import list_access
 
 router = APIRouter(tags=["admin"])
 
@@ -35,8 +36,7 @@ class AccessLogPublic(SQLModel):
 )
 def list_users(session: SessionDep, page: PageDep):
     """List users (never their tokens)."""
-    total = session.exec(select(func.count()).select_from(User)).one()
-    rows = session.exec(select(User).order_by(User.id).offset(page.offset).limit(page.limit)).all()
+    rows, total = users.list_users(session, offset=page.offset, limit=page.limit)
     return Paged(data=rows, count=total, offset=page.offset, limit=page.limit)
 
 

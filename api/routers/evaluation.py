@@ -14,9 +14,11 @@ from fastapi.responses import HTMLResponse
 from pydantic import Field, StrictBool, StrictInt, model_validator
 from sqlmodel import SQLModel
 
-from api.deps import MAX_ID, CurrentUser, SessionDep, roles
+from api.deps import MAX_ID, CatalogDep, CurrentUser, SessionDep, SettingsDep, roles
 from api.errors import Conflict, InvalidReference, NotFound, problems
-from api.evaluation import (
+from api.pagination import Paged, PageDep
+from api.reports import model_html, replay_html
+from api.services.evaluation import (
     DEFAULT_HORIZON_DAYS,
     NotEnoughData,
     UnknownScorer,
@@ -25,8 +27,6 @@ from api.evaluation import (
     train_model,
     window,
 )
-from api.pagination import Paged, PageDep
-from api.reports import model_html, replay_html
 from models.org import Role
 from models.registry import (
     ModelStatus,
@@ -122,10 +122,6 @@ class ActivationPublic(SQLModel):
     previous: str
 
 
-def _policy(request: Request):
-    return request.app.state.catalog.policy
-
-
 @router.post(
     "/replays",
     status_code=201,
@@ -133,14 +129,20 @@ def _policy(request: Request):
     openapi_extra=roles(Role.evaluator),
     responses=problems(),
 )
-def replay(body: ReplayRequest, request: Request, session: SessionDep, user: CurrentUser):
+def replay(
+    body: ReplayRequest,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    user: CurrentUser,
+):
     """Replay the window's decisions with a scorer as of their moments; the report is stored."""
     start, stop = window(body.from_date, body.to_date)
     try:
         report = run_replay(
-            session, start=start, stop=stop, scorer_name=body.scorer, policy=_policy(request),
+            session, start=start, stop=stop, scorer_name=body.scorer, policy=catalog.policy,
             k=body.k, off_policy=body.off_policy,
-            min_group_n=request.app.state.settings.min_group_size,
+            min_group_n=settings.min_group_size,
         )  # fmt: skip
     except UnknownScorer as error:
         where = {"loc": ["body", "scorer"], "msg": str(error), "type": "unknown_scorer"}
@@ -201,13 +203,19 @@ def replay_report_page(replay_id: ReplayId, session: SessionDep, lang: Lang = "s
     openapi_extra=roles(Role.evaluator),
     responses=problems(409),
 )
-def train(body: TrainRequest, request: Request, session: SessionDep, user: CurrentUser):
+def train(
+    body: TrainRequest,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    user: CurrentUser,
+):
     """Train a candidate model with a time cut; held-out metrics and a replay comparison."""
     try:
         return train_model(
-            session, cut=body.cut, policy=_policy(request), trained_by=user.id,
+            session, cut=body.cut, policy=catalog.policy, trained_by=user.id,
             horizon_days=body.horizon_days, C=body.C,
-            min_group_n=request.app.state.settings.min_group_size,
+            min_group_n=settings.min_group_size,
         )  # fmt: skip
     except NotEnoughData as error:
         raise Conflict(f"cannot train: {error}") from error
@@ -220,11 +228,13 @@ def train(body: TrainRequest, request: Request, session: SessionDep, user: Curre
     openapi_extra=roles(Role.evaluator),
     responses=problems(409),
 )
-def calibrate(body: CalibrationRequest, request: Request, session: SessionDep, user: CurrentUser):
+def calibrate(
+    body: CalibrationRequest, session: SessionDep, user: CurrentUser, catalog: CatalogDep
+):
     """Fit only the hand policy's intercept and scale to outcomes before the cut; a candidate."""
     try:
         return calibrate_policy(
-            session, cut=body.cut, policy=_policy(request), trained_by=user.id,
+            session, cut=body.cut, policy=catalog.policy, trained_by=user.id,
             horizon_days=body.horizon_days,
         )  # fmt: skip
     except NotEnoughData as error:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import SessionDep, roles
+from api.deps import CatalogDep, SessionDep, roles
 from api.model_info import model_information
 from models.org import Role
 
@@ -30,6 +30,6 @@ class ModelInfo(BaseModel):
     response_model=ModelInfo,
     openapi_extra=roles(Role.caseworker, Role.coordinator, Role.evaluator, Role.admin),
 )
-def model_info(request: Request, session: SessionDep):
+def model_info(catalog: CatalogDep, session: SessionDep):
     """The active scorer: purpose, inputs, last evaluation by group, limitations, policy."""
-    return model_information(session, request.app.state.catalog.policy)
+    return model_information(session, catalog.policy)

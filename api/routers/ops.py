@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
+from api.deps import get_engine
 from api.errors import problem_response
 from api.metrics import REGISTRY, SUGGESTIONS_PAUSED
-from models.oversight import PAUSED
+from models.oversight import read_paused
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
 
 router = APIRouter(tags=["operations"])
 
@@ -20,12 +25,6 @@ class Health(BaseModel):
 
 class Readiness(Health):
     suggestions: str  # "running" or "paused" (the stop switch); paused is still ready
-
-
-def _paused(request: Request) -> bool:
-    """The stop switch, read from the database (every worker process agrees)."""
-    with request.app.state.engine.connect() as connection:
-        return bool(connection.execute(select(PAUSED)).scalar())
 
 
 @router.get("/healthz", response_model=Health)
@@ -39,10 +38,10 @@ def healthz() -> Health:
     response_model=Readiness,
     responses={503: {"description": "The database is not reachable"}},
 )
-def readyz(request: Request):
+def readyz(engine: EngineDep):
     """The database answers a query; says whether suggestions run or are paused."""
     try:
-        paused = _paused(request)
+        paused = read_paused(engine)
     except Exception as error:  # any driver error means not ready
         return problem_response(
             503, "Not ready", f"database unreachable: {type(error).__name__}", "not-ready"
@@ -51,11 +50,11 @@ def readyz(request: Request):
 
 
 @router.get("/metrics", response_class=Response)
-def prometheus_metrics(request: Request) -> Response:
+def prometheus_metrics(engine: EngineDep) -> Response:
     """Prometheus text format: request counts and latencies, bookings, conflicts, the stop
     switch (read from the database at each scrape, so every worker reports the same)."""
     try:
-        SUGGESTIONS_PAUSED.set(1 if _paused(request) else 0)
+        SUGGESTIONS_PAUSED.set(1 if read_paused(engine) else 0)
     except Exception:  # an unreachable database must not hide the other metrics
         SUGGESTIONS_PAUSED.set(float("nan"))
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -1,7 +1,7 @@
 """The skills taxonomy: browse concepts (every role) and import them (admins).
 
 Mounted inside :mod:`api.routers.catalog`. An import is all or nothing; see
-:mod:`models.concept_import` for what is checked before anything is written.
+:mod:`models.repo_concept_import` for what is checked before anything is written.
 """
 
 from __future__ import annotations
@@ -9,25 +9,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, TypeAdapter
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from api.deps import SessionDep, roles
-from api.errors import InvalidReference, NotFound, problems
+from api.errors import problems
 from api.pagination import Paged, PageDep
-from models.concept_import import (
-    CSV_COLUMNS,
-    ImportInvalid,
-    ImportRejected,
-    import_concepts,
-    rows_from_csv,
-    rows_from_json,
-    validate_rows,
-)
+from api.services import catalog
 from models.org import Role
 from models.repo_catalog import list_concepts
-from models.taxonomy import ConceptKind, SkillConcept, SkillConceptCreate, SkillConceptPublic
+from models.repo_concept_import import CSV_COLUMNS
+from models.taxonomy import ConceptKind, SkillConceptCreate, SkillConceptPublic
 
 router = APIRouter(tags=["taxonomy"])
 
@@ -131,10 +123,7 @@ def list_taxonomy(
 )
 def read_concept(session: SessionDep, concept_id: ConceptId):
     """Read one concept."""
-    concept = session.get(SkillConcept, concept_id)
-    if concept is None:
-        raise NotFound(f"concept {concept_id!r} not found")
-    return concept
+    return catalog.concept_or_404(session, concept_id)
 
 
 @router.post(
@@ -150,18 +139,9 @@ def import_taxonomy(
 ):
     """Import concepts from a JSON list or CSV, all or nothing; broader ids must be known."""
     media_type = _media_type(request)
-    if media_type == "application/json":
-        parse = rows_from_json
-    elif media_type == "text/csv":
-        parse = rows_from_csv
-    else:
+    if media_type not in ("application/json", "text/csv"):
         raise HTTPException(415, "send application/json or text/csv")
-    try:
-        summary = import_concepts(session, validate_rows(parse(raw)))
-    except ImportRejected as error:
-        raise InvalidReference(error.detail, errors=error.errors) from None
-    except ImportInvalid as error:
-        raise RequestValidationError(error.errors) from None
+    summary = catalog.import_taxonomy(session, raw, csv=media_type == "text/csv")
     return ImportResult(
         created=summary.created, updated=summary.updated, unchanged=summary.unchanged
     )

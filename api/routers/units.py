@@ -17,8 +17,8 @@ from api.deps import IdPath, SessionDep, roles
 from api.errors import Conflict, NotFound, problems
 from api.pagination import Paged, PageDep
 from models.org import Role, Unit, UnitPublic
+from models.repo_units import add_unit, get_unit, list_units, rename_unit, unit_by_code
 from models.strict_input import Text
-from models.units import add_unit, list_units, rename_unit, unit_by_code
 
 router = APIRouter(tags=["admin"])
 
@@ -81,7 +81,7 @@ def create_unit(session: SessionDep, body: UnitCreateBody):
 )
 def rename(session: SessionDep, unit_id: IdPath, body: UnitRename):
     """Rename a unit (its code stays)."""
-    unit = session.get(Unit, unit_id)
+    unit = get_unit(session, unit_id)
     if unit is None:
         raise NotFound(f"unit {unit_id} not found")
     return rename_unit(session, unit, body.name.strip())

@@ -13,8 +13,8 @@ from api.deps import IdPath, SessionDep, roles
 from api.errors import Conflict, InvalidReference, NotFound, problems
 from models import web_auth
 from models.org import Role, User, UserPublic
-from models.units import unit_by_code
-from models.users import create_user
+from models.repo_units import unit_by_code
+from models.repo_users import create_user
 
 router = APIRouter(tags=["admin"])
 

@@ -4,7 +4,7 @@ Every read and change of a match is a read or change of its participant's record
 each one goes through :mod:`api.access` (visibility by unit, and the access log). A
 caseworker sees only their unit's matches; another unit's match answers 404. The rules
 for accepting a pair are :func:`models.acceptance.acceptance_refusals`; a refusal is a
-:class:`~models.booking.BookingRefused`, rendered once by ``api.errors``.
+:class:`~models.repo_booking.BookingRefused`, rendered once by ``api.errors``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from sqlmodel import Session
 from api.access import RefusedAccess, participant_for, record_list_access, visible_unit
 from api.errors import InvalidReference, NotFound
 from api.metrics import BOOKINGS, CONFLICTS
-from models import booking, match_reads
+from models import repo_booking as booking
+from models import repo_matches as match_reads
 from models.match import Match, MatchStatus, Outcome
 from models.org import User
 from models.repo_catalog import get_placement

@@ -15,7 +15,7 @@ from fastapi import Request
 from sqlmodel import Session
 
 from api.access import record_list_access
-from api.engine import Catalog
+from api.catalog_cache import Catalog
 from api.errors import CapacityFull, Conflict, InvalidReference, NotFound
 from api.planning import (
     ALREADY_PLACED,
@@ -26,13 +26,11 @@ from api.planning import (
     plan_shortfalls,
     reassign_row,
 )
-from models import booking
+from models import repo_booking as booking
 from models.catalog_state import catalog_version
 from models.clock import utcnow
-from models.matching_inputs import unplaced_participants
 from models.org import User
 from models.participant import Participant
-from models.plan_apply import book_rows, plan_conflicts
 from models.plans import (
     DropRow,
     Plan,
@@ -47,7 +45,9 @@ from models.plans import (
     plan_rows,
     save_plan,
 )
+from models.repo_matching_inputs import unplaced_participants
 from models.repo_participants import get_participant, unit_exists
+from models.repo_plan_apply import book_rows, plan_conflicts
 
 
 def plan_or_404(session: Session, plan_id: int, *, for_update: bool = False) -> Plan:

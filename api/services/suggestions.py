@@ -2,7 +2,7 @@
 
 A list of placements for one participant, or of unplaced participants of the caller's
 unit for one placement, is ranked by the engine on the app's compiled catalog, stored
-(:func:`models.suggestions_repo.store_suggestion`) and returned with every factor's
+(:func:`models.repo_suggestions.store_suggestion`) and returned with every factor's
 contribution and reason. A decision later cites the list by its id.
 """
 
@@ -13,7 +13,7 @@ from fastapi import Request
 from sqlmodel import Session
 
 from api.access import participant_for, record_list_access, visible_unit
-from api.engine import Catalog
+from api.catalog_cache import Catalog
 from api.errors import Conflict, NotFound
 from api.metrics import SUGGESTIONS
 from api.planning import pair_value
@@ -21,9 +21,10 @@ from matcher import explain, rank_participants, rank_placements, why_not
 from matcher.exploration import explore_top_k
 from matcher.value import calibration_n
 from models.convert import participant_to_domain
-from models.matching_inputs import unplaced_participants
 from models.org import User
 from models.repo_catalog import get_placement
+from models.repo_matching_inputs import unplaced_participants
+from models.repo_suggestions import store_suggestion
 from models.schemas_suggestion import (
     CandidateItemPublic,
     CandidateList,
@@ -34,7 +35,6 @@ from models.schemas_suggestion import (
     SuggestionItemPublic,
     SuggestionList,
 )
-from models.suggestions_repo import store_suggestion
 
 
 def _reasons(reasons) -> list[dict]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from api.engine import build_catalog
+from api.catalog_cache import build_catalog
 from api.planning import pair_exclusions
 from matcher import load_policy
 from models.clock import municipal_today

@@ -20,7 +20,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from api.app import API_PREFIX, create_app
 from api.deps import ROLES_KEY
@@ -28,6 +28,7 @@ from api.settings import Settings
 from models.db import make_engine
 from models.org import Role
 from tests.api.world import World, participant_body, placement_body, seed_world
+from tests.database import memory_engine
 
 ROLE_DENIED = "may not use this route"
 
@@ -61,8 +62,7 @@ ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 def matrix() -> Iterator[tuple[TestClient, World]]:
     """One app and world for the whole matrix (fast); every write below uses fresh keys,
     and no expected status depends on what another case wrote."""
-    engine = make_engine("sqlite://", poolclass=StaticPool)
-    SQLModel.metadata.create_all(engine)
+    engine = memory_engine()
     with Session(engine, expire_on_commit=False) as session:
         world = seed_world(session)
     app = create_app(settings=Settings(database_url="sqlite://"), engine=engine)

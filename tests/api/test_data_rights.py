@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session, select
 
-from api.evaluation import run_replay
+from api.services.evaluation import run_replay
 from matcher import load_policy
 from models.audit import AccessLog
 from models.data_rights import PSEUDONYM_PREFIX, pseudonymise_participant

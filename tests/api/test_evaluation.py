@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel, select
 
 from api.app import create_app
-from api.evaluation import train_model
+from api.services.evaluation import train_model
 from api.settings import Settings
 from fixtures.loader import demo_token, load_demo
 from matcher import PREDICTORS
@@ -290,7 +290,7 @@ def test_the_learned_model_is_no_worse_than_the_calibrated_hand_policy(trained):
 
 @pytest.mark.parametrize("seed", [8, 9])
 def test_the_learned_model_wins_on_other_seeds_too(seed):
-    """Not a lucky seed: the same training path (api.evaluation.train_model) on the demo
+    """Not a lucky seed: the same training path (api.services.evaluation.train_model) on the demo
     generated with seeds 8 and 9 (scale 1, the same cut, horizon 60 days)."""
     engine = make_engine("sqlite://")
     SQLModel.metadata.create_all(engine)

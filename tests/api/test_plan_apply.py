@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from models import booking
+from models import repo_booking as booking
 from models.catalog_state import bump_catalog_version
 from models.clock import municipal_today
 from models.match import Match

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from api.engine import build_catalog, scarcity_prices
+from api.catalog_cache import build_catalog, scarcity_prices
 from matcher import ADJUSTMENTS, load_policy
 from matcher.value import score_matrix
-from models import booking
+from models import repo_booking as booking
 from models.clock import municipal_today
 from models.convert import participant_to_domain
 from models.org import Quota, Role

@@ -10,6 +10,7 @@ examples is kept low so the whole run stays well under two minutes on two cores.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import pytest
 import schemathesis
@@ -17,31 +18,46 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from api.app import create_app
 from api.deps import ROLES_KEY
 from api.settings import Settings
 from models.db import make_engine
-from tests.api.world import seed_world
+from tests.api.world import World, seed_world
+from tests.database import migrate
 from tests.factories import make_concept
 
 #: examples per operation; raise locally (e.g. 200) for a deeper run
 MAX_EXAMPLES = 20
 
-_engine = make_engine("sqlite://", poolclass=StaticPool)
-SQLModel.metadata.create_all(_engine)
-with Session(_engine, expire_on_commit=False) as _session:
-    WORLD = seed_world(_session)
-    # the concepts the OpenAPI examples name, so the examples are accepted as documented
-    make_concept(_session, id="area-kitchen", kind="occupation")
-    make_concept(_session, id="area-care", kind="occupation")
-    for skill in ("comp-servering", "comp-livsmedelshygien"):
-        make_concept(_session, id=skill, broader="area-kitchen")
-    _session.commit()
-APP = create_app(settings=Settings(database_url="sqlite://"), engine=_engine)
+
+#: the app needs no database to describe itself; the world is seeded on first use
+_ENGINE = make_engine("sqlite://", poolclass=StaticPool)
+APP = create_app(settings=Settings(database_url="sqlite://"), engine=_ENGINE)
 _DOCUMENT = APP.openapi()
 CLIENT = TestClient(APP, raise_server_exceptions=False)
+
+
+@cache
+def world() -> World:
+    """The seeded world, built when the first test runs (not at import)."""
+    migrate(_ENGINE)
+    with Session(_ENGINE, expire_on_commit=False) as session:
+        seeded = seed_world(session)
+        # the concepts the OpenAPI examples name, so the examples are accepted as documented
+        make_concept(session, id="area-kitchen", kind="occupation")
+        make_concept(session, id="area-care", kind="occupation")
+        for skill in ("comp-servering", "comp-livsmedelshygien"):
+            make_concept(session, id=skill, broader="area-kitchen")
+        session.commit()
+    return seeded
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _seeded() -> None:
+    world()
+
 
 #: Schema-valid bodies may still break business rules JSON Schema cannot state (an unknown
 #: skill id, end before start, min_age above max_age, a caseworker naming another unit):
@@ -55,6 +71,8 @@ CONFIG = SchemathesisConfig.from_dict(
         }
     }
 )
+
+
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
 #: requests that once reached the database with an id beyond its 32-bit INTEGER (a 500);
@@ -112,7 +130,7 @@ class WorldTokens:
     Authorization header on purpose is sent without it (and must get 401)."""
 
     def get(self, case, context):
-        return WORLD.tokens[_principal(case.operation.method, case.operation.path)]
+        return world().tokens[_principal(case.operation.method, case.operation.path)]
 
     def set(self, case, data, context):
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
@@ -133,7 +151,7 @@ def _send(method: str, path: str, request: dict):
     request = dict(request)
     values = request.pop("path", {})
     url = re.sub(r"\{([^}]+)\}", lambda m: str(values.get(m.group(1), 1)), path)
-    headers = WORLD.headers(_principal(method, path))
+    headers = world().headers(_principal(method, path))
     return CLIENT.request(method, url, headers=headers, **request)
 
 

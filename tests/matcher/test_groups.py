@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 
 import numpy as np
 import pytest
@@ -63,20 +62,6 @@ def test_bootstrap_ci_of_a_custom_statistic_on_rows():
 def test_bootstrap_of_a_constant_is_a_point():
     ci = bootstrap_ci(np.full(10, 0.3), n_boot=50, rng=np.random.default_rng(1))
     assert ci.ci_low == ci.estimate == ci.ci_high == pytest.approx(0.3)
-
-
-def test_bootstrap_on_100k_values_is_fast():
-    rng = np.random.default_rng(2)
-    hits = (rng.random(100_000) < 0.3).astype(float)
-    continuous = rng.random(100_000)
-    start = time.perf_counter()
-    bootstrap_ci(hits, n_boot=1000, rng=rng)
-    collapsed = time.perf_counter() - start
-    start = time.perf_counter()
-    bootstrap_ci(continuous, n_boot=1000, rng=rng)
-    sampled = time.perf_counter() - start
-    assert collapsed < 0.5
-    assert sampled < 5.0  # ~1 s on the 2-core dev box; generous for slow CI
 
 
 def test_age_band_labels():

@@ -13,7 +13,12 @@ import sys
 from pathlib import Path
 
 FORBIDDEN = ("sqlmodel", "fastapi", "sqlalchemy", "models", "api", "starlette", "fixtures")
-ENGINE_MODULES = ("api.engine", "api.planning", "api.evaluation", "api.routers.suggestions")
+ENGINE_MODULES = (
+    "api.catalog_cache",
+    "api.planning",
+    "api.services.evaluation",
+    "api.routers.suggestions",
+)
 MATCHER = Path(__file__).resolve().parents[2] / "matcher"
 
 

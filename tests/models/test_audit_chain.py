@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from models.audit import AccessLog
 from models.audit_chain import verify_chain
-from models.audit_log import log_access
 from models.match import Match, MatchEvent, MatchStatus
 from models.org import Role
+from models.repo_access_log import log_access
 from tests.factories import (
     make_concept,
     make_department,

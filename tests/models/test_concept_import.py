@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.concept_import import _parents_first, check_links, rows_from_csv
+from models.repo_concept_import import _parents_first, check_links, rows_from_csv
 from models.taxonomy import SkillConceptCreate
 
 

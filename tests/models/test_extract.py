@@ -6,7 +6,7 @@ the repository's own as-of queries, pseudonymised, and free of leakage from the 
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -33,9 +33,9 @@ from models.convert import (
     placement_type_to_domain,
 )
 from models.db import make_engine
-from models.extract import build_extract
 from models.history import bookings_as_of, states_as_of
 from models.match import Match
+from models.repo_extract import build_extract
 from models.taxonomy import SkillConcept
 from tests.evaluation_demo import demo_url  # noqa: F401
 
@@ -58,13 +58,12 @@ def replayed(extract):
 
 
 def _as_of_catalog(session: Session, at: datetime) -> CompiledPlacements:
-    """The engine's catalog just before ``at``, from the repository's as-of queries.
+    """The engine's catalog as of ``at``, from the repository's as-of queries.
 
     Full placements and departments are left out (the engine excludes them too), so the
     compiled eligibility is the type rules and the open dates.
     """
-    just_before = at - timedelta(microseconds=1)
-    held = bookings_as_of(session, just_before)
+    held = bookings_as_of(session, at)
     by_placement: dict[int, int] = {}
     by_quota: dict[int, int] = {}
     for match in held:
@@ -74,14 +73,14 @@ def _as_of_catalog(session: Session, at: datetime) -> CompiledPlacements:
     day = at.date()
     quotas = {}
     for quota in sorted(
-        states_as_of(session, "quota", just_before).values(),
+        states_as_of(session, "quota", at).values(),
         key=lambda q: (q["period_start"], q["id"]),
     ):
         if quota["period_start"] <= day.isoformat() <= quota["period_end"]:
             quotas[quota["department_id"]] = quota
     capacities = {d: department_capacity(d, q, by_quota.get(q["id"], 0)) for d, q in quotas.items()}
     placements = []
-    for state in states_as_of(session, "placement", just_before).values():
+    for state in states_as_of(session, "placement", at).values():
         left = state["slots"] - by_placement.get(state["id"], 0)
         capacity = capacities.get(state["department_id"])
         full_department = capacity is not None and capacity.remaining_quota <= 0
@@ -89,7 +88,7 @@ def _as_of_catalog(session: Session, at: datetime) -> CompiledPlacements:
             placements.append(placement_to_domain(state, left))
     types = {
         code: placement_type_to_domain(state)
-        for code, state in states_as_of(session, "placementtype", just_before).items()
+        for code, state in states_as_of(session, "placementtype", at).items()
     }
     taxonomy = Taxonomy([concept_to_domain(c) for c in session.exec(select(SkillConcept))])
     return CompiledPlacements.build(placements, taxonomy, types, capacities)
@@ -106,9 +105,9 @@ def test_every_replayed_decision_equals_the_engine_on_a_rebuilt_catalog(
             match = matches[i]
             at = match.decided_at
             compiled = _as_of_catalog(session, at)
-            state = states_as_of(
-                session, "participant", at - timedelta(microseconds=1), [str(match.participant_id)]
-            )[str(match.participant_id)]
+            state = states_as_of(session, "participant", at, [str(match.participant_id)])[
+                str(match.participant_id)
+            ]
             person = participant_to_domain(state, at.date())
             ranking = rank_placements(
                 person, compiled, SCORER, k=len(compiled), as_of=at.date(), policy=POLICY

@@ -18,6 +18,7 @@ from tests.factories import (
 )
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
 
 
 def test_participant_state_as_of_each_revision(session):
@@ -32,10 +33,12 @@ def test_participant_state_as_of_each_revision(session):
     rev1.valid_from = T0
     session.flush()
     key = str(participant.id)
-    assert states_as_of(session, "participant", T0 - timedelta(seconds=1)) == {}
-    assert states_as_of(session, "participant", T0)[key]["language_level"] == 1
-    assert states_as_of(session, "participant", T0 + timedelta(days=29))[key]["language_level"] == 1
-    assert states_as_of(session, "participant", T0 + timedelta(days=30))[key]["language_level"] == 3
+    # as of a moment: what was recorded strictly before it
+    assert states_as_of(session, "participant", T0) == {}
+    assert states_as_of(session, "participant", T0 + SECOND)[key]["language_level"] == 1
+    assert states_as_of(session, "participant", T0 + timedelta(days=30))[key]["language_level"] == 1
+    later = T0 + timedelta(days=30) + SECOND
+    assert states_as_of(session, "participant", later)[key]["language_level"] == 3
     assert participant.version == 2
 
 
@@ -59,7 +62,8 @@ def test_bookings_as_of_follow_the_status_log(session):
         MatchEvent(match_id=match.id, status=MatchStatus.withdrawn, at=T0 + timedelta(days=9))
     )
     session.flush()
-    assert booked_match_ids_as_of(session, T0 - timedelta(seconds=1)) == []
-    assert booked_match_ids_as_of(session, T0) == [match.id]
+    assert booked_match_ids_as_of(session, T0) == []
+    assert booked_match_ids_as_of(session, T0 + SECOND) == [match.id]
     assert booked_match_ids_as_of(session, T0 + timedelta(days=6)) == [match.id]
-    assert booked_match_ids_as_of(session, T0 + timedelta(days=9)) == []
+    assert booked_match_ids_as_of(session, T0 + timedelta(days=9)) == [match.id]
+    assert booked_match_ids_as_of(session, T0 + timedelta(days=9) + SECOND) == []

@@ -2,10 +2,10 @@
 
 A plan is made against the capacity of its day; slots may go between proposal and
 application. :func:`plan_conflicts` locks what the rows need (participants, then
-placements, then quotas, the order :mod:`models.booking` uses, so an application never
+placements, then quotas, the order :mod:`models.repo_booking` uses, so an application never
 deadlocks with a single decision) and checks every row against the current state at
 once, so the coordinator sees *all* conflicts, not only the first. Only when there are
-none does :func:`book_rows` book each row through :func:`models.booking.accept`.
+none does :func:`book_rows` book each row through :func:`models.repo_booking.accept`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from models import booking
+from models import repo_booking as booking
 from models.acceptance import (
     NOT_OPEN,
     PLACEMENT_CLOSED,
@@ -26,12 +26,12 @@ from models.acceptance import (
     acceptance_refusals,
 )
 from models.match import Match
-from models.match_reads import booked_matches_of
-from models.matching_inputs import placement_types
 from models.org import Quota
 from models.participant import Participant
 from models.placement import Placement
 from models.plans import PlanRow
+from models.repo_matches import booked_matches_of
+from models.repo_matching_inputs import placement_types
 
 
 def _locked(session: Session, table, ids: Sequence) -> dict:

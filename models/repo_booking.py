@@ -35,10 +35,10 @@ from models.acceptance import (
 from models.catalog_state import bump_catalog_version
 from models.clock import utcnow
 from models.match import BOOKED_STATUSES, Match, MatchEvent, MatchStatus, Outcome, OutcomeKind
-from models.match_reads import booked_match_of, covering_quota
 from models.org import Department, Quota
 from models.participant import Participant
 from models.placement import Placement
+from models.repo_matches import booked_match_of, covering_quota
 from models.taxonomy import PlacementType
 
 #: allowed status changes after a decision; anything else is a conflict

@@ -12,6 +12,10 @@ def list_units(session: Session, *, offset: int, limit: int) -> tuple[list[Unit]
     return list(rows), session.exec(select(func.count()).select_from(Unit)).one()
 
 
+def get_unit(session: Session, unit_id: int) -> Unit | None:
+    return session.get(Unit, unit_id)
+
+
 def unit_by_code(session: Session, code: str) -> Unit | None:
     return session.exec(select(Unit).where(Unit.code == code)).first()
 

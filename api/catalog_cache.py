@@ -1,4 +1,4 @@
-"""The engine as the API uses it: open placements compiled once, reused until they change.
+"""The compiled catalog cache: open placements compiled once, reused until they change.
 
 A :class:`CatalogCache` lives on the app. Each request reads the catalog change counters
 (models.catalog_state) plus the sizes of the taxonomy and placement-type history, the
@@ -17,13 +17,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import numpy as np
-from sqlalchemy import bindparam
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from api.metrics import CATALOG_UPDATES
 from matcher import CompiledPlacements, Policy, PolicyScorer, Taxonomy, load_policy
 from matcher.features import Scorer
-from models.catalog_state import ANY_CHANGE, LAYOUT, CatalogVersion
 from models.clock import SYSTEM_CLOCK, Clock
 from models.convert import (
     concept_to_domain,
@@ -31,19 +29,17 @@ from models.convert import (
     placement_to_domain,
     placement_type_to_domain,
 )
-from models.history import Revision
-from models.matching_inputs import (
+from models.plans import latest_prices
+from models.registry import active_scorer
+from models.repo_matching_inputs import (
+    catalog_key_row,
     concepts,
     departments,
     open_placements,
     placement_types,
     quotas_on,
+    remaining_slots,
 )
-from models.oversight import PAUSED
-from models.placement import Placement
-from models.plans import PRICES_MAX_AGE, Plan, latest_prices, live_plans_query
-from models.registry import ModelStatus, ModelVersion, active_scorer
-from models.taxonomy import SkillConcept
 
 
 @dataclass(frozen=True)
@@ -60,61 +56,19 @@ class Catalog:
     prices: np.ndarray | None  # the live cohort plan's, for the scarcity factor
 
 
-def _catalog_key_statement():
-    """What the compiled catalog depends on, as one statement built once at import.
-
-    Built per request, its five subqueries cost about 1 ms of Python each time (statement
-    construction and cache-key generation); prebuilt, the request binds only the cutoff.
-    """
-
-    def counter(row: int):
-        return select(CatalogVersion.version).where(CatalogVersion.id == row).scalar_subquery()
-
-    concept_count = select(func.count()).select_from(SkillConcept).scalar_subquery()
-    type_versions = (
-        select(func.count())
-        .select_from(Revision)
-        .where(Revision.entity == "placementtype")
-        .scalar_subquery()
-    )
-    plan = live_plans_query(cutoff=bindparam("cutoff")).with_only_columns(Plan.id).scalar_subquery()
-    # the active learned model (None: the hand-weighted policy) decides the scorer
-    model = (
-        select(ModelVersion.version)
-        .where(ModelVersion.status == ModelStatus.active)
-        .scalar_subquery()
-    )
-    # the stop switch rides along (last column, not part of the key): no round trip of its own
-    counters = (counter(ANY_CHANGE), counter(LAYOUT), concept_count, type_versions, plan, model)
-    return select(*counters, PAUSED)
-
-
-_CATALOG_KEY = _catalog_key_statement()
-_KEY_ROW = "platsa.catalog_key_row"  # session.info slot: the row read by suggestions_paused
-
-
-def _key_row(session: Session, now: datetime) -> tuple:
-    row = session.info.pop(_KEY_ROW, None)
-    if row is None:
-        row = session.execute(_CATALOG_KEY, {"cutoff": now - PRICES_MAX_AGE}).one()
-    return row
-
-
 def _catalog_key(session: Session, day: date, now: datetime) -> tuple:
     """What the compiled catalog depends on, read in one round trip.
 
     ``key[0]`` is the any-change counter; ``key[1:]`` is what only a full rebuild can
     follow (the layout counter, taxonomy, types, live plan, model, day).
     """
-    return (*tuple(_key_row(session, now))[:-1], day)
+    return (*tuple(catalog_key_row(session, now))[:-1], day)
 
 
 def suggestions_paused(session: Session, now: datetime | None = None) -> bool:
     """Whether the stop switch is off, read with the catalog key; the request's next
     :meth:`CatalogCache.get` reuses the row, so a suggestion costs no extra round trip."""
-    row = _key_row(session, now or SYSTEM_CLOCK.now())
-    session.info[_KEY_ROW] = row
-    return bool(row[-1])
+    return bool(catalog_key_row(session, now or SYSTEM_CLOCK.now(), keep=True)[-1])
 
 
 def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) -> Catalog:
@@ -158,11 +112,7 @@ def refresh_capacity(session: Session, catalog: Catalog, key: tuple) -> Catalog 
     the open placements are not the ones compiled (a layout change the counters did not
     show): the caller rebuilds.
     """
-    rows = session.execute(
-        select(Placement.id, Placement.slots - Placement.booked).where(Placement.is_open)
-    ).all()
-    # never below 0, as placement_to_domain does on a full build
-    remaining = {placement_id: max(int(left), 0) for placement_id, left in rows}
+    remaining = remaining_slots(session)
     if remaining.keys() != set(catalog.compiled.ids.tolist()):
         return None
     compiled = catalog.compiled.with_capacity(remaining, _capacities(session, catalog.day))
@@ -224,10 +174,8 @@ class CatalogCache:
                     return fresh
             self._catalog = build_catalog(session, self.policy, day, key)
             CATALOG_UPDATES.labels("build").observe(time.perf_counter() - started)
-            # The catalog lives until the next change, and every full garbage collection
-            # used to walk its objects (with the rest of the process) again: pauses of
-            # 100-320 ms, one request in a hundred, at 10,000 placements. Frozen,
-            # collections skip what exists now; the old catalog is still freed by
-            # reference counting when it is replaced.
+            # The catalog lives until the next change: frozen, full garbage collections
+            # skip its objects instead of walking them again (long pauses at scale); the
+            # old catalog is still freed by reference counting when it is replaced.
             gc.freeze()
             return self._catalog

@@ -1,6 +1,6 @@
 """The evaluators' work, shared by the routes and the command line: replay and train.
 
-Each function reads a pseudonymised extract (models.extract), runs the pure engine
+Each function reads a pseudonymised extract (models.repo_extract), runs the pure engine
 (matcher.replay, matcher.training, matcher.replay_report) and, for training, writes a
 registry row. Nothing here commits: the caller's transaction does.
 """
@@ -24,7 +24,6 @@ from matcher.replay_report import json_ready, off_policy_rows, replay_report
 from matcher.small_cells import DEFAULT_MIN_GROUP_N
 from matcher.training import outcome_labels, split_by_cut, train_at_cut
 from matcher.value import values
-from models.extract import build_extract, moment
 from models.registry import (
     CALIBRATED_POLICY,
     POLICY,
@@ -35,6 +34,7 @@ from models.registry import (
     next_version,
     scorer_of,
 )
+from models.repo_extract import build_extract, moment
 
 ALL_OF_TIME = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 DEFAULT_HORIZON_DAYS = 60

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from models.org import Role, Unit, User
 
@@ -54,3 +54,14 @@ _BY_TOKEN = select(User).where(User.token_hash == bindparam("token_hash"), User.
 
 def user_for_token(session: Session, token: str) -> User | None:
     return session.exec(_BY_TOKEN, params={"token_hash": hash_token(token)}).first()
+
+
+def list_users(session: Session, *, offset: int, limit: int) -> tuple[list[User], int]:
+    """Users by id (the table holds token hashes only; UserPublic leaves them out)."""
+    total = session.exec(select(func.count()).select_from(User)).one()
+    rows = session.exec(select(User).order_by(User.id).offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+def user_named(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()

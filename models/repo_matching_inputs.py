@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
+from models.catalog_state import ANY_CHANGE, LAYOUT, CatalogVersion
+from models.history import Revision
 from models.match import BOOKED_STATUSES, Match
 from models.org import Department, Quota
+from models.oversight import PAUSED
 from models.participant import Participant
 from models.placement import Placement
+from models.plans import PRICES_MAX_AGE, Plan, live_plans_query
+from models.registry import ModelStatus, ModelVersion
 from models.taxonomy import PlacementType, SkillConcept
 
 
@@ -79,3 +85,55 @@ def unplaced_participants(session: Session, unit_id: int | None) -> list[Partici
     if unit_id is not None:
         query = query.where(Participant.unit_id == unit_id)
     return list(session.exec(query.order_by(Participant.id)).all())
+
+
+def remaining_slots(session: Session) -> dict[int, int]:
+    """Open placement id -> slots left, never below 0 (as a full catalog build counts)."""
+    rows = session.execute(
+        select(Placement.id, Placement.slots - Placement.booked).where(Placement.is_open)
+    ).all()
+    return {placement_id: max(int(left), 0) for placement_id, left in rows}
+
+
+def _catalog_key_statement():
+    """What the compiled catalog depends on, as one statement built once at import (a
+    request binds only the cutoff, instead of building five subqueries each time)."""
+
+    def counter(row: int):
+        return select(CatalogVersion.version).where(CatalogVersion.id == row).scalar_subquery()
+
+    concept_count = select(func.count()).select_from(SkillConcept).scalar_subquery()
+    type_versions = (
+        select(func.count())
+        .select_from(Revision)
+        .where(Revision.entity == "placementtype")
+        .scalar_subquery()
+    )
+    plan = live_plans_query(cutoff=bindparam("cutoff")).with_only_columns(Plan.id).scalar_subquery()
+    # the active learned model (None: the hand-weighted policy) decides the scorer
+    model = (
+        select(ModelVersion.version)
+        .where(ModelVersion.status == ModelStatus.active)
+        .scalar_subquery()
+    )
+    # the stop switch rides along (last column, not part of the key): no round trip of its own
+    counters = (counter(ANY_CHANGE), counter(LAYOUT), concept_count, type_versions, plan, model)
+    return select(*counters, PAUSED)
+
+
+_CATALOG_KEY = _catalog_key_statement()
+_KEY_ROW = "platsa.catalog_key_row"  # session.info slot: a row read ahead, kept for reuse
+
+
+def catalog_key_row(session: Session, now: datetime, *, keep: bool = False) -> tuple:
+    """The catalog key's counters and the stop switch (last), in one round trip.
+
+    A row read with ``keep`` is kept on the session and served to its next call, so the
+    stop-switch check and the catalog lookup of one request share a single read.
+    """
+    row = session.info.pop(_KEY_ROW, None)
+    if row is None:
+        row = session.execute(_CATALOG_KEY, {"cutoff": now - PRICES_MAX_AGE}).one()
+    if keep:
+        session.info[_KEY_ROW] = row
+    return tuple(row)

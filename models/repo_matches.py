@@ -81,7 +81,7 @@ def covering_quota(session: Session, department_id: int, on: date) -> Quota | No
     """The department's quota whose period covers ``on``; the newest if periods overlap.
 
     "Newest" is the latest ``period_start`` (then the highest id), the same choice
-    :func:`models.matching_inputs.quotas_on` makes for the suggestions.
+    :func:`models.repo_matching_inputs.quotas_on` makes for the suggestions.
     """
     return session.exec(
         select(Quota)
