@@ -12,7 +12,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 
 from api.deps import ROLES_KEY
-from tests.api.test_schemathesis import _DOCUMENT, APP, WORLD
+from tests.api.test_schemathesis import _DOCUMENT, APP, world
 
 load_all_checks()
 ROLES = ("caseworker", "coordinator", "evaluator", "admin")
@@ -60,7 +60,7 @@ def _schema_for(role: str):
     @role_schema.auth(refresh_interval=None)
     class RoleToken:
         def get(self, case, context):
-            return WORLD.tokens[role]
+            return world().tokens[role]
 
         def set(self, case, data, context):
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
