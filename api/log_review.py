@@ -16,7 +16,7 @@ from statistics import median
 
 from sqlmodel import Session
 
-from models.log_review import daily_volumes, reads_outside_unit, refused_attempts
+from models.repo_log_review import daily_volumes, reads_outside_unit, refused_attempts
 
 
 def log_review(

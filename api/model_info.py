@@ -83,7 +83,9 @@ def _flatten(policy: Policy) -> dict[str, Any]:
     out = {}
     for section in dataclasses.fields(policy):
         value = getattr(policy, section.name)
-        if dataclasses.is_dataclass(value):
+        if section.name == "weights":  # one entry per factor, not the mapping as a whole
+            out.update({f"weights.{name}": w for name, w in value.as_dict().items()})
+        elif dataclasses.is_dataclass(value):
             for field in dataclasses.fields(value):
                 out[f"{section.name}.{field.name}"] = getattr(value, field.name)
     return out

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from sqlmodel import Field, SQLModel
 
 from matcher.language import entered_label, language_label
@@ -101,7 +102,7 @@ class ParticipantCreate(StrictInput, ParticipantBase):
         le=INT_MAX,
         description="owning unit; a caseworker's own unit when omitted",
     )
-    language_entered: str | None = _ENTERED
+    language_entered: SkipJsonSchema[str | None] = _ENTERED
 
     _keep_entered = model_validator(mode="before")(classmethod(lambda cls, v: _entered(v)))
 
@@ -126,7 +127,7 @@ class ParticipantUpdate(StrictInput):
     home_lon: float | None = Field(default=None, ge=-180, le=180)
     max_hours: int | None = Field(default=None, ge=1, le=40)
     active: bool | None = None
-    language_entered: str | None = _ENTERED
+    language_entered: SkipJsonSchema[str | None] = _ENTERED
 
     _keep_entered = model_validator(mode="before")(classmethod(lambda cls, v: _entered(v)))
 

@@ -65,3 +65,8 @@ def list_users(session: Session, *, offset: int, limit: int) -> tuple[list[User]
 
 def user_named(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username)).first()
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    """The user with this id, if any."""
+    return session.get(User, user_id)

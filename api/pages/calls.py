@@ -280,7 +280,9 @@ def replays(session: Session, *, offset: int, limit: int):
 
 
 def start_replay(session: Session, user: User, request: Request, body):
-    return evaluation_api.replay(body, request, session, user)
+    return evaluation_api.replay(
+        body, request.app.state.catalog, request.app.state.settings, session, user
+    )
 
 
 def replay_report(session: Session, replay_id: int):

@@ -14,7 +14,8 @@ from api.errors import Conflict, InvalidReference, NotFound, problems
 from models import web_auth
 from models.org import Role, User, UserPublic
 from models.repo_units import unit_by_code
-from models.repo_users import create_user
+from models.repo_users import create_user, get_user
+from models.strict_input import Text
 
 router = APIRouter(tags=["admin"])
 
@@ -28,8 +29,8 @@ class UserCreate(SQLModel):
         min_length=2, max_length=64, schema_extra={"pattern": r"^[a-z0-9][a-z0-9._-]*$"}
     )
     role: Role
-    unit_code: str | None = Field(default=None, max_length=32, description="caseworkers need one")
-    password: str | None = Field(
+    unit_code: Text | None = Field(default=None, max_length=32, description="caseworkers need one")
+    password: Text | None = Field(
         default=None, min_length=12, max_length=1024, description="for the web pages"
     )
 
@@ -41,11 +42,11 @@ class UserCreated(UserPublic):
 class PasswordSet(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    password: str = Field(min_length=12, max_length=1024)
+    password: Text = Field(min_length=12, max_length=1024)
 
 
 def _user_or_404(session, user_id: int) -> User:
-    user = session.get(User, user_id)
+    user = get_user(session, user_id)
     if user is None:
         raise NotFound(f"user {user_id} not found")
     return user
@@ -78,7 +79,7 @@ class UserChange(SQLModel):
 
     active: bool | None = None
     role: Role | None = None
-    unit_code: str | None = Field(default=None, max_length=32)
+    unit_code: Text | None = Field(default=None, max_length=32)
 
 
 @router.patch(
