@@ -126,7 +126,8 @@ def prepare(url: str) -> tuple[str, list[int]]:
 class Server:
     def __init__(self, url: str, workers: int) -> None:
         self.port = 18000 + int(uuid.uuid4().int % 1000)
-        env = {**os.environ, "PLATSA_DATABASE_URL": url}
+        # the per-user rate limit (issue #16) would answer the load with 429s: off here
+        env = {**os.environ, "PLATSA_DATABASE_URL": url, "PLATSA_RATE_LIMITS": "false"}
         self.process = subprocess.Popen(
             [
                 sys.executable,  # any Python with the project installed, not a checkout's .venv
