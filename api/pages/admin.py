@@ -1,5 +1,6 @@
-"""Admin pages: users (create, deactivate, set a password), units (create, rename), and
-the access log by participant or by user."""
+"""Admin pages: users (create, deactivate, set a password), units (create, rename),
+placement types and their rules, the stop switch, and the access log by participant or
+by user."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ from api.pages.guard import admits
 from api.pages.render import render
 from api.pages.signin import check_csrf
 from api.routers import admin as admin_api
+from api.routers import catalog as catalog_api
+from api.routers import oversight as oversight_api
 from api.routers import units as units_api
 from api.routers import user_admin as user_admin_api
 from models.org import Role, User
+from models.oversight import OversightSwitch
+from models.taxonomy import PlacementTypeUpdate
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(i18n.speak), Depends(check_csrf)])
 
@@ -31,6 +36,9 @@ def _done(key: str | None) -> str | None:
         "password": _("The password is set."),
         "unit": _("The unit is saved."),
         "changed": _("The user is changed."),
+        "type": _("The placement type's rules are saved; the old rules stay in the history."),
+        "paused": _("Suggestions and plan proposals are paused. Manual booking continues."),
+        "resumed": _("Suggestions and plan proposals are running again."),
     }.get(key or "")
 
 
@@ -167,3 +175,96 @@ def access_log_page(
             "user_id": user_id,
         },
     )
+
+
+@router.get("/admin/placement-types")
+def placement_types_page(
+    request: Request,
+    session: SessionDep,
+    user: User = admits(catalog_api.list_all_placement_types),
+    done: str | None = None,
+):
+    return render(
+        request,
+        "admin/placement_types.html",
+        {
+            "title": i18n.gettext("Placement types"),
+            "types": calls.placement_types(session),
+            "may_edit": user.role is Role.admin,
+            "flash": _done(done),
+        },
+    )
+
+
+AgeForm = Annotated[int | None, Form(ge=15, le=70)]
+MonthsForm = Annotated[int | None, Form(ge=0, le=600)]
+
+
+@router.post("/admin/placement-types/{code}")
+def change_placement_type(
+    code: catalog_api.TypeCode,
+    request: Request,
+    session: SessionDep,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    min_age: AgeForm = None,
+    max_age: AgeForm = None,
+    min_months_on_assistance: MonthsForm = None,
+    long_term_months: MonthsForm = None,
+    newcomer_or_long_term: Annotated[bool, Form()] = False,
+    user: User = admits(catalog_api.change_placement_type),
+):
+    """Save a type's rules; an empty age box means no limit (the API's null)."""
+    body = PlacementTypeUpdate(
+        name=name.strip(),
+        min_age=min_age,
+        max_age=max_age,
+        min_months_on_assistance=min_months_on_assistance,
+        long_term_months=long_term_months,
+        newcomer_or_long_term=newcomer_or_long_term,
+    )
+    calls.change_placement_type(session, user, code, body)
+    return RedirectResponse("/admin/placement-types?done=type", status_code=303)
+
+
+@router.get("/admin/oversight")
+def oversight_page(
+    request: Request,
+    session: SessionDep,
+    user: User = admits(oversight_api.events),
+    done: str | None = None,
+):
+    return render(
+        request,
+        "admin/oversight.html",
+        {
+            "title": i18n.gettext("Stop switch"),
+            "state": calls.oversight_state(session),
+            "events": calls.oversight_events(session, offset=0, limit=50).data,
+            "flash": _done(done),
+        },
+    )
+
+
+ReasonForm = Annotated[str, Form(min_length=3, max_length=2000)]
+
+
+@router.post("/admin/oversight/pause")
+def pause(
+    request: Request,
+    session: SessionDep,
+    reason: ReasonForm,
+    user: User = admits(oversight_api.pause),
+):
+    calls.pause(session, user, OversightSwitch(reason=reason.strip()))
+    return RedirectResponse("/admin/oversight?done=paused", status_code=303)
+
+
+@router.post("/admin/oversight/resume")
+def resume(
+    request: Request,
+    session: SessionDep,
+    reason: ReasonForm,
+    user: User = admits(oversight_api.resume),
+):
+    calls.resume(session, user, OversightSwitch(reason=reason.strip()))
+    return RedirectResponse("/admin/oversight?done=resumed", status_code=303)

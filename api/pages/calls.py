@@ -25,6 +25,7 @@ from api.routers import coordinator_plans as plans_api
 from api.routers import coordinators as coordinators_api
 from api.routers import evaluation as evaluation_api
 from api.routers import matches as matches_api
+from api.routers import oversight as oversight_api
 from api.routers import participants as participants_api
 from api.routers import suggestions as suggestions_api
 from api.routers import units as units_api
@@ -324,3 +325,27 @@ def change_user(session: Session, user_id: int, body):
 
 def set_password(session: Session, user_id: int, body):
     return user_admin_api.set_password(session, user_id, body)
+
+
+def placement_types(session: Session):
+    return catalog_api.list_all_placement_types(session, Page(offset=0, limit=200)).data
+
+
+def change_placement_type(session: Session, user: User, code: str, body):
+    return catalog_api.change_placement_type(session, user, code, body)
+
+
+def oversight_state(session: Session):
+    return oversight_api.read_state(session)
+
+
+def oversight_events(session: Session, *, offset: int, limit: int):
+    return oversight_api.events(session, Page(offset=offset, limit=limit))
+
+
+def pause(session: Session, user: User, body):
+    return oversight_api.pause(body, session, user)
+
+
+def resume(session: Session, user: User, body):
+    return oversight_api.resume(body, session, user)

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.pages import i18n
 from models.org import Role
+from models.oversight import read_paused
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -48,6 +49,8 @@ NAV: dict[Role, list[tuple[str, str]]] = {
         ("/caseload", N_("Caseload")),
         ("/admin/users", N_("Users")),
         ("/admin/units", N_("Units")),
+        ("/admin/placement-types", N_("Placement types")),
+        ("/admin/oversight", N_("Stop switch")),
         ("/admin/access-log", N_("Access log")),
     ],
 }
@@ -66,6 +69,8 @@ def render(
         "csrf_token": getattr(request.state, "csrf_token", None),
         "lang": i18n.current_language(),
         "path": request.url.path,
+        # the stop switch, shown to everyone signed in while it is off (one small read)
+        "paused": user is not None and read_paused(request.app.state.engine),
         **(context or {}),
     }
     return HTMLResponse(env.get_template(template).render(page), status_code=status)

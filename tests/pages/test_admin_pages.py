@@ -1,0 +1,126 @@
+"""Admin pages without a browser: placement types and their rules, the stop switch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel
+
+from api.app import create_app
+from api.settings import Settings
+from models.db import make_engine
+from tests.pages.web_world import csrf_of, seed_web_world, sign_in, username_of
+
+BANNER = "Förslagen är pausade av en administratör"
+
+
+@pytest.fixture
+def web() -> Iterator[tuple[TestClient, TestClient, Session, object]]:
+    """An admin's and a caseworker's signed-in clients on one app."""
+    engine = make_engine("sqlite://", poolclass=StaticPool)
+    SQLModel.metadata.create_all(engine)
+    session = Session(engine, expire_on_commit=False)
+    world = seed_web_world(session)
+    app = create_app(settings=Settings(database_url="sqlite://"), engine=engine)
+    with TestClient(app) as admin, TestClient(app) as caseworker:
+        assert sign_in(admin, username_of(session, world, "admin")).status_code == 303
+        assert sign_in(caseworker, username_of(session, world, "caseworker")).status_code == 303
+        yield admin, caseworker, session, world
+    session.close()
+    engine.dispose()
+
+
+def _type(client: TestClient, world, code: str) -> dict:
+    return client.get(f"/api/v1/placement-types/{code}", headers=world.headers("admin")).json()
+
+
+def test_an_admin_changes_a_types_rules_and_an_empty_age_box_clears_the_limit(web):
+    admin, _, _, world = web
+    page = admin.get("/admin/placement-types")
+    assert page.status_code == 200 and "Insatstyper" in page.text
+    form = {
+        "csrf_token": csrf_of(admin, "/admin/placement-types"),
+        "name": "Praktik med stöd",
+        "min_age": "18",
+        "max_age": "",
+        "min_months_on_assistance": "6",
+        "long_term_months": "24",
+        "newcomer_or_long_term": "true",
+    }
+    saved = admin.post(
+        f"/admin/placement-types/{world.type_code}", data=form, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    rules = _type(admin, world, world.type_code)
+    assert rules["name"] == "Praktik med stöd"
+    assert (rules["min_age"], rules["max_age"]) == (18, None)
+    assert (rules["min_months_on_assistance"], rules["long_term_months"]) == (6, 24)
+    assert rules["newcomer_or_long_term"] is True
+    # unticked box and empty age: no requirement, no lower age
+    form.update(min_age="", newcomer_or_long_term="")
+    del form["newcomer_or_long_term"]
+    admin.post(f"/admin/placement-types/{world.type_code}", data=form)
+    rules = _type(admin, world, world.type_code)
+    assert rules["min_age"] is None and rules["newcomer_or_long_term"] is False
+
+
+def test_an_age_out_of_range_is_refused_and_nothing_is_saved(web):
+    admin, _, _, world = web
+    before = _type(admin, world, world.type_code)
+    form = {
+        "csrf_token": csrf_of(admin, "/admin/placement-types"),
+        "name": "x",
+        "min_age": "3",
+        "min_months_on_assistance": "0",
+        "long_term_months": "12",
+    }
+    refused = admin.post(f"/admin/placement-types/{world.type_code}", data=form)
+    assert refused.status_code == 422
+    assert _type(admin, world, world.type_code) == before
+
+
+def test_a_caseworker_sees_the_types_but_cannot_change_them(web):
+    _, caseworker, _, world = web
+    page = caseworker.get("/admin/placement-types")
+    assert (
+        page.status_code == 200 and '<form method="post" action="/admin/placement' not in page.text
+    )
+    form = {"csrf_token": csrf_of(caseworker, "/caseload"), "name": "x",
+            "min_months_on_assistance": "0", "long_term_months": "12"}  # fmt: skip
+    assert (
+        caseworker.post(f"/admin/placement-types/{world.type_code}", data=form).status_code == 403
+    )
+
+
+def test_the_stop_switch_pauses_suggestions_with_a_banner_for_everyone_and_resumes(web):
+    admin, caseworker, _, world = web
+    assert BANNER not in caseworker.get("/caseload").text
+    token = csrf_of(admin, "/admin/oversight")
+    paused = admin.post(
+        "/admin/oversight/pause", data={"csrf_token": token, "reason": "granskning av modellen"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert paused.status_code == 303
+    state = admin.get("/admin/oversight").text
+    assert "Pausad" in state and "granskning av modellen" in state
+    assert BANNER in caseworker.get("/caseload").text
+    api = caseworker.get(
+        f"/api/v1/participants/{world.participant_a}/suggestions",
+        headers=world.headers("caseworker"),
+    )
+    assert api.status_code == 503
+    # pausing twice is a conflict, shown as a page, and changes nothing
+    again = admin.post("/admin/oversight/pause", data={"csrf_token": token, "reason": "igen"})
+    assert again.status_code == 409
+    admin.post("/admin/oversight/resume", data={"csrf_token": token, "reason": "klar"})
+    assert BANNER not in caseworker.get("/caseload").text
+    history = admin.get("/admin/oversight").text
+    assert history.count('<tr><th scope="row">') == 2
+
+
+def test_only_admins_open_the_stop_switch(web):
+    _, caseworker, _, _ = web
+    assert caseworker.get("/admin/oversight").status_code == 403
