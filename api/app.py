@@ -13,6 +13,7 @@ from api.errors import install_error_handlers, problems
 from api.guards import RequestGuard, refuse_control_characters
 from api.pages import install_pages
 from api.rate_limit import RateLimiter, declare_limit_statuses
+from api.services.replay_jobs import ReplayRunner
 from api.settings import Settings, get_settings
 from matcher import load_policy
 from models.clock import SYSTEM_CLOCK, Clock
@@ -51,6 +52,7 @@ def create_app(
     )
     app.state.clock = clock or SYSTEM_CLOCK
     app.state.catalog = CatalogCache(load_policy(settings.policy_path), app.state.clock)
+    app.state.replay_runner = ReplayRunner()  # background replays the pages start
     app.state.db_gate = DbGate(settings.admitted_transactions, settings.db_slot_timeout_s)
     if settings.rate_limits:
         app.state.rate_limiter = RateLimiter(

@@ -13,6 +13,7 @@ from models.participant import Participant
 from models.placement import Placement
 from models.plans import Plan, PlanRow
 from models.registry import ActivationLog, ModelVersion, ReplayRun
+from models.replay_job import ReplayJob
 from models.retention import LegalHold, RetentionRule
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
@@ -40,6 +41,7 @@ __all__ = [
     "PlanRow",
     "PlacementType",
     "Quota",
+    "ReplayJob",
     "ReplayRun",
     "RetentionRule",
     "Revision",

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from api.deps import IdPath, SessionDep
 from api.pages import calls, i18n
 from api.pages.guard import admits
-from api.pages.render import render
+from api.pages.render import N_, render
 from api.pages.signin import check_csrf
 from api.routers import evaluation as evaluation_api
 from models.org import User
@@ -43,12 +43,59 @@ def start_replay(
     from_date: Annotated[date, Form()],
     to_date: Annotated[date, Form()],
     scorer: Annotated[str, Form(min_length=1, max_length=64)] = "active",
-    user: User = admits(evaluation_api.replay),
+    user: User = admits(evaluation_api.start_replay_job),
 ):
-    """Run the replay now (it takes seconds on a municipality's history), then show it."""
+    """Start the replay in the background and follow its progress; the report opens when
+    it is done."""
     body = evaluation_api.ReplayRequest(from_date=from_date, to_date=to_date, scorer=scorer)
-    run = calls.start_replay(session, user, request, body)
-    return RedirectResponse(f"/evaluation/replays/{run.id}", status_code=303)
+    job = calls.start_replay_job(session, user, request, body)
+    return RedirectResponse(f"/evaluation/replay-jobs/{job.id}", status_code=303)
+
+
+#: the replay's phases (api.services.evaluation), for the catalogs
+PHASES = {
+    "reading the history": N_("reading the history"),
+    "replaying decisions": N_("replaying decisions"),
+    "replaying logged lists": N_("replaying logged lists"),
+    "bootstrap intervals": N_("bootstrap intervals"),
+}
+
+
+def _job_context(session: SessionDep, request: Request, job_id: int) -> dict:
+    job = calls.replay_job(session, request, job_id)
+    share = job.done / job.total if job.total else 0.0
+    phase = i18n.gettext(PHASES[job.phase]) if job.phase in PHASES else job.phase
+    return {"title": i18n.gettext("Replay in progress"), "job": job, "share": share,
+            "phase": phase}  # fmt: skip
+
+
+@router.get("/evaluation/replay-jobs/{job_id}")
+def replay_job_page(
+    job_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    user: User = admits(evaluation_api.read_replay_job),
+):
+    """A running replay's phase and progress, polled by htmx; the report when it is done."""
+    context = _job_context(session, request, job_id)
+    if context["job"].replay_id is not None:
+        return RedirectResponse(f"/evaluation/replays/{context['job'].replay_id}", status_code=303)
+    return render(request, "evaluator/replay_job.html", context)
+
+
+@router.get("/evaluation/replay-jobs/{job_id}/progress")
+def replay_job_progress(
+    job_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    user: User = admits(evaluation_api.read_replay_job),
+):
+    """The progress fragment; once the report is stored, htmx is sent on to it."""
+    context = _job_context(session, request, job_id)
+    answer = render(request, "evaluator/_replay_progress.html", context)
+    if context["job"].replay_id is not None:
+        answer.headers["HX-Redirect"] = f"/evaluation/replays/{context['job'].replay_id}"
+    return answer
 
 
 @router.get("/evaluation/replays/{replay_id}")

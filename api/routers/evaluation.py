@@ -9,15 +9,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import Field, StrictBool, StrictInt, model_validator
 from sqlmodel import SQLModel
 
-from api.deps import MAX_ID, CatalogDep, CurrentUser, SessionDep, SettingsDep, roles
+from api.deps import MAX_ID, CatalogDep, ClockDep, CurrentUser, SessionDep, SettingsDep, roles
 from api.errors import Conflict, InvalidReference, NotFound, problems
 from api.pagination import Paged, PageDep
 from api.reports import model_html, replay_html
+from api.services import replay_jobs
 from api.services.evaluation import (
     DEFAULT_HORIZON_DAYS,
     NotEnoughData,
@@ -38,12 +39,14 @@ from models.registry import (
     list_replays,
     store_replay,
 )
+from models.replay_job import ReplayJobPublic
 from models.strict_input import Text
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation"])
 
 Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2100, 12, 31))]
 ReplayId = Annotated[int, Path(ge=1, le=MAX_ID, description="a stored replay's id")]
+JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="a background replay's id")]
 Version = Annotated[str, Path(min_length=1, max_length=64, description="a model version")]
 Lang = Annotated[Literal["sv", "en"], Query(description="the page's language")]
 HTML = {200: {"content": {"text/html": {}}, "description": "A self-contained HTML page"}}
@@ -122,6 +125,11 @@ class ActivationPublic(SQLModel):
     previous: str
 
 
+def _unknown_scorer(error: UnknownScorer) -> InvalidReference:
+    where = {"loc": ["body", "scorer"], "msg": str(error), "type": "unknown_scorer"}
+    return InvalidReference(str(error), errors=[where])
+
+
 @router.post(
     "/replays",
     status_code=201,
@@ -145,12 +153,57 @@ def replay(
             min_group_n=settings.min_group_size,
         )  # fmt: skip
     except UnknownScorer as error:
-        where = {"loc": ["body", "scorer"], "msg": str(error), "type": "unknown_scorer"}
-        raise InvalidReference(str(error), errors=[where]) from error
+        raise _unknown_scorer(error) from error
     return store_replay(
         session, created_by=user.id, window_from=start, window_to=stop,
         scorer=report["scorer"]["name"], k=body.k, report=report,
     )  # fmt: skip
+
+
+@router.post(
+    "/replay-jobs",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReplayJobPublic,
+    openapi_extra=roles(Role.evaluator),
+    responses=problems(503),
+)
+def start_replay_job(
+    body: ReplayRequest,
+    request: Request,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    session: SessionDep,
+    user: CurrentUser,
+):
+    """Start the same replay in the background; follow it at ``GET /replay-jobs/{id}``
+    (``done`` of ``total`` per phase) until ``status`` is ``done`` with its ``replay_id``."""
+    start, stop = window(body.from_date, body.to_date)
+    try:
+        job = replay_jobs.start(
+            session, engine=request.app.state.engine, runner=request.app.state.replay_runner,
+            clock=clock, policy=catalog.policy, by=user.id, start=start, stop=stop,
+            scorer=body.scorer, k=body.k, off_policy=body.off_policy,
+            min_group_n=settings.min_group_size,
+        )  # fmt: skip
+    except UnknownScorer as error:
+        raise _unknown_scorer(error) from error
+    return ReplayJobPublic.of(job, clock.now())
+
+
+@router.get(
+    "/replay-jobs/{job_id}",
+    response_model=ReplayJobPublic,
+    openapi_extra=roles(Role.evaluator),
+    responses=problems(404),
+)
+def read_replay_job(job_id: JobId, session: SessionDep, clock: ClockDep):
+    """How far a background replay is: its phase, ``done`` of ``total``, and when done the
+    stored replay's id (``failed`` with the error; ``interrupted`` if its process died)."""
+    job = replay_jobs.job_or_none(session, job_id, clock.now())
+    if job is None:
+        raise NotFound(f"replay job {job_id} not found")
+    return job
 
 
 @router.get(

@@ -361,3 +361,69 @@ def test_the_report_reads_in_swedish_with_the_asked_window_as_dates(demo, stored
         headers=_as(tokens, "evaluator"),
     ).text
     assert "January 1, 2025" in english and "Definitions" in english
+
+
+def test_a_background_replay_reports_progress_and_stores_the_same_report(demo, stored_replay):
+    client, tokens, _ = demo
+    short = {**REPLAY, "from_date": "2026-10-01"}
+    started = client.post(
+        "/api/v1/evaluation/replay-jobs", json=short, headers=_as(tokens, "evaluator")
+    )
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert job["status"] == "running" and job["replay_id"] is None
+    client.app.state.replay_runner.join()
+    done = client.get(
+        f"/api/v1/evaluation/replay-jobs/{job['id']}", headers=_as(tokens, "evaluator")
+    ).json()
+    assert done["status"] == "done" and done["error"] is None
+    assert done["phase"] and done["done"] == done["total"] > 0
+    run = client.get(
+        f"/api/v1/evaluation/replays/{done['replay_id']}", headers=_as(tokens, "evaluator")
+    ).json()
+    direct = client.post(
+        "/api/v1/evaluation/replays", json=short, headers=_as(tokens, "evaluator")
+    ).json()
+    assert run["report"]["ranking"] == direct["report"]["ranking"]
+
+
+def test_a_background_replay_is_refused_at_once_for_an_unknown_scorer_or_a_role(demo):
+    client, tokens, _ = demo
+    unknown = client.post(
+        "/api/v1/evaluation/replay-jobs",
+        json={**REPLAY, "scorer": "learned-999"},
+        headers=_as(tokens, "evaluator"),
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["loc"] == ["body", "scorer"]
+    refused = client.post(
+        "/api/v1/evaluation/replay-jobs", json=REPLAY, headers=_as(tokens, "caseworker")
+    )
+    assert refused.status_code == 403
+    missing = client.get("/api/v1/evaluation/replay-jobs/999999", headers=_as(tokens, "evaluator"))
+    assert missing.status_code == 404
+
+
+def test_one_replay_at_a_time_and_a_dead_process_reads_as_interrupted(demo):
+    from datetime import UTC, datetime
+
+    from models.replay_job import STALE_AFTER, ReplayJobPublic
+    from models.repo_replay_jobs import add_job
+
+    client, tokens, engine = demo
+    now = datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session:
+        running = add_job(session, by=1, now=now)
+        session.commit()
+    try:
+        busy = client.post(
+            "/api/v1/evaluation/replay-jobs", json=REPLAY, headers=_as(tokens, "evaluator")
+        )
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
+        assert busy.json()["type"].endswith("/replays-busy")
+        assert ReplayJobPublic.of(running, now).status == "running"
+        assert ReplayJobPublic.of(running, now + STALE_AFTER * 2).status == "interrupted"
+    finally:
+        with Session(engine) as session:
+            session.delete(session.get(type(running), running.id))
+            session.commit()
