@@ -45,7 +45,7 @@ def retention_run(
     ] = None,
 ) -> None:
     """Pseudonymise or delete what has expired; a participant under a legal hold is kept."""
-    from api.retention import run_retention
+    from api.services.retention import run_retention
     from models.clock import SYSTEM_CLOCK, FrozenClock
 
     moment = _moment(now)

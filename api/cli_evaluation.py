@@ -299,7 +299,7 @@ def history_import(
     dry_run: Annotated[bool, typer.Option(help="Check the file only; write nothing.")] = False,
 ) -> None:
     """Import past decisions, all or nothing (the format is in the README)."""
-    from api.history_import import ImportForbidden, ImportInvalid, import_history
+    from api.services.history_import import ImportForbidden, ImportInvalid, import_history
     from models.org import User
 
     kind = (file_format or file.suffix.lstrip(".")).lower()
@@ -337,7 +337,7 @@ def history_export(
     file: Annotated[Path, typer.Argument(help="Where to write the JSON Lines file.")],
 ) -> None:
     """Write every decision, status change and outcome as an importable JSON Lines file."""
-    from api.history_import import export_history
+    from api.services.history_import import export_history
 
     transaction, _ = _session()
     with transaction as session:

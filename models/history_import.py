@@ -1,7 +1,7 @@
 """Imported history: the import log, which decisions came from a file, and write grants.
 
 A municipality starting with Platsa has years of decisions in its case-management
-system. ``api.history_import`` parses and checks such a file as a whole; this module
+system. ``api.services.history_import`` parses and checks such a file as a whole; this module
 holds its tables and all the SQL it needs:
 
 * :class:`HistoryImport`: one row per imported file, keyed by the SHA-256 of its bytes,

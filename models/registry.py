@@ -204,3 +204,19 @@ def list_replays(session: Session, *, offset: int, limit: int) -> tuple[list[tup
         .limit(limit)
     ).all()
     return [tuple(r) for r in rows], session.exec(select(func.count()).select_from(ReplayRun)).one()
+
+
+def latest_activation(session: Session, version: str) -> ActivationLog | None:
+    """The newest activation of ``version`` ("policy" for the hand-weighted policy)."""
+    return session.exec(
+        select(ActivationLog)
+        .where(ActivationLog.version == version)
+        .order_by(col(ActivationLog.id).desc())
+    ).first()
+
+
+def latest_replay_of(session: Session, scorer: str) -> ReplayRun | None:
+    """The newest stored replay of the scorer named ``scorer``."""
+    return session.exec(
+        select(ReplayRun).where(ReplayRun.scorer == scorer).order_by(col(ReplayRun.id).desc())
+    ).first()

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from api import data_rights
 from api.deps import CurrentUser, IdPath, SessionDep, roles
 from api.errors import problems
+from api.services import data_rights
 from models.data_rights import ErasureRequest
 from models.org import Role
 from models.retention import LegalHoldCreate, LegalHoldPublic

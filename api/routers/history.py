@@ -1,6 +1,6 @@
 """History import: a municipality's past decisions, from JSON Lines or CSV, all or nothing.
 
-What a file holds and what is checked is in :mod:`api.history_import`; this route reads
+What a file holds and what is checked is in :mod:`api.services.history_import`; this route reads
 the body, calls it, and shapes the answer.
 """
 
@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, SessionDep, roles
 from api.errors import Forbidden, PlatsaError, problems
-from api.history_import import (
+from api.services.history_import import (
     CSV_COLUMNS,
     MEDIA_TYPES,
     ImportForbidden,

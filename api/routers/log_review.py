@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from api.deps import SessionDep, roles
 from api.errors import BadRequest, problems
-from api.log_review import log_review
+from api.services.log_review import log_review
 from models.org import Role
 
 router = APIRouter(tags=["admin"])

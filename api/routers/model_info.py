@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import CatalogDep, SessionDep, roles
-from api.model_info import model_information
+from api.services.model_info import model_information
 from models.org import Role
 
 router = APIRouter(tags=["oversight"])

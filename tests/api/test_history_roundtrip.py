@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401
-from api.history_import import export_history, import_history
 from api.services.evaluation import run_replay, train_model, window
+from api.services.history_import import export_history, import_history
 from fixtures.loader import load_demo
 from matcher.policy import load_policy
 from models.db import make_engine

@@ -94,7 +94,7 @@ def test_only_admins_and_a_sane_window(client, world):
 
 @pytest.mark.postgres
 def test_the_review_runs_on_postgres(pg_engine):
-    from api.log_review import log_review
+    from api.services.log_review import log_review
 
     with Session(pg_engine, expire_on_commit=False) as session:
         world = seed_world(session)

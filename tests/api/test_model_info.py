@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
-from api.model_info import NEVER_READ, inputs_read, policy_adjustments, stored_participant_fields
+from api.services.model_info import (
+    NEVER_READ,
+    inputs_read,
+    policy_adjustments,
+    stored_participant_fields,
+)
 from matcher import load_policy
 from models.registry import ModelVersion, ReplayRun, activate
 from tests.api.world import World, seed_world

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from api.retention import run_retention
+from api.services.retention import run_retention
 from models.audit import AccessLog, IdempotencyRecord
 from models.audit_chain import append_access, verify_chain
 from models.clock import FrozenClock

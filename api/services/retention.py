@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from models.clock import SYSTEM_CLOCK, Clock
 from models.data_rights import pseudonymise_participant
-from models.participant import Participant
+from models.repo_participants import get_participant
 from models.retention import (
     RecordKind,
     closed_cases,
@@ -84,7 +84,7 @@ def run_retention(
             continue
         report.pseudonymised.append(participant_id)
         if not dry_run:
-            participant = session.get(Participant, participant_id, with_for_update=True)
+            participant = get_participant(session, participant_id, for_update=True)
             rule = rules[RecordKind.participant]
             pseudonymise_participant(
                 session, participant, by=None, reason=f"retention: {rule.days} days after closing"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from matcher import Policy, load_policy
 from matcher.domain import Participant as EngineParticipant
@@ -21,7 +21,7 @@ from matcher.domain import Placement as EnginePlacement
 from matcher.policy import FACTORS
 from matcher.replay_data import GROUP_ATTRIBUTES
 from models.participant import Participant
-from models.registry import ActivationLog, ReplayRun, active_model
+from models.registry import ReplayRun, active_model, latest_activation, latest_replay_of
 
 #: groups smaller than this are suppressed in every figure by group (small-cell rule)
 SMALL_CELL = 10
@@ -150,14 +150,8 @@ def model_information(session: Session, policy: Policy) -> dict:
     """The whole model information document for the scorer in use now."""
     model = active_model(session)
     version = model.version if model else policy.version
-    activation = session.exec(
-        select(ActivationLog)
-        .where(ActivationLog.version == (model.version if model else "policy"))
-        .order_by(col(ActivationLog.id).desc())
-    ).first()
-    replay = session.exec(
-        select(ReplayRun).where(ReplayRun.scorer == version).order_by(col(ReplayRun.id).desc())
-    ).first()
+    activation = latest_activation(session, model.version if model else "policy")
+    replay = latest_replay_of(session, version)
     limitations = list(LIMITATIONS)
     if replay is None:
         limitations.append(f"No stored evaluation (replay) of {version} yet.")
