@@ -56,6 +56,15 @@ def list_outcomes(session: Session, match_id: int) -> list[Outcome]:
     return list(rows)
 
 
+def first_start(session: Session, match_id: int) -> datetime | None:
+    """When the match was first marked started (None: never)."""
+    return session.exec(
+        select(func.min(MatchEvent.at)).where(
+            MatchEvent.match_id == match_id, MatchEvent.status == MatchStatus.started
+        )
+    ).one()
+
+
 def booked_match_of(session: Session, participant_id: int) -> Match | None:
     """The participant's match that holds a slot (accepted or started), if any."""
     return session.exec(
