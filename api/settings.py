@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     min_group_size: int = Field(
         default=10, ge=1, le=10_000, description="groups with fewer decisions show no estimate"
     )
+    # A case-handling rule of the municipality, not a scoring weight: it decides which
+    # placements a list leaves out, never how any pair is scored (api/services/suggestions.py)
+    decline_memory_days: int = Field(
+        default=90,
+        ge=0,
+        le=3650,
+        description="a placement declined for a participant is left out of their lists for "
+        "this many days (0: not remembered); include_declined=true shows it anyway",
+    )
 
     # Bounded waiting (PostgreSQL): see README "Limits". Each worker admits at most
     # db_slots requests into a transaction at once (default: the pool size), so a request

@@ -31,9 +31,13 @@ class EligibilityRules:
 
 @dataclass(frozen=True, slots=True)
 class PlacementType:
+    """A kind of placement. ``meaningful_days`` is the shortest stay that gives the type's
+    effect; shown as a warning on a placement that has fewer days left, never scored."""
+
     code: str
     name: str
     rules: EligibilityRules = field(default_factory=EligibilityRules)
+    meaningful_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

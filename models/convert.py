@@ -97,6 +97,7 @@ def placement_type_to_domain(source: Any) -> domain.PlacementType:
             newcomer_or_long_term=bool(_get(source, "newcomer_or_long_term")),
             long_term_months=int(_get(source, "long_term_months")),
         ),
+        meaningful_days=_optional(source, "meaningful_days"),
     )
 
 

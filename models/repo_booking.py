@@ -47,17 +47,15 @@ TRANSITIONS: dict[MatchStatus, frozenset[MatchStatus]] = {
     MatchStatus.started: frozenset({MatchStatus.ended, MatchStatus.withdrawn}),
 }
 
-#: statuses after which outcomes can be recorded
-OUTCOME_STATUSES = frozenset({MatchStatus.accepted, MatchStatus.started, MatchStatus.ended})
-
 
 class BookingRefused(Exception):
     """A decision the current state does not allow; ``what`` names the rule that refused it.
 
     On accepting, ``what`` is one of the codes of :mod:`models.acceptance`; on a status
-    change or an outcome it is ``status``. ``full`` is true when capacity ran out (a
-    placement's slots or a department's quota). ``conflicts`` lists every refusal when
-    a whole cohort plan was refused (``api.errors`` renders them all).
+    change it is ``status``; on an outcome, a code of :mod:`models.outcome_rules`.
+    ``full`` is true when capacity ran out (a placement's slots or a department's quota).
+    ``conflicts`` lists every refusal when a whole cohort plan was refused (``api.errors``
+    renders them all).
     """
 
     def __init__(
@@ -294,13 +292,8 @@ def add_outcome(
     reason: str | None,
     by: int,
 ) -> Outcome:
-    """Record what happened after a match that was taken up."""
-    if match.status not in OUTCOME_STATUSES:
-        raise BookingRefused(
-            f"match {match.id} is {match.status.value}; outcomes are recorded only for "
-            "accepted, started or ended matches",
-            what="status",
-        )
+    """Record what happened after a match; the caller has checked
+    :func:`models.outcome_rules.outcome_refusals` on the locked match."""
     outcome = Outcome(
         match_id=match.id, kind=kind, occurred_on=occurred_on, reason=reason, recorded_by=by
     )

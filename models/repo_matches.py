@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
@@ -56,6 +56,15 @@ def list_outcomes(session: Session, match_id: int) -> list[Outcome]:
     return list(rows)
 
 
+def first_start(session: Session, match_id: int) -> datetime | None:
+    """When the match was first marked started (None: never)."""
+    return session.exec(
+        select(func.min(MatchEvent.at)).where(
+            MatchEvent.match_id == match_id, MatchEvent.status == MatchStatus.started
+        )
+    ).one()
+
+
 def booked_match_of(session: Session, participant_id: int) -> Match | None:
     """The participant's match that holds a slot (accepted or started), if any."""
     return session.exec(
@@ -75,6 +84,26 @@ def booked_matches_of(session: Session, participant_ids: list[int]) -> dict[int,
         )
     ).all()
     return {match.participant_id: match for match in rows}
+
+
+def remembered_decisions(
+    session: Session, participant_id: int, declined_since: datetime
+) -> tuple[Match | None, list[int]]:
+    """The participant's live match (accepted or started), if any, and the placements
+    declined for them at or after ``declined_since`` (each once, in id order).
+
+    One round trip: the suggestions ask it on every list.
+    """
+    rows = session.exec(
+        select(Match).where(
+            Match.participant_id == participant_id,
+            col(Match.status).in_(BOOKED_STATUSES)
+            | ((Match.status == MatchStatus.declined) & (Match.decided_at >= declined_since)),
+        )
+    ).all()
+    live = next((m for m in rows if m.status in BOOKED_STATUSES), None)
+    declined = sorted({m.placement_id for m in rows if m.status is MatchStatus.declined})
+    return live, declined
 
 
 def covering_quota(session: Session, department_id: int, on: date) -> Quota | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
+
+from models.schemas_match import MatchPublic
 
 
 class ReasonPublic(BaseModel):
@@ -19,13 +21,40 @@ class ReasonPublic(BaseModel):
     missing: list[str] = Field(default_factory=list)
 
 
+class EndsSoon(BaseModel):
+    """Why a placement is flagged: the days it has left are fewer than its type needs."""
+
+    days_left: int = Field(ge=0, description="days from today (or its later start) to its end")
+    meaningful_days: int = Field(ge=1, description="the placement type's meaningful duration")
+    sv: str = Field(examples=["Platsen slutar 2026-12-20, om 18 dagar; Praktik behöver minst 45."])
+    en: str = Field(examples=["The placement ends on 2026-12-20, in 18 days; Praktik needs 45."])
+
+
 class PlacementSummary(BaseModel):
+    """The facts a caseworker decides on (api/services/placement_facts.py)."""
+
     title: str
     department_id: int
     department_name: str
     work_area: str
     type_code: str
-    remaining_slots: int
+    remaining_slots: int = Field(description="slots left to book")
+    work_area_label: str = Field(default="", examples=["Vård och omsorg"])
+    type_name: str = Field(default="", examples=["Praktik"])
+    start_date: date | None = None
+    end_date: date | None = Field(default=None, description="none: open-ended")
+    hours_per_week: int | None = None
+    min_hours: int | None = Field(
+        default=None, description="the lowest part-time hours a week accepted; none: full only"
+    )
+    distance_km: float | None = Field(
+        default=None, description="straight-line km from the participant's home to the site"
+    )
+    ends_soon: bool = Field(
+        default=False,
+        description="true when the days it has left are fewer than its type's meaningful_days",
+    )
+    ends_soon_reason: EndsSoon | None = None
 
 
 class Prediction(BaseModel):
@@ -70,6 +99,19 @@ class SuggestionList(BaseModel):
     excluded_count: int = Field(description="open placements excluded (rules or capacity)")
     exploration_epsilon: float
     items: list[SuggestionItemPublic]
+    live_match: MatchPublic | None = Field(
+        default=None,
+        description="the participant's live match (accepted or started): when set and "
+        "despite_live_match was not asked, it is returned instead of a list (items empty)",
+    )
+    declined_hidden: list[int] = Field(
+        default_factory=list,
+        description="placements declined for the participant within decline_memory_days, "
+        "left out of this list (empty with include_declined=true)",
+    )
+    decline_memory_days: int = Field(
+        default=0, description="how long a decline keeps a placement out of the lists"
+    )
 
 
 class CandidateSummary(BaseModel):

@@ -47,6 +47,13 @@ class PlacementTypeBase(SQLModel):
     min_months_on_assistance: int = Field(default=0, ge=0, le=600)
     newcomer_or_long_term: bool = False
     long_term_months: int = Field(default=12, ge=0, le=600)
+    meaningful_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="the shortest stay that gives this type its effect; a suggested "
+        "placement with fewer days left is flagged ends_soon (none: never flagged)",
+    )
 
 
 class PlacementType(PlacementTypeBase, table=True):
@@ -64,6 +71,7 @@ class PlacementTypeUpdate(StrictInput):
     min_months_on_assistance: int | None = Field(default=None, ge=0, le=600)
     newcomer_or_long_term: bool | None = None
     long_term_months: int | None = Field(default=None, ge=0, le=600)
+    meaningful_days: int | None = Field(default=None, ge=1, le=3650)
 
 
 class PlacementTypePublic(PlacementTypeBase):

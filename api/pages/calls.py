@@ -104,8 +104,9 @@ def outcomes_of(session: Session, user: User, request: Request, match_id: int):
 
 
 def suggestions(
-    session: Session, user: User, request: Request, participant_id: int, limit: int
-) -> dict:
+    session: Session, user: User, request: Request, participant_id: int, limit: int, *,
+    include_declined: bool = False, despite_live_match: bool = False,
+) -> dict:  # fmt: skip
     require_suggestions_open(request, session)
     return _body(
         suggestions_api.suggest_placements(
@@ -116,6 +117,8 @@ def suggestions(
             _todays(session, request),
             request.app.state.settings,
             limit=limit,
+            include_declined=include_declined,
+            despite_live_match=despite_live_match,
         )
     )
 

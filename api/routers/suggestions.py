@@ -20,6 +20,16 @@ from models.schemas_suggestion import CandidateList, EligibilityAnswer, Suggesti
 router = APIRouter(tags=["suggestions"])
 
 Limit = Annotated[int, Query(ge=1, le=50, description="how many to return (at most 50)")]
+IncludeDeclined = Annotated[
+    bool,
+    Query(description="also suggest placements declined for the participant within the "
+          "decline memory period (PLATSA_DECLINE_MEMORY_DAYS)"),
+]  # fmt: skip
+DespiteLiveMatch = Annotated[
+    bool,
+    Query(description="rank a new list even though the participant has a live (accepted "
+          "or started) match; without it the live match is returned instead"),
+]  # fmt: skip
 
 
 @router.get(
@@ -37,11 +47,21 @@ def suggest_placements(
     catalog: TodaysCatalog,
     settings: SettingsDep,
     limit: Limit = 10,
+    include_declined: IncludeDeclined = False,
+    despite_live_match: DespiteLiveMatch = False,
 ):
-    """The participant's top placements with scores and reasons; the list is logged."""
+    """The participant's top placements with scores, reasons and the facts; the list is
+    logged. Placements declined for them within PLATSA_DECLINE_MEMORY_DAYS are left out
+    (``declined_hidden``) unless ``include_declined``; a participant with a live match gets
+    it back in ``live_match`` with no items unless ``despite_live_match``."""
+    memory = suggestions.Memory(
+        days=settings.decline_memory_days,
+        include_declined=include_declined,
+        despite_live_match=despite_live_match,
+    )
     answer = suggestions.placements_for(
         session, user, request, participant_id, catalog,
-        limit=limit, epsilon=settings.exploration_epsilon,
+        limit=limit, epsilon=settings.exploration_epsilon, memory=memory,
     )  # fmt: skip
     return model_json(answer)
 

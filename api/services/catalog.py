@@ -107,7 +107,7 @@ def change_placement_type(
 ) -> PlacementType:
     """Change a type's rules; the old rules stay in the history for replay."""
     placement_type = placement_type_or_404(session, code)
-    changes = _changes(body, frozenset({"min_age", "max_age"}))
+    changes = _changes(body, frozenset({"min_age", "max_age", "meaningful_days"}))
     _check_age_bounds(
         changes.get("min_age", placement_type.min_age),
         changes.get("max_age", placement_type.max_age),

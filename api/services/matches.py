@@ -3,13 +3,14 @@
 Every read and change of a match is a read or change of its participant's record, so
 each one goes through :mod:`api.access` (visibility by unit, and the access log). A
 caseworker sees only their unit's matches; another unit's match answers 404. The rules
-for accepting a pair are :func:`models.acceptance.acceptance_refusals`; a refusal is a
+for accepting a pair are :func:`models.acceptance.acceptance_refusals`, those for
+recording an outcome :func:`models.outcome_rules.outcome_refusals`; a refusal is a
 :class:`~models.repo_booking.BookingRefused`, rendered once by ``api.errors``.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -20,8 +21,10 @@ from api.errors import InvalidReference, NotFound
 from api.metrics import BOOKINGS, CONFLICTS
 from models import repo_booking as booking
 from models import repo_matches as match_reads
+from models.clock import MUNICIPAL_TZ
 from models.match import Match, MatchStatus, Outcome
 from models.org import User
+from models.outcome_rules import outcome_refusals
 from models.repo_catalog import get_placement
 from models.schemas_match import Decision, MatchCreate, OutcomeCreate
 
@@ -185,11 +188,35 @@ def move(
     return match
 
 
+def _municipal_day(moment: datetime | None) -> date | None:
+    """The municipal calendar day of a stored moment (SQLite hands them back naive UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(MUNICIPAL_TZ).date()
+
+
 def record_outcome(
     session: Session, user: User, request: Request, match_id: int, body: OutcomeCreate
 ) -> Outcome:
-    """Record what happened after an accepted, started or ended match."""
-    match = visible_match(session, user, request, match_id, action="write")
+    """Record what happened after an accepted, started or ended match, if the rules of
+    :mod:`models.outcome_rules` allow it (the first refusal answers 409 naming its code).
+
+    The match is locked first, so two outcomes for one match are checked one at a time.
+    """
+    match = visible_match(session, user, request, match_id, action="write", lock=True)
+    refusals = outcome_refusals(
+        match_id=match.id,
+        status=match.status,
+        decided_on=_municipal_day(match.decided_at),
+        started_on=_municipal_day(match_reads.first_start(session, match.id)),
+        recorded=[(o.kind, o.occurred_on) for o in match_reads.list_outcomes(session, match.id)],
+        kind=body.kind,
+        occurred_on=body.occurred_on,
+    )
+    if refusals:
+        raise booking.BookingRefused(refusals[0].detail, what=refusals[0].what)
     return booking.add_outcome(
         session,
         match,

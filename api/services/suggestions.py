@@ -8,6 +8,10 @@ contribution and reason. A decision later cites the list by its id.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
 import numpy as np
 from fastapi import Request
 from sqlmodel import Session
@@ -17,21 +21,24 @@ from api.catalog_cache import Catalog
 from api.errors import Conflict, NotFound
 from api.metrics import SUGGESTIONS
 from api.planning import pair_value
-from matcher import explain, rank_participants, rank_placements, why_not
+from api.services.placement_facts import placement_summary
+from matcher import Ranking, explain, rank_participants, rank_placements, why_not
 from matcher.exploration import explore_top_k
 from matcher.value import calibration_n
+from models.clock import MUNICIPAL_TZ
 from models.convert import participant_to_domain
 from models.org import User
 from models.repo_catalog import get_placement
+from models.repo_matches import remembered_decisions
 from models.repo_matching_inputs import unplaced_participants
 from models.repo_suggestions import store_suggestion
+from models.schemas_match import MatchPublic
 from models.schemas_suggestion import (
     CandidateItemPublic,
     CandidateList,
     CandidateSummary,
     EligibilityAnswer,
     ExclusionPublic,
-    PlacementSummary,
     SuggestionItemPublic,
     SuggestionList,
 )
@@ -79,65 +86,52 @@ def _compiled(compiled, placement_id: int) -> bool:
     return True
 
 
-def _summary(catalog: Catalog, placement_id: int) -> PlacementSummary:
-    placement = catalog.compiled.placements[catalog.compiled.index_of(placement_id)]
-    return PlacementSummary(
-        title=catalog.titles.get(placement_id, ""),
-        department_id=placement.department_id,
-        department_name=catalog.department_names.get(placement.department_id, ""),
-        work_area=placement.work_area,
-        type_code=placement.type_code,
-        remaining_slots=placement.remaining_slots,
-    )
+@dataclass(frozen=True)
+class Memory:
+    """What a list remembers of the participant's decisions (see :func:`placements_for`)."""
+
+    days: int  # a decline keeps its placement out of the lists this long (0: not at all)
+    include_declined: bool = False  # the caseworker asks to see declined ones anyway
+    despite_live_match: bool = False  # the caseworker asks for a list despite a live match
 
 
-def placements_for(
-    session: Session,
-    user: User,
-    request: Request,
-    participant_id: int,
-    catalog: Catalog,
-    *,
-    limit: int,
-    epsilon: float,
-) -> SuggestionList:
-    """The participant's top ``limit`` placements, shown in a randomised order with
-    probability ``epsilon`` (logged propensities); the list is stored and returned."""
-    participant = participant_for(session, user, participant_id, request)
-    if not participant.active:
-        raise Conflict(f"participant {participant_id} is inactive: reactivate them first")
-    subject = participant_to_domain(participant, catalog.day)
+def declined_since(day: date, days: int) -> datetime:
+    """The first moment whose declines are still remembered on the municipal ``day``:
+    the start of the day ``days - 1`` before it (a decline counts on its decision day and
+    the ``days - 1`` after it). ``days`` 0 gives a moment after every decision."""
+    first = day - timedelta(days=days - 1) if days > 0 else day + timedelta(days=1)
+    return datetime.combine(first, time.min, tzinfo=MUNICIPAL_TZ)
+
+
+def rank_remembering(
+    subject, catalog: Catalog, *, limit: int, hidden: Collection[int]
+) -> tuple[Ranking, list]:
+    """The ranking and its best ``limit`` items that are not ``hidden`` (declined within
+    the period). The engine is asked for ``limit + len(hidden)``, so hiding never shortens
+    a list that has enough other eligible placements; the order is the engine's."""
     ranking = rank_placements(
         subject,
         catalog.compiled,
         catalog.scorer,
-        k=limit,
+        k=limit + len(hidden),
         as_of=catalog.day,
         policy=catalog.policy,
         prices=catalog.prices,
     )
-    shown = explore_top_k(
-        [item.placement_id for item in ranking.items],
-        k=limit,
-        epsilon=epsilon,
-        rng=np.random.default_rng() if epsilon > 0 else None,
-    )
-    by_id = {item.placement_id: item for item in ranking.items}
-    rows = [
-        (position, by_id[placement_id], propensity)
-        for position, (placement_id, propensity) in enumerate(
-            zip(shown.order, shown.position_propensities, strict=True), start=1
-        )
-    ]
-    suggestion = store_suggestion(
+    kept = [item for item in ranking.items if item.placement_id not in hidden]
+    return ranking, kept[:limit]
+
+
+def _store_list(session, user, participant_id, policy_version, candidate_count, k, epsilon, rows):
+    return store_suggestion(
         session,
         subject="participant",
-        participant_id=participant.id,
+        participant_id=participant_id,
         placement_id=None,
         requested_by=user.id,
-        policy_version=ranking.policy_version,
-        candidate_count=ranking.candidate_count,
-        k=limit,
+        policy_version=policy_version,
+        candidate_count=candidate_count,
+        k=k,
         exploration_epsilon=epsilon,
         propensity_kind="position" if epsilon > 0 else "deterministic",
         items=[
@@ -151,15 +145,79 @@ def placements_for(
             for position, item, propensity in rows
         ],
     )
+
+
+def placements_for(
+    session: Session,
+    user: User,
+    request: Request,
+    participant_id: int,
+    catalog: Catalog,
+    *,
+    limit: int,
+    epsilon: float,
+    memory: Memory,
+) -> SuggestionList:
+    """The participant's top ``limit`` placements, shown in a randomised order with
+    probability ``epsilon`` (logged propensities); the list is stored and returned.
+
+    Decisions are remembered (``memory``): placements declined for the participant within
+    ``memory.days`` are left out unless ``include_declined``, and a participant with a
+    live match (accepted or started) gets it back, with no items, unless
+    ``despite_live_match``. Either way the answer is stored, so it can be cited.
+    """
+    participant = participant_for(session, user, participant_id, request)
+    if not participant.active:
+        raise Conflict(f"participant {participant_id} is inactive: reactivate them first")
+    live, declined = remembered_decisions(
+        session, participant.id, declined_since(catalog.day, memory.days)
+    )
+    hidden = [] if memory.include_declined else declined
+    fields = {
+        "participant_id": participant.id,
+        "exploration_epsilon": epsilon,
+        "declined_hidden": hidden,
+        "decline_memory_days": memory.days,
+    }
+    if live is not None and not memory.despite_live_match:
+        policy_version = catalog.policy.version
+        stored = _store_list(session, user, participant.id, policy_version, 0, limit, 0.0, [])
+        return SuggestionList(
+            suggestion_id=stored.id,
+            policy_version=policy_version,
+            created_at=stored.created_at,
+            candidate_count=0,
+            excluded_count=0,
+            items=[],
+            live_match=MatchPublic.model_validate(live),
+            **fields,
+        )
+    subject = participant_to_domain(participant, catalog.day)
+    ranking, items = rank_remembering(subject, catalog, limit=limit, hidden=set(hidden))
+    shown = explore_top_k(
+        [item.placement_id for item in items],
+        k=limit,
+        epsilon=epsilon,
+        rng=np.random.default_rng() if epsilon > 0 else None,
+    )
+    by_id = {item.placement_id: item for item in items}
+    rows = [
+        (position, by_id[placement_id], propensity)
+        for position, (placement_id, propensity) in enumerate(
+            zip(shown.order, shown.position_propensities, strict=True), start=1
+        )
+    ]
+    suggestion = _store_list(
+        session, user, participant.id, ranking.policy_version, ranking.candidate_count,
+        limit, epsilon, rows,
+    )  # fmt: skip
     SUGGESTIONS.inc()
-    answer = SuggestionList(
+    return SuggestionList(
         suggestion_id=suggestion.id,
-        participant_id=participant.id,
         policy_version=ranking.policy_version,
         created_at=suggestion.created_at,
         candidate_count=ranking.candidate_count,
         excluded_count=ranking.excluded_count,
-        exploration_epsilon=epsilon,
         items=[
             SuggestionItemPublic(
                 placement_id=item.placement_id,
@@ -169,12 +227,13 @@ def placements_for(
                 reasons=_reasons(item.reasons),
                 **_prediction(item),
                 propensity=propensity,
-                placement=_summary(catalog, item.placement_id),
+                placement=placement_summary(catalog, subject, item.placement_id),
             )
             for position, item, propensity in rows
         ],
+        live_match=None if live is None else MatchPublic.model_validate(live),
+        **fields,
     )
-    return answer
 
 
 def participants_for(

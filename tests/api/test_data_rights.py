@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from api.services.evaluation import run_replay
 from matcher import load_policy
 from models.audit import AccessLog
+from models.clock import municipal_today
 from models.data_rights import PSEUDONYM_PREFIX, pseudonymise_participant
 from models.db import make_engine
 from models.history import Revision
@@ -54,7 +55,7 @@ def _history_for_a(client, world: World) -> int:
     match_id = match.json()["id"]
     outcome = client.post(
         f"{V1}/matches/{match_id}/outcomes",
-        json={"kind": "ended_early", "occurred_on": "2026-05-01", "reason": "moved away"},
+        json={"kind": "regular_job", "occurred_on": str(municipal_today()), "reason": "moved away"},
         headers=cw,
     )
     assert outcome.status_code == 201, outcome.text

@@ -121,7 +121,8 @@ def test_bad_key_names_the_header(client, session, ids, key):
 def test_outcomes_accept_a_key_too(client, session, ids):
     match_id = post(client, ids, None).json()["id"]
     url = f"{MATCHES}/{match_id}/outcomes"
-    body = {"kind": "completed", "occurred_on": str(municipal_today())}
+    # regular_job: an outcome that needs no recorded start (models.outcome_rules)
+    body = {"kind": "regular_job", "occurred_on": str(municipal_today())}
     headers = ids["headers"] | {"Idempotency-Key": "outcome-1"}
     first = client.post(url, json=body, headers=headers)
     retry = client.post(url, json=body, headers=headers)

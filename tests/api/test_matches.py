@@ -422,6 +422,7 @@ def test_outcomes_only_after_a_taken_up_match(client, session, world):
     url = f"{MATCHES}/{declined}/outcomes"
     assert client.post(url, json=body, headers=world.caseworker).status_code == 409
     match_id = accept(client, world, suggestion_id=world.suggestion).json()["id"]
+    assert client.post(f"{MATCHES}/{match_id}/start", headers=world.caseworker).status_code == 200
     url = f"{MATCHES}/{match_id}/outcomes"
     future = body | {"occurred_on": str(municipal_today() + timedelta(days=2))}
     response = client.post(url, json=future, headers=world.caseworker)
