@@ -211,9 +211,10 @@ def change_placement_type(
     min_months_on_assistance: MonthsForm = None,
     long_term_months: MonthsForm = None,
     newcomer_or_long_term: Annotated[bool, Form()] = False,
+    meaningful_days: Annotated[int | None, Form(ge=1, le=3650)] = None,
     user: User = admits(catalog_api.change_placement_type),
 ):
-    """Save a type's rules; an empty age box means no limit (the API's null)."""
+    """Save a type's rules; an empty age or duration box means no limit (the API's null)."""
     body = PlacementTypeUpdate(
         name=name.strip(),
         min_age=min_age,
@@ -221,6 +222,7 @@ def change_placement_type(
         min_months_on_assistance=min_months_on_assistance,
         long_term_months=long_term_months,
         newcomer_or_long_term=newcomer_or_long_term,
+        meaningful_days=meaningful_days,
     )
     calls.change_placement_type(session, user, code, body)
     return RedirectResponse("/admin/placement-types?done=type", status_code=303)

@@ -49,6 +49,7 @@ def test_an_admin_changes_a_types_rules_and_an_empty_age_box_clears_the_limit(we
         "min_months_on_assistance": "6",
         "long_term_months": "24",
         "newcomer_or_long_term": "true",
+        "meaningful_days": "120",
     }
     saved = admin.post(
         f"/admin/placement-types/{world.type_code}", data=form, follow_redirects=False
@@ -58,13 +59,14 @@ def test_an_admin_changes_a_types_rules_and_an_empty_age_box_clears_the_limit(we
     assert rules["name"] == "Praktik med stöd"
     assert (rules["min_age"], rules["max_age"]) == (18, None)
     assert (rules["min_months_on_assistance"], rules["long_term_months"]) == (6, 24)
-    assert rules["newcomer_or_long_term"] is True
+    assert rules["newcomer_or_long_term"] is True and rules["meaningful_days"] == 120
     # unticked box and empty age: no requirement, no lower age
-    form.update(min_age="", newcomer_or_long_term="")
+    form.update(min_age="", newcomer_or_long_term="", meaningful_days="")
     del form["newcomer_or_long_term"]
     admin.post(f"/admin/placement-types/{world.type_code}", data=form)
     rules = _type(admin, world, world.type_code)
     assert rules["min_age"] is None and rules["newcomer_or_long_term"] is False
+    assert rules["meaningful_days"] is None
 
 
 def test_an_age_out_of_range_is_refused_and_nothing_is_saved(web):
