@@ -39,6 +39,13 @@ def _todays(session: Session, request: Request):
     return request.app.state.catalog.get(session, request.app.state.clock.today())
 
 
+def concept_labels(session: Session, request: Request, ids) -> dict[str, str]:
+    """Swedish labels of skill and work-area concepts, from the compiled taxonomy (a term
+    outside the taxonomy keeps its id)."""
+    taxonomy = _todays(session, request).compiled.taxonomy
+    return {concept: taxonomy.label(concept) for concept in ids}
+
+
 def _person(user: User) -> User:
     """What the routes get from ``CurrentPerson``: a service account is refused (403)."""
     from api.deps import current_person

@@ -172,6 +172,9 @@ def participant_page(
         {
             "title": _("Participant") + " " + participant.ref,
             "p": participant,
+            "labels": calls.concept_labels(
+                session, request, [*participant.skills, *participant.interests]
+            ),
             "matches": matches,
             "titles": titles,
             "current": current,

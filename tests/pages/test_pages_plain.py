@@ -1,4 +1,5 @@
-"""Admin pages without a browser: placement types and their rules, the stop switch."""
+"""Pages without a browser: placement types and their rules, the stop switch, and the
+concept labels on a participant's page."""
 
 from __future__ import annotations
 
@@ -126,3 +127,10 @@ def test_the_stop_switch_pauses_suggestions_with_a_banner_for_everyone_and_resum
 def test_only_admins_open_the_stop_switch(web):
     _, caseworker, _, _ = web
     assert caseworker.get("/admin/oversight").status_code == 403
+
+
+def test_the_participant_page_names_skills_by_their_labels_not_their_ids(web):
+    _, caseworker, _, world = web
+    page = caseworker.get(f"/participants/{world.participant_a}")
+    assert page.status_code == 200
+    assert "Matlagning" in page.text and "competence:cooking" not in page.text
