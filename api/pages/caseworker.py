@@ -23,7 +23,6 @@ from api.routers import catalog as catalog_api
 from api.routers import matches as matches_api
 from api.routers import participants as participants_api
 from api.routers import suggestions as suggestions_api
-from matcher.geo import haversine_km
 from models.clock import municipal_today
 from models.match import BOOKED_STATUSES, DeclineReason, OutcomeKind
 from models.org import User
@@ -210,22 +209,31 @@ def suggestions_page(
     session: SessionDep,
     user: User = admits(suggestions_api.suggest_placements),
     done: str | None = None,
+    include_declined: bool = False,
+    despite_live_match: bool = False,
 ):
-    """The ranked list with each factor's part, the reasons and the placement's facts."""
+    """The ranked list with each factor's part, the reasons and the placement's facts;
+    placements declined lately are left out, and a live match comes back instead of a
+    list, unless asked (the API's ``include_declined`` and ``despite_live_match``)."""
     participant = calls.participant(session, user, request, participant_id)
-    answer = calls.suggestions(session, user, request, participant_id, limit=10)
-    items = []
-    all_facts = calls.placements(session, [item["placement_id"] for item in answer["items"]])
-    for item in answer["items"]:
-        facts = all_facts[item["placement_id"]]
-        km = None
-        if participant.home_lat is not None and participant.home_lon is not None:
-            km = haversine_km(
-                participant.home_lat, participant.home_lon, facts.site_lat, facts.site_lon
-            )
-        bars = _bars(item["contributions"])
-        chance = item.get("probability")  # the estimated chance of success (matcher.value)
-        items.append({**item, "facts": facts, "km": km, "bars": bars, "chance": chance})
+    answer = calls.suggestions(
+        session, user, request, participant_id, limit=10,
+        include_declined=include_declined, despite_live_match=despite_live_match,
+    )  # fmt: skip
+    all_facts = calls.placements(
+        session, [item["placement_id"] for item in answer["items"]] + _live_placement(answer)
+    )
+    items = [
+        {
+            **item,
+            "facts": all_facts[item["placement_id"]],
+            "km": item["placement"]["distance_km"],
+            "bars": _bars(item["contributions"]),
+            "chance": item.get("probability"),  # the estimated chance (matcher.value)
+        }
+        for item in answer["items"]
+    ]
+    live = answer["live_match"]
     return _render(
         request,
         "caseworker/suggestions.html",
@@ -234,10 +242,17 @@ def suggestions_page(
             "p": participant,
             "answer": answer,
             "items": items,
+            "live": live,
+            "live_title": all_facts[live["placement_id"]].title if live else None,
             "key": uuid.uuid4().hex,
             "flash": _flash(done),
         },
     )
+
+
+def _live_placement(answer: dict) -> list[int]:
+    live = answer["live_match"]
+    return [] if live is None else [live["placement_id"]]
 
 
 def _bars(contributions: dict[str, float]) -> list[dict]:
