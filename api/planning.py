@@ -24,7 +24,7 @@ from matcher.domain import DepartmentCapacity
 from matcher.features import pair_features
 from matcher.plan_certify import solve_pruned
 from matcher.ranking import why_not
-from matcher.value import Valued, explained_row, score_matrix, values
+from matcher.value import Valued, explained_row, probability_matrix, values
 from models.convert import participant_to_domain
 from models.participant import Participant
 from models.plans import Plan, PlanOptions, PlanRow
@@ -98,6 +98,21 @@ def planning_scores(scorer, values: np.ndarray) -> np.ndarray:
     return values
 
 
+def cohort_values(
+    catalog: Catalog, people: Sequence[domain.Participant]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P(success), ranking values without scarcity (what a plan maximises) and
+    eligibility, participants x open placements (matcher.value.probability_matrix)."""
+    compiled = catalog.compiled
+    if not people or not len(compiled):
+        empty = np.zeros((len(people), len(compiled)))
+        return empty, empty, empty.astype(bool)
+    probability, adjustment, eligible = probability_matrix(
+        people, compiled, catalog.scorer, catalog.day, catalog.policy
+    )
+    return probability, planning_scores(catalog.scorer, probability + adjustment), eligible
+
+
 def make_plan(
     catalog: Catalog,
     participants: Sequence[Participant],
@@ -131,14 +146,7 @@ def make_plan(
             quota_max[k] = capacity.remaining_quota
         if capacity is not None:
             quota_min[k] = capacity.short_of_minimum
-    if people and len(compiled):
-        scores, eligible = score_matrix(
-            people, compiled, catalog.scorer, catalog.day, catalog.policy
-        )
-        scores = planning_scores(catalog.scorer, scores)
-    else:
-        scores = np.zeros((len(people), len(compiled)))
-        eligible = np.zeros((len(people), len(compiled)), dtype=bool)
+    probability, scores, eligible = cohort_values(catalog, people)
     # Candidates pruned to each participant's best, then certified optimal for the whole
     # cohort by pricing out the pairs left out (matcher.plan_certify).
     result, _, _ = solve_pruned(
@@ -152,13 +160,21 @@ def make_plan(
         top_n=options.candidates_per_participant,
         top_per_placement=PLACEMENT_CANDIDATES,
         priority_weight=options.priority_weight,
-        min_score=options.min_score,
+        min_probability=options.min_probability,
+        probability=probability,
     )
     rows = []
     for i, (row, person) in enumerate(zip(cohort, people, strict=True)):
         j = int(result.assignment[i])
         if j < 0:
-            rows.append(PlanRow(participant_id=row.id, reason=result.unassigned_reason[i]))
+            taken = {}
+            if result.taken_by[i]:
+                taken = {
+                    "participant_ids": sorted(cohort[k].id for k in result.taken_by[i]),
+                    "placement_ids": [int(compiled.ids[k]) for k in result.taken_places[i]],
+                }
+            reason = result.unassigned_reason[i]
+            rows.append(PlanRow(participant_id=row.id, reason=reason, taken=taken))
             continue
         placement = compiled.placements[j]
         rows.append(

@@ -14,6 +14,7 @@ from models.placement import Placement
 from models.plans import Plan, PlanRow
 from models.registry import ActivationLog, ModelVersion, ReplayRun
 from models.retention import LegalHold, RetentionRule
+from models.standing_plan import StandingPlan
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
 from models.web_auth import SignInAttempt, UserCredential, WebSession
@@ -42,6 +43,7 @@ __all__ = [
     "Quota",
     "ReplayRun",
     "RetentionRule",
+    "StandingPlan",
     "Revision",
     "SignInAttempt",
     "SkillConcept",

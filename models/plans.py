@@ -52,11 +52,13 @@ class PlanOptions(StrictInput):
         description="weight_i = 1 + priority_weight * (support_need_i - 1) / 4: 1 doubles "
         "the value of a placement for those furthest from the labour market",
     )
-    min_score: float | None = Field(
+    min_probability: float | None = Field(
         default=None,
-        ge=-1000.0,
-        le=1000.0,
-        description="pairs scoring below this (in the policy's score points) are never assigned",
+        ge=0.0,
+        le=1.0,
+        description="the plan's stated minimum: a pair whose predicted probability of a "
+        "successful placement (0..1, before the policy adjustments) is below it is never "
+        "assigned; otherwise everyone who can be placed is placed (None: no minimum)",
     )
     candidates_per_participant: int = Field(
         default=50,
@@ -126,8 +128,11 @@ class Plan(SQLModel, table=True):
 class PlanRow(SQLModel, table=True):
     """One participant of a plan: the proposed placement, or why there is none.
 
-    ``reason`` is the solver's (``no_eligible_placement``, ``below_min_score``,
-    ``capacity``) or the planner's (``already_placed``, ``inactive``).
+    ``reason`` is the solver's (``no_eligible_placement``, ``below_min_probability``,
+    ``capacity``) or the planner's (``already_placed``, ``inactive``). For ``capacity``,
+    ``taken`` says who got the places: ``{"participant_ids": [...], "placement_ids": [...]}``
+    (the plan's participants booked into the usable placements, or into their department
+    when its quota ran out, and those placements).
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -138,6 +143,7 @@ class PlanRow(SQLModel, table=True):
     score: float | None = None
     contributions: dict = json_dict_field()
     reason: str | None = Field(default=None, max_length=64)
+    taken: dict = json_dict_field()
     dropped: bool = False
     edited: bool = False
     match_id: int | None = Field(default=None, foreign_key="match.id")
@@ -151,9 +157,28 @@ class PlanRowPublic(SQLModel):
     score: float | None
     contributions: dict[str, float]
     reason: str | None
+    taken_by: list[int] = Field(
+        default_factory=list,
+        description="for reason 'capacity': the plan's participants given the places",
+    )
+    taken_places: list[int] = Field(
+        default_factory=list,
+        description="for reason 'capacity': the usable placements that were taken",
+    )
     dropped: bool
     edited: bool
     match_id: int | None
+
+    @classmethod
+    def from_row(cls, row: PlanRow) -> PlanRowPublic:
+        taken = row.taken or {}
+        return cls.model_validate(
+            row,
+            update={
+                "taken_by": list(taken.get("participant_ids", [])),
+                "taken_places": list(taken.get("placement_ids", [])),
+            },
+        )
 
 
 class Shortfall(SQLModel):
@@ -192,8 +217,8 @@ class PlanPublic(PlanSummary):
 
     @classmethod
     def build(cls, plan: Plan, rows: list[PlanRow]) -> PlanPublic:
-        assigned = [PlanRowPublic.model_validate(r) for r in rows if r.placement_id is not None]
-        left = [PlanRowPublic.model_validate(r) for r in rows if r.placement_id is None]
+        assigned = [PlanRowPublic.from_row(r) for r in rows if r.placement_id is not None]
+        left = [PlanRowPublic.from_row(r) for r in rows if r.placement_id is None]
         return cls.model_validate(
             plan, update={**_summary_fields(plan), "rows": assigned, "unassigned": left}
         )
@@ -233,7 +258,9 @@ def _summary_fields(plan: Plan) -> dict:
         Shortfall(department_id=int(d), short_by=int(n))
         for d, n in sorted(plan.shortfalls.items(), key=lambda kv: int(kv[0]))
     ]
-    return {"options": PlanOptions.model_validate(plan.options), "shortfalls": shortfalls}
+    # a plan stored before an option was renamed (min_score) shows the options it still has
+    known = {k: v for k, v in plan.options.items() if k in PlanOptions.model_fields}
+    return {"options": PlanOptions.model_validate(known), "shortfalls": shortfalls}
 
 
 # --- repository ---------------------------------------------------------------------------

@@ -53,6 +53,10 @@ def test_plan_for_a_unit_is_feasible_and_reports_shortfalls(client, engine, coho
     # care's minimum is met; parks has no placement, so its whole minimum is short
     assert plan["shortfalls"] == [{"department_id": cohort.departments["parks"], "short_by": 1}]
     assert {r["reason"] for r in plan["unassigned"]} == {"capacity"}
+    placed = {r["participant_id"] for r in plan["rows"]}
+    for left in plan["unassigned"]:  # all eligible places taken, and by whom
+        assert left["taken_by"] and set(left["taken_by"]) <= placed
+        assert left["taken_places"]
     row = plan["rows"][0]
     assert set(row["contributions"]) >= {"skills", "interests", "capacity", "scarcity"}
     assert 0 < row["score"] - sum(row["contributions"][a] for a in ADJUSTMENTS) < 1
@@ -130,10 +134,17 @@ def test_priority_weight_gives_the_scarce_slot_to_the_furthest(client, engine):
     assert prioritised["options"]["priority_weight"] == 10
 
 
-def test_min_score_leaves_weak_pairs_out(client, cohort):
-    plan = post_plan(client, cohort, options={"min_score": 1000})
+def test_min_probability_leaves_weak_pairs_out(client, cohort):
+    plan = post_plan(client, cohort, options={"min_probability": 1.0})
     assert plan["rows"] == []
-    assert {r["reason"] for r in plan["unassigned"]} == {"below_min_score"}
+    assert {r["reason"] for r in plan["unassigned"]} == {"below_min_probability"}
+    assert plan["options"]["min_probability"] == 1.0
+    response = client.post(
+        "/api/v1/plans",
+        json={"unit_id": cohort.unit_id, "options": {"min_probability": 1.5}},
+        headers=cohort.headers(),
+    )
+    assert response.status_code == 422  # a probability, 0..1
 
 
 def test_prices_are_stored_and_fed_to_suggestions(client, engine, cohort):
