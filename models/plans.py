@@ -9,14 +9,15 @@ Prices
 ------
 ``placement_prices[j]`` and ``department_prices[d]`` are the plan's dual prices: what
 one more booking of placement ``j`` (or one more place in department ``d``'s quota) would
-cost the rest of the cohort, in weighted score units. Only non-zero prices are stored.
-:func:`latest_prices` hands the newest still-proposed plan's prices to the one-at-a-time
-suggestions as their scarcity factor.
+cost the rest of the cohort, in weighted value units. Only non-zero prices are stored,
+for the coordinator to read. They never price anyone's suggestions: a coordinator's plan
+is a proposal (a what-if) until applied; the suggestions' scarcity prices come only from
+the system's standing plan (models/standing_plan.py).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -24,14 +25,10 @@ from pydantic import ConfigDict, field_validator
 from pydantic import Field as PydField
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
-from models.base import json_dict_field, timestamp_field, utcnow
+from models.base import json_dict_field, timestamp_field
 from models.match import BOOKED_STATUSES, Match
 from models.participant import Participant
 from models.strict_input import INT_MAX, StrictInput
-
-#: a proposal's prices describe the competition for places only for a while
-PRICES_MAX_AGE = timedelta(days=14)
-
 
 #: a 32-bit id column value
 RowId = Annotated[int, PydField(ge=1, le=INT_MAX)]
@@ -306,29 +303,6 @@ def plan_prices(plan: Plan) -> tuple[dict[int, float], dict[int, float]]:
     placement = {int(k): float(v) for k, v in plan.placement_prices.items()}
     department = {int(k): float(v) for k, v in plan.department_prices.items()}
     return placement, department
-
-
-def live_plans_query(cutoff=None):
-    """Plans whose prices are live, newest first; ``cutoff`` (default: now minus
-    ``PRICES_MAX_AGE``) may be a bind parameter, for a statement built once."""
-    if cutoff is None:
-        cutoff = utcnow() - PRICES_MAX_AGE
-    return (
-        select(Plan)
-        .where(Plan.status == PlanStatus.proposed, Plan.created_at >= cutoff)
-        .order_by(col(Plan.created_at).desc(), col(Plan.id).desc())
-        .limit(1)
-    )
-
-
-def latest_prices(session: Session) -> tuple[dict[int, float], dict[int, float]] | None:
-    """Dual prices of the newest plan still proposed and younger than ``PRICES_MAX_AGE``.
-
-    An applied plan's cohort is placed, so its prices no longer describe who competes
-    for what; an old proposal's cohort has moved on. None when there is no such plan.
-    """
-    plan = session.exec(live_plans_query()).first()
-    return None if plan is None else plan_prices(plan)
 
 
 def participants_by_id(session: Session, participant_ids: list[int]) -> list[Participant]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
 from models.catalog_state import ANY_CHANGE, LAYOUT, CatalogVersion
 from models.history import Revision
+from models.registry import ModelStatus, ModelVersion
 from models.standing_plan import STANDING_MAX_AGE, StandingPlan
 
 #: the PostgreSQL advisory lock key of the standing-plan solve ("platsa standing plan")
@@ -43,8 +45,17 @@ def standing_prices(
     return placement, department
 
 
-def change_counters(session: Session) -> tuple[int, int, int]:
-    """(any-change counter, layout counter, participant revisions) in one round trip."""
+class Counters(NamedTuple):
+    """What a standing plan is solved against, read in one round trip."""
+
+    catalog_version: int  # the any-change counter (bookings, withdrawals, quotas, layout)
+    layout_version: int  # the layout counter (which placements are open, what they ask)
+    caseload_version: int  # participant revisions (every change to anyone's record)
+    model_version: str | None  # the active learned model (None: the hand policy)
+
+
+def change_counters(session: Session) -> Counters:
+    """The counters a standing plan records and is compared with (api/standing_plan.py)."""
 
     def counter(row: int):
         return select(CatalogVersion.version).where(CatalogVersion.id == row).scalar_subquery()
@@ -55,8 +66,13 @@ def change_counters(session: Session) -> tuple[int, int, int]:
         .where(Revision.entity == "participant")
         .scalar_subquery()
     )
-    row = session.execute(select(counter(ANY_CHANGE), counter(LAYOUT), caseload)).one()
-    return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
+    model = (
+        select(ModelVersion.version)
+        .where(ModelVersion.status == ModelStatus.active)
+        .scalar_subquery()
+    )
+    row = session.execute(select(counter(ANY_CHANGE), counter(LAYOUT), caseload, model)).one()
+    return Counters(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), row[3])
 
 
 def try_claim_solve(session: Session) -> bool:

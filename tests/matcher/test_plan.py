@@ -91,7 +91,9 @@ def test_plan_is_feasible_and_reports_shortfalls_and_reasons(problem, options):
 def test_greedy_is_feasible_and_never_beats_the_plan(problem, options):
     priority_weight, min_probability = options
     plan = solve_cohort(problem, priority_weight=priority_weight, min_probability=min_probability)
-    greedy = greedy_cohort(problem, priority_weight=priority_weight, min_probability=min_probability)
+    greedy = greedy_cohort(
+        problem, priority_weight=priority_weight, min_probability=min_probability
+    )
     load = np.bincount(greedy.assignment[greedy.assignment >= 0], minlength=problem.n_placements)
     assert np.all(load <= problem.slots)
     assert np.all(booked_per_department(problem, greedy.assignment) <= problem.quota_max)
