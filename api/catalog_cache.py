@@ -2,10 +2,15 @@
 
 A :class:`CatalogCache` lives on the app. Each request reads the catalog change counters
 (models.catalog_state) plus the sizes of the taxonomy and placement-type history, the
-live plan and the active model, in one prebuilt statement. When only the any-change
-counter moved (bookings, withdrawals, quota edits) it refreshes the capacity columns of
-the compiled arrays; when anything else moved, or the day changed (the quota period and
-"open today" depend on the date), it compiles them again.
+standing plan and the active model, in one prebuilt statement. When only the any-change
+counter (bookings, withdrawals, quota edits) or the standing plan moved it refreshes the
+capacity columns of the compiled arrays and the prices; when anything else moved, or
+the day changed (the quota period and "open today" depend on the date), it compiles
+them again.
+
+Scarcity prices come ONLY from the standing plan (models/standing_plan.py, solved off
+the request path by api/standing_plan.py): a coordinator's plan is a proposal and never
+changes anyone's suggestions.
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ from models.convert import (
     placement_to_domain,
     placement_type_to_domain,
 )
-from models.plans import latest_prices
 from models.registry import active_scorer
 from models.repo_matching_inputs import (
     catalog_key_row,
@@ -40,6 +44,7 @@ from models.repo_matching_inputs import (
     quotas_on,
     remaining_slots,
 )
+from models.repo_standing_plan import standing_prices
 
 
 @dataclass(frozen=True)
@@ -53,16 +58,26 @@ class Catalog:
     scorer: Scorer  # the hand-weighted policy, or the active learned model
     titles: dict[int, str]  # placement id -> title
     department_names: dict[int, str]
-    prices: np.ndarray | None  # the live cohort plan's, for the scarcity factor
+    prices: np.ndarray | None  # the standing plan's, for the scarcity factor (None: none)
 
 
 def _catalog_key(session: Session, day: date, now: datetime) -> tuple:
     """What the compiled catalog depends on, read in one round trip.
 
-    ``key[0]`` is the any-change counter; ``key[1:]`` is what only a full rebuild can
-    follow (the layout counter, taxonomy, types, live plan, model, day).
+    ``key[0]`` is the any-change counter and ``key[PRICES]`` the standing plan, which a
+    refresh follows; the rest is what only a full rebuild can follow (the layout counter,
+    taxonomy, types, model, day).
     """
     return (*tuple(catalog_key_row(session, now))[:-1], day)
+
+
+#: position of the standing plan's id in the catalog key
+PRICES = 4
+
+
+def _rebuild_part(key: tuple) -> tuple:
+    """The part of the key that only a full rebuild can follow."""
+    return key[1:PRICES] + key[PRICES + 1 :]
 
 
 def suggestions_paused(session: Session, now: datetime | None = None) -> bool:
@@ -71,8 +86,11 @@ def suggestions_paused(session: Session, now: datetime | None = None) -> bool:
     return bool(catalog_key_row(session, now or SYSTEM_CLOCK.now(), keep=True)[-1])
 
 
-def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) -> Catalog:
-    """Compile today's open placements with their remaining slots and quotas."""
+def build_catalog(
+    session: Session, policy: Policy, day: date, key: tuple = (), now: datetime | None = None
+) -> Catalog:
+    """Compile today's open placements with their remaining slots and quotas; the prices
+    are the standing plan's as of ``now`` (default: the system clock)."""
     taxonomy = Taxonomy([concept_to_domain(c) for c in concepts(session)])
     types = {t.code: placement_type_to_domain(t) for t in placement_types(session)}
     rows = open_placements(session)
@@ -92,7 +110,7 @@ def build_catalog(session: Session, policy: Policy, day: date, key: tuple = ()) 
         scorer=scorer,
         titles={p["id"]: p["title"] for p in rows},
         department_names={d.id: d.name for d in departments(session)},
-        prices=scarcity_prices(compiled, latest_prices(session)),
+        prices=scarcity_prices(compiled, standing_prices(session, now or SYSTEM_CLOCK.now())),
     )
 
 
@@ -105,30 +123,36 @@ def _capacities(session: Session, day: date) -> dict:
     }
 
 
-def refresh_capacity(session: Session, catalog: Catalog, key: tuple) -> Catalog | None:
-    """``catalog`` with today's remaining slots and quotas, when only those changed.
+def refresh_capacity(
+    session: Session, catalog: Catalog, key: tuple, now: datetime | None = None
+) -> Catalog | None:
+    """``catalog`` with today's remaining slots, quotas and standing prices, when only
+    those changed.
 
-    Two small reads instead of loading and compiling every placement again. None when
-    the open placements are not the ones compiled (a layout change the counters did not
+    Small reads instead of loading and compiling every placement again. None when the
+    open placements are not the ones compiled (a layout change the counters did not
     show): the caller rebuilds.
     """
     remaining = remaining_slots(session)
     if remaining.keys() != set(catalog.compiled.ids.tolist()):
         return None
     compiled = catalog.compiled.with_capacity(remaining, _capacities(session, catalog.day))
-    # the live plan is part of the key, so its prices (per compiled position) still hold
-    return replace(catalog, key=key, compiled=compiled)
+    prices = catalog.prices
+    if key[PRICES] != catalog.key[PRICES]:  # a new standing plan (or none any more)
+        prices = scarcity_prices(compiled, standing_prices(session, now or SYSTEM_CLOCK.now()))
+    return replace(catalog, key=key, compiled=compiled, prices=prices)
 
 
 def scarcity_prices(
     compiled: CompiledPlacements, prices: tuple[dict[int, float], dict[int, float]] | None
 ) -> np.ndarray | None:
-    """The ``prices`` argument of the engine's scarcity factor, from :func:`latest_prices`.
+    """The ``prices`` argument of the engine's scarcity factor, from the standing plan
+    (models.repo_standing_plan.standing_prices).
 
     Per compiled placement: its own price plus its department's price, the opportunity
-    cost one more booking there imposes on the cohort plan (``matcher.plan.opportunity_cost``),
-    in the plan's unit, probability points (matcher.value). None when there is no live
-    plan, so the adjustment is 0.
+    cost one more booking there imposes on the standing plan
+    (``matcher.plan.opportunity_cost``), in the plan's unit, probability points
+    (matcher.value). None when there is no recent standing plan, so the adjustment is 0.
     """
     if prices is None:
         return None
@@ -146,7 +170,7 @@ class CatalogCache:
     """One compiled catalog per process, rebuilt when the stored catalog changes.
 
     ``clock`` gives the day compiled (by default; a caller may ask for another) and the
-    moment a live plan's prices count from.
+    moment the standing plan's prices count from.
     """
 
     def __init__(self, policy: Policy | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
@@ -166,13 +190,13 @@ class CatalogCache:
             if catalog is not None and catalog.key == key:
                 return catalog
             started = time.perf_counter()
-            if catalog is not None and catalog.key[1:] == key[1:]:
-                fresh = refresh_capacity(session, catalog, key)
+            if catalog is not None and _rebuild_part(catalog.key) == _rebuild_part(key):
+                fresh = refresh_capacity(session, catalog, key, self.clock.now())
                 if fresh is not None:
                     self._catalog = fresh
                     CATALOG_UPDATES.labels("refresh").observe(time.perf_counter() - started)
                     return fresh
-            self._catalog = build_catalog(session, self.policy, day, key)
+            self._catalog = build_catalog(session, self.policy, day, key, self.clock.now())
             CATALOG_UPDATES.labels("build").observe(time.perf_counter() - started)
             # The catalog lives until the next change: frozen, full garbage collections
             # skip its objects instead of walking them again (long pauses at scale); the

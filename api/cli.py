@@ -38,6 +38,10 @@ class Lazy(NamedTuple):
 COMMANDS: dict[str, Lazy] = {
     "serve": Lazy("api.cli_serve:serve", "Migrate the database, load the demo if empty, serve."),
     "db": Lazy("api.cli_db:db_app", "Database migrations."),
+    "standing-plan": Lazy(
+        "api.cli_standing_plan:standing_plan",
+        "Solve the standing plan (the source of scarcity prices) if due; print the newest.",
+    ),
     "demo": Lazy("api.cli_db:demo_app", "The synthetic demo municipality."),
     "users": Lazy("api.cli_users:users_app", "Users and their bearer tokens."),
     "replay": Lazy(

@@ -1,4 +1,10 @@
-"""``platsa serve``: migrate, load the demo into an empty database, and run uvicorn."""
+"""``platsa serve``: migrate, load the demo into an empty database, and run uvicorn.
+
+It also keeps the standing plan (api/standing_plan.py), the only source of the
+suggestions' scarcity prices: solved once before serving (so the demo starts with it),
+then checked by one background thread in this process every ``--standing-interval``
+seconds, whatever the number of workers (uvicorn's workers are child processes).
+"""
 
 from __future__ import annotations
 
@@ -24,11 +30,19 @@ def serve(
             "it is replaced (with --workers > 1; raise it on a very busy host)."
         ),
     ] = 30,
+    standing_interval: Annotated[
+        float,
+        typer.Option(
+            help="Seconds between checks whether the standing plan (scarcity prices) is due "
+            "a new solve; 0 turns the background thread off (run 'platsa standing-plan')."
+        ),
+    ] = 60.0,
 ) -> None:
     """Migrate the database, load the demo if empty, serve."""
     import uvicorn
 
     from api.settings import get_settings
+    from api.standing_plan import StandingPlanKeeper
     from fixtures.loader import database_is_empty, demo_password, demo_users, load_demo
     from models.db import engine_for, transaction, upgrade
 
@@ -45,6 +59,15 @@ def serve(
     with transaction(engine) as session:
         users = demo_users(session)
     engine.dispose()  # the workers open their own connections
+    keeper = StandingPlanKeeper(engine_for(settings.database_url), interval=standing_interval)
+    standing = keeper.run_once()
+    if standing is not None:
+        typer.echo(
+            f"Standing plan solved ({standing.trigger}): {standing.n_assigned} of "
+            f"{standing.n_participants} waiting participants placed; its prices price scarcity."
+        )
+    if standing_interval > 0:
+        keeper.start()
     typer.echo(f"\nPlatsa at http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     if users:
         typer.echo(

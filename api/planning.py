@@ -22,9 +22,10 @@ from api.catalog_cache import Catalog
 from matcher import domain
 from matcher.domain import DepartmentCapacity
 from matcher.features import pair_features
+from matcher.plan import CohortPlan
 from matcher.plan_certify import solve_pruned
 from matcher.ranking import why_not
-from matcher.value import Valued, explained_row, score_matrix, values
+from matcher.value import Valued, explained_row, probability_matrix, values
 from models.convert import participant_to_domain
 from models.participant import Participant
 from models.plans import Plan, PlanOptions, PlanRow
@@ -98,6 +99,74 @@ def planning_scores(scorer, values: np.ndarray) -> np.ndarray:
     return values
 
 
+def capacity_arrays(
+    catalog: Catalog, capacities: Mapping[int, DepartmentCapacity]
+) -> tuple[list[int], dict[str, np.ndarray]]:
+    """Department ids (index order) and the capacity keywords of ``solve_pruned``: slots
+    left, each placement's department index, remaining quota maxima and missing minima."""
+    compiled = catalog.compiled
+    # departments with a quota but no open placement can still fall short of a minimum
+    department_ids = sorted({p.department_id for p in compiled.placements} | set(capacities))
+    department_index = {d: k for k, d in enumerate(department_ids)}
+    placement_department = np.array(
+        [department_index[p.department_id] for p in compiled.placements], dtype=np.int64
+    )
+    quota_max = np.full(len(department_ids), np.inf)
+    quota_min = np.zeros(len(department_ids), dtype=np.int64)
+    for d, k in department_index.items():
+        capacity = capacities.get(d)
+        if capacity is not None and capacity.remaining_quota is not None:
+            quota_max[k] = capacity.remaining_quota
+        if capacity is not None:
+            quota_min[k] = capacity.short_of_minimum
+    return department_ids, {
+        "slots": np.asarray(compiled.remaining_slots),
+        "placement_department": placement_department,
+        "quota_max": quota_max,
+        "quota_min": quota_min,
+    }
+
+
+def standing_solve(
+    catalog: Catalog, participants: Sequence[Participant]
+) -> tuple[CohortPlan, dict[str, float], dict[str, float]]:
+    """The standing plan over everyone waiting: the plan and its non-zero prices by
+    placement id and department id (probability points; str keys, as stored).
+
+    Default options (no priority weight, no minimum probability: the policy's priority
+    adjustment already speaks for those furthest away), values without scarcity, so
+    the prices never feed on themselves.
+    """
+    people = [participant_to_domain(p, catalog.day) for p in participants]
+    department_ids, capacity = capacity_arrays(catalog, department_capacities(catalog))
+    probability, scores, eligible = cohort_values(catalog, people)
+    result, _, _ = solve_pruned(
+        scores,
+        eligible,
+        **capacity,
+        top_n=PlanOptions().candidates_per_participant,
+        top_per_placement=PLACEMENT_CANDIDATES,
+        probability=probability,
+    )
+    placement = _nonzero(catalog.compiled.ids, result.placement_prices)
+    return result, placement, _nonzero(department_ids, result.department_prices)
+
+
+def cohort_values(
+    catalog: Catalog, people: Sequence[domain.Participant]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P(success), ranking values without scarcity (what a plan maximises) and
+    eligibility, participants x open placements (matcher.value.probability_matrix)."""
+    compiled = catalog.compiled
+    if not people or not len(compiled):
+        empty = np.zeros((len(people), len(compiled)))
+        return empty, empty, empty.astype(bool)
+    probability, adjustment, eligible = probability_matrix(
+        people, compiled, catalog.scorer, catalog.day, catalog.policy
+    )
+    return probability, planning_scores(catalog.scorer, probability + adjustment), eligible
+
+
 def make_plan(
     catalog: Catalog,
     participants: Sequence[Participant],
@@ -117,48 +186,33 @@ def make_plan(
     compiled = catalog.compiled
     cohort = [p for p in participants if p.id not in excluded]
     people = [participant_to_domain(p, catalog.day) for p in cohort]
-    # departments with a quota but no open placement can still fall short of a minimum
-    department_ids = sorted({p.department_id for p in compiled.placements} | set(capacities))
-    department_index = {d: k for k, d in enumerate(department_ids)}
-    placement_department = np.array(
-        [department_index[p.department_id] for p in compiled.placements], dtype=np.int64
-    )
-    quota_max = np.full(len(department_ids), np.inf)
-    quota_min = np.zeros(len(department_ids), dtype=np.int64)
-    for d, k in department_index.items():
-        capacity = capacities.get(d)
-        if capacity is not None and capacity.remaining_quota is not None:
-            quota_max[k] = capacity.remaining_quota
-        if capacity is not None:
-            quota_min[k] = capacity.short_of_minimum
-    if people and len(compiled):
-        scores, eligible = score_matrix(
-            people, compiled, catalog.scorer, catalog.day, catalog.policy
-        )
-        scores = planning_scores(catalog.scorer, scores)
-    else:
-        scores = np.zeros((len(people), len(compiled)))
-        eligible = np.zeros((len(people), len(compiled)), dtype=bool)
+    department_ids, capacity = capacity_arrays(catalog, capacities)
+    probability, scores, eligible = cohort_values(catalog, people)
     # Candidates pruned to each participant's best, then certified optimal for the whole
     # cohort by pricing out the pairs left out (matcher.plan_certify).
     result, _, _ = solve_pruned(
         scores,
         eligible,
-        slots=np.asarray(compiled.remaining_slots),
-        placement_department=placement_department,
-        quota_max=quota_max,
-        quota_min=quota_min,
+        **capacity,
         support_need=np.array([p.support_need for p in people], dtype=np.int64),
         top_n=options.candidates_per_participant,
         top_per_placement=PLACEMENT_CANDIDATES,
         priority_weight=options.priority_weight,
-        min_score=options.min_score,
+        min_probability=options.min_probability,
+        probability=probability,
     )
     rows = []
     for i, (row, person) in enumerate(zip(cohort, people, strict=True)):
         j = int(result.assignment[i])
         if j < 0:
-            rows.append(PlanRow(participant_id=row.id, reason=result.unassigned_reason[i]))
+            taken = {}
+            if result.taken_by[i]:
+                taken = {
+                    "participant_ids": sorted(cohort[k].id for k in result.taken_by[i]),
+                    "placement_ids": [int(compiled.ids[k]) for k in result.taken_places[i]],
+                }
+            reason = result.unassigned_reason[i]
+            rows.append(PlanRow(participant_id=row.id, reason=reason, taken=taken))
             continue
         placement = compiled.placements[j]
         rows.append(

@@ -7,13 +7,17 @@ against (bench/plan.py).
 
 The plan, in order of precedence:
 
-1. only listed (eligible) pairs scoring at least ``min_score``; each participant at most
-   one placement, each placement at most its ``slots``, each department at most its
-   remaining ``quota_max``;
-2. as many of the departments' missing minimum bookings (``quota_min``) as can be met;
-   the rest is reported exactly in ``shortfalls``;
-3. the largest objective ``sum(weight_i * score_ij)``, with ``weight_i`` raised for those
-   furthest from the labour market by ``priority_weight`` (see :mod:`matcher.plan_model`).
+1. only listed (eligible) pairs whose probability is at least ``min_probability``; each
+   participant at most one placement, each placement at most its ``slots``, each
+   department at most its remaining ``quota_max``;
+2. as many of the departments' missing minimum bookings (``quota_min``) as can be met
+   (the rest is reported exactly in ``shortfalls``), and as many participants placed as
+   can be: nobody is left out while a usable pair with a slot and quota left exists;
+3. the largest objective ``sum(weight_i * score_ij)`` (expected successes plus the
+   policy adjustments), with ``weight_i`` raised for those furthest from the labour
+   market by ``priority_weight`` (see :mod:`matcher.plan_model`).
+
+Every participant left out gets the true reason (:func:`unassigned_reasons`).
 
 The solver is OR-Tools' min-cost flow (:mod:`matcher.plan_flow`, where the choice is
 argued); ``solver="highs"`` runs the same model as a linear programme
@@ -29,8 +33,9 @@ import numpy as np
 from matcher.plan_flow import FlowSolution, solve_flow
 from matcher.plan_lp import solve_lp
 from matcher.plan_model import (
-    BELOW_MIN_SCORE,
+    BELOW_MIN_PROBABILITY,
     CAPACITY,
+    NEGATIVE_VALUE,
     NO_ELIGIBLE,
     CohortPlan,
     CohortProblem,
@@ -40,15 +45,18 @@ from matcher.plan_model import (
 )
 
 __all__ = [
-    "BELOW_MIN_SCORE",
+    "BELOW_MIN_PROBABILITY",
     "CAPACITY",
+    "NEGATIVE_VALUE",
     "NO_ELIGIBLE",
     "CohortPlan",
     "CohortProblem",
     "greedy_cohort",
     "opportunity_cost",
     "priority_weights",
+    "scarcity_prices",
     "solve_cohort",
+    "unassigned_reasons",
 ]
 
 _BACKENDS = {"auto": ("ortools-mcf", solve_flow), "ortools": ("ortools-mcf", solve_flow)}
@@ -59,8 +67,9 @@ def solve_cohort(
     problem: CohortProblem,
     *,
     priority_weight: float = 0.0,
-    min_score: float | None = None,
+    min_probability: float | None = None,
     solver: str = "auto",
+    place_first: bool = True,
 ) -> CohortPlan:
     """Return an optimal plan for the cohort (see the module docstring for its rules).
 
@@ -69,31 +78,34 @@ def solve_cohort(
     priority_weight
         0 treats everyone alike; 1 makes a placement for someone with support_need 5
         count twice as much as for support_need 1 (needs ``problem.support_need``).
-    min_score
-        Pairs scoring below it are never assigned; None keeps every listed pair.
+    min_probability
+        Pairs whose probability (``problem.probability``, else the score) is below it are
+        never assigned; None keeps every listed pair.
     solver
         ``"auto"`` or ``"ortools"`` (min-cost flow), or ``"highs"`` (linear programme).
+    place_first
+        True (the rule): place as many as can be placed before maximising the objective;
+        False: maximise the objective alone (see :func:`matcher.plan_model.prepare`).
     """
     if solver not in _BACKENDS:
         raise ValueError(f"unknown solver {solver!r}; use one of {sorted(_BACKENDS)}")
     name, backend = _BACKENDS[solver]
-    prepared = prepare(problem, priority_weight, min_score)
+    prepared = prepare(problem, priority_weight, min_probability, place_first)
     solution = backend(prepared)
     return _plan_from(prepared, solution, name, "optimal")
 
 
 def greedy_cohort(
-    problem: CohortProblem, *, priority_weight: float = 0.0, min_score: float | None = None
+    problem: CohortProblem, *, priority_weight: float = 0.0, min_probability: float | None = None
 ) -> CohortPlan:
     """The baseline: take pairs best (weighted) score first while places are left.
 
-    Pairs worth less than nobody (negative weighted score) are skipped, and minima are
-    ignored (their shortfall is still reported). Ties go to the lower participant, then
-    the lower placement, so the result is deterministic.
+    Every usable pair is taken in turn, negative values too (placing first, like the
+    plan), and minima are ignored (their shortfall is still reported). Ties go to the
+    lower participant, then the lower placement, so the result is deterministic.
     """
-    prepared = prepare(problem, priority_weight, min_score)
+    prepared = prepare(problem, priority_weight, min_probability)
     order = np.lexsort((prepared.pair_placement, prepared.pair_participant, -prepared.weighted))
-    order = order[prepared.weighted[order] >= 0]
     free = np.ones(problem.n_participants, dtype=bool)
     slots_left = prepared.slots.copy()
     quota_left = prepared.quota_cap.copy()
@@ -127,28 +139,147 @@ def opportunity_cost(problem: CohortProblem, plan: CohortPlan) -> np.ndarray:
     return plan.placement_prices + plan.department_prices[problem.placement_department]
 
 
+def scarcity_prices(
+    values: np.ndarray,
+    eligible: np.ndarray,
+    slots: np.ndarray,
+    placement_department: np.ndarray,
+    quota_max: np.ndarray | None = None,
+    quota_min: np.ndarray | None = None,
+    *,
+    support_need: np.ndarray | None = None,
+    priority_weight: float = 0.0,
+    top_n: int | None = 50,
+    place_first: bool = True,
+) -> np.ndarray:
+    """Per placement, the standing plan's scarcity price, in probability points.
+
+    ``values`` (participants x placements) are the ranking values without scarcity
+    (``matcher.value.probability_matrix``: probability + adjustments), ``eligible`` the
+    eligibility; capacities as in :meth:`CohortProblem.from_dense`. Solves the certified
+    cohort plan over everyone waiting and returns :func:`opportunity_cost`: what one
+    more booking of each placement costs the rest of that plan. This is what the system's
+    standing plan stores (api/standing_plan.py) and what bench/quality.py can call in
+    process.
+    """
+    from matcher.plan_certify import solve_pruned  # plan_certify imports this module
+
+    plan, problem, _ = solve_pruned(
+        values,
+        eligible,
+        slots=np.asarray(slots),
+        placement_department=np.asarray(placement_department),
+        quota_max=quota_max,
+        quota_min=quota_min,
+        support_need=support_need,
+        priority_weight=priority_weight,
+        top_n=top_n,
+        place_first=place_first,
+    )
+    return opportunity_cost(problem, plan)
+
+
+def unassigned_reasons(
+    assignment: np.ndarray,
+    eligible_rows: np.ndarray,
+    usable_rows: np.ndarray,
+    slots: np.ndarray,
+    quota_cap: np.ndarray,
+    placement_department: np.ndarray,
+    place_first: bool = True,
+) -> tuple[list[str], list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """The true reason each unassigned participant is left out, and who took the places.
+
+    ``eligible_rows`` and ``usable_rows`` (eligible and at or above the minimum
+    probability) are boolean matrices, one row per unassigned participant (in order of
+    ``np.flatnonzero(assignment < 0)``) and one column per placement. A placement is
+    *open* when it had a slot and its department quota before the plan. The reason is
+
+    - ``no_eligible_placement``: no eligible open placement;
+    - ``below_min_probability``: eligible open ones exist, none reaches the minimum;
+    - ``capacity``: usable open ones exist and the plan used up each one's slots (or its
+      department's quota); ``taken_by`` lists whom it gave them to, ``taken_places`` the
+      placements.
+
+    A usable open placement with a slot and quota still left after the plan would make
+    the plan wrong (it places first): that raises instead of giving a false reason. Only
+    a plan made with ``place_first=False`` may do so, and then the reason is
+    ``negative_value`` (every such pair's value is below 0).
+    """
+    placed = assignment[assignment >= 0]
+    slot_left = slots - np.bincount(placed, minlength=len(slots))
+    department_of = placement_department
+    booked = np.bincount(department_of[placed], minlength=len(quota_cap))
+    quota_left = quota_cap - booked
+    is_open = (slots > 0) & (quota_cap[department_of] > 0)
+    room = (slot_left > 0) & (quota_left[department_of] > 0)
+    reasons, taken_by, taken_places = [], [], []
+    for eligible, usable in zip(eligible_rows, usable_rows, strict=True):
+        if not (eligible & is_open).any():
+            reasons.append(NO_ELIGIBLE)
+        elif not (usable & is_open).any():
+            reasons.append(BELOW_MIN_PROBABILITY)
+        else:
+            places = np.flatnonzero(usable & is_open)
+            if room[places].any():
+                if place_first:
+                    raise RuntimeError("the plan left a participant out beside a place with room")
+                reasons.append(NEGATIVE_VALUE)
+                taken_by.append(())
+                taken_places.append(())
+                continue
+            reasons.append(CAPACITY)
+            slot_full = places[slot_left[places] <= 0]
+            quota_full = np.unique(department_of[places[slot_left[places] > 0]])
+            whom = np.isin(assignment, slot_full) | (
+                (assignment >= 0) & np.isin(department_of[np.maximum(assignment, 0)], quota_full)
+            )
+            taken_by.append(tuple(np.flatnonzero(whom).tolist()))
+            taken_places.append(tuple(places.tolist()))
+            continue
+        taken_by.append(())
+        taken_places.append(())
+    return reasons, taken_by, taken_places
+
+
 def _plan_from(
-    prepared: PreparedCohort, solution: FlowSolution, solver: str, status: str
+    prepared: PreparedCohort,
+    solution: FlowSolution,
+    solver: str,
+    status: str,
+    rows: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CohortPlan:
-    """Turn the used pairs into a plan: assignment, reasons and shortfalls."""
+    """Turn the used pairs into a plan: assignment, reasons and shortfalls.
+
+    ``rows`` are the unassigned participants' eligible and usable rows over all
+    placements (see :func:`unassigned_reasons`); by default they come from the
+    problem's pairs (a pruned problem's caller passes the full ones).
+    """
     problem = prepared.problem
-    n = problem.n_participants
+    n, m = problem.n_participants, problem.n_placements
     used = solution.pair_used
     assignment = np.full(n, -1, dtype=np.int64)
     assignment[prepared.pair_participant[used]] = prepared.pair_placement[used]
-
-    def has_open_pair(participants: np.ndarray, placements: np.ndarray) -> np.ndarray:
-        departments = problem.placement_department[placements]
-        is_open = (prepared.slots[placements] > 0) & (prepared.quota_cap[departments] > 0)
-        return np.bincount(participants[is_open], minlength=n) > 0
-
-    any_open = has_open_pair(problem.participant_index, problem.placement_index)
-    usable_open = has_open_pair(prepared.pair_participant, prepared.pair_placement)
-    reasons = np.where(
-        assignment >= 0,
-        "",
-        np.where(~any_open, NO_ELIGIBLE, np.where(~usable_open, BELOW_MIN_SCORE, CAPACITY)),
-    )
+    left = np.flatnonzero(assignment < 0)
+    if rows is None:
+        row_of = np.full(n, -1)
+        row_of[left] = np.arange(len(left))
+        rows = (np.zeros((len(left), m), dtype=bool), np.zeros((len(left), m), dtype=bool))
+        for matrix, people, places in (
+            (rows[0], problem.participant_index, problem.placement_index),
+            (rows[1], prepared.pair_participant, prepared.pair_placement),
+        ):
+            mine = row_of[people] >= 0
+            matrix[row_of[people[mine]], places[mine]] = True
+    found, whom, where = unassigned_reasons(
+        assignment, rows[0], rows[1], prepared.slots, prepared.quota_cap,
+        problem.placement_department, prepared.place_first,
+    )  # fmt: skip
+    reasons = [""] * n
+    taken_by: list[tuple[int, ...]] = [()] * n
+    taken_places: list[tuple[int, ...]] = [()] * n
+    for k, i in enumerate(left.tolist()):
+        reasons[i], taken_by[i], taken_places[i] = found[k], whom[k], where[k]
     booked = np.bincount(
         problem.placement_department[assignment[assignment >= 0]],
         minlength=problem.n_departments,
@@ -158,11 +289,13 @@ def _plan_from(
         assignment=assignment,
         total_score=float(prepared.pair_score[used].sum()),
         objective=float(prepared.weighted[used].sum()),
-        unassigned_reason=tuple(reasons.tolist()),
+        unassigned_reason=tuple(reasons),
         shortfalls={int(d): int(short[d]) for d in np.flatnonzero(short > 0)},
         placement_prices=solution.placement_prices,
         department_prices=solution.department_prices,
         solver=solver,
         solver_seconds=solution.solver_seconds,
         status=status,
+        taken_by=tuple(taken_by),
+        taken_places=tuple(taken_places),
     )

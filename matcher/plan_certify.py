@@ -55,7 +55,9 @@ def solve_pruned(
     top_n: int | None = 50,
     top_per_placement: int | None = 10,
     priority_weight: float = 0.0,
-    min_score: float | None = None,
+    min_probability: float | None = None,
+    probability: np.ndarray | None = None,
+    place_first: bool = True,
     max_rounds: int = 50,
     **capacity,
 ) -> tuple[CohortPlan, CohortProblem, Certificate]:
@@ -63,25 +65,33 @@ def solve_pruned(
 
     ``capacity`` holds the keyword arguments of :meth:`CohortProblem.from_dense`
     (``slots``, ``placement_department``, quotas, ``support_need``); the rest are those of
-    :func:`matcher.plan.solve_cohort` and the pruning. Returns the plan, the candidate
-    problem it was solved on (its pairs index the plan) and the :class:`Certificate`.
+    :func:`matcher.plan.solve_cohort` and the pruning; ``probability`` is the P(success)
+    matrix ``min_probability`` is compared with (None: ``scores``). Returns the plan (its
+    reasons judged on every eligible pair, not only the kept ones), the candidate problem
+    it was solved on (its pairs index the plan) and the :class:`Certificate`.
+    ``place_first`` as in :func:`matcher.plan_model.prepare`.
     """
     scores = np.asarray(scores, dtype=float)
     eligible = np.asarray(eligible, dtype=bool) & np.isfinite(scores)
+    probability = scores if probability is None else np.asarray(probability, dtype=float)
+    usable = eligible if min_probability is None else eligible & (probability >= min_probability)
     keep = candidate_mask(scores, eligible, top_n, top_per_placement)
     weights = priority_weights(capacity.get("support_need"), len(scores), priority_weight)
     added = 0
     for rounds in range(1, max_rounds + 1):
-        problem = CohortProblem.from_dense(scores, keep, **capacity)
-        prepared = prepare(problem, priority_weight, min_score)
+        problem = CohortProblem.from_dense(scores, keep, probability=probability, **capacity)
+        prepared = prepare(problem, priority_weight, min_probability, place_first)
         solution = solve_flow(prepared, certifying=True)
         improving = improving_pairs(
-            scores, eligible & ~keep, weights, solution.cost_scale,
-            tightened_potentials(prepared, solution), min_score,
+            scores, usable & ~keep, weights, solution.cost_scale,
+            tightened_potentials(prepared, solution),
         )  # fmt: skip
         if not improving.any():
             certificate = Certificate(rounds, added, len(problem.score), int(eligible.sum()))
-            return _plan_from(prepared, solution, "ortools-mcf", "optimal"), problem, certificate
+            left = ~np.isin(np.arange(len(scores)), prepared.pair_participant[solution.pair_used])
+            rows = (eligible[left], usable[left])
+            plan = _plan_from(prepared, solution, "ortools-mcf", "optimal", rows)
+            return plan, problem, certificate
         added += int(improving.sum())
         keep |= improving
     raise RuntimeError(f"pricing did not certify the plan within {max_rounds} rounds")
@@ -95,7 +105,8 @@ def tightened_potentials(prepared, solution: FlowSolution) -> tuple[np.ndarray, 
     keeping the other potentials, a placement's may fall to the largest of ``d[i] + c_ij``
     over its assigned participants and ``d[department]`` when it has a slot left (minus
     infinity when neither applies: it can take nobody), and then a participant's may rise
-    to ``d[j] - c_ij`` for its assigned placement, or ``d[source]`` when unassigned. Both
+    to ``d[j] - c_ij`` for its assigned placement, or ``d[source] - M`` when unassigned
+    (the arc into a participant carries the placing bonus ``M``). Both
     moves keep every residual reduced cost non-negative, so the result is still an
     optimal dual, the one that prices left-out pairs most favourably. Without this, the
     large minimum bonus makes the dual very degenerate and flags pairs that cannot help.
@@ -113,7 +124,7 @@ def tightened_potentials(prepared, solution: FlowSolution) -> tuple[np.ndarray, 
     department_d = d[n + m + problem.placement_department]
     placement_d[has_room] = department_d[has_room]
     np.maximum.at(placement_d, place, d[person] + cost)
-    participant_d = np.full(n, d[n + m + problem.n_departments])  # the source's
+    participant_d = np.full(n, d[n + m + problem.n_departments] - solution.place_bonus)  # source
     participant_d[person] = placement_d[place] - cost
     return participant_d, placement_d
 
@@ -124,17 +135,14 @@ def improving_pairs(
     weights: np.ndarray,
     cost_scale: float,
     potentials: tuple[np.ndarray, np.ndarray],
-    min_score: float | None,
 ) -> np.ndarray:
-    """Mask of left-out pairs whose arc would have a negative reduced cost (see above)."""
+    """Mask of left-out usable pairs whose arc would have a negative reduced cost."""
     n, m = scores.shape
     improving = np.zeros((n, m), dtype=bool)
     participant_d, placement_d = potentials
     for start in range(0, n, ROWS):
         rows = slice(start, min(start + ROWS, n))
         candidates = left_out[rows]
-        if min_score is not None:
-            candidates = candidates & (scores[rows] >= min_score)
         if not candidates.any():
             continue
         priced = np.where(candidates, scores[rows], 0.0)  # ineligible entries may be NaN

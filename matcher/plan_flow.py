@@ -4,7 +4,7 @@ The network
 -----------
 ::
 
-    source -> participant i      capacity 1               cost 0
+    source -> participant i      capacity 1               cost -M   (placing first)
     participant i -> placement j capacity 1 (listed pair) cost -c_ij
     placement j -> department d  capacity slots_j         cost 0
     department d -> sink         capacity min_cap_d       cost -M   (minimum bookings)
@@ -19,9 +19,13 @@ programming is needed.
 cost-scaling algorithm requires. The plan is exactly optimal for the rounded costs, and
 within ``assigned * 1e-6 * max|weight * score|`` of the optimum of the unrounded ones.
 
-Minima are lexicographic: each booking up to a department's minimum earns a bonus ``M``
-larger than any possible change of the score part (:func:`matcher.plan_model.minimum_bonus`),
-so the plan first meets as many minimum bookings as possible, then maximises the score.
+Minima and placing are lexicographic: each booking up to a department's minimum, and
+each participant placed (the arc out of the source into a participant, who can only
+leave through a placement), earns a bonus ``M`` larger than any possible change of the
+score part (:func:`matcher.plan_model.minimum_bonus`), so the plan first meets as many
+minimum bookings and places as many participants as possible (the two never conflict:
+:mod:`matcher.plan_model`), then maximises the score. A pair of negative value is still
+taken rather than leave its participant out.
 
 Prices
 ------
@@ -33,8 +37,8 @@ capacity is ``max(0, d[head] - d[tail])`` on its arc when saturated, 0 otherwise
 are an optimal dual, so each price lies between what one more unit of the capacity
 would add to the plan and what one unit less would cost it (on small random cohorts it
 equalled the first, the marginal gain, for about three placements in four).
-Any multiple of ``M`` (an extra slot that would also meet a minimum booking) is taken out,
-so prices are in objective units.
+Any multiple of ``M`` (an extra slot that would also meet a minimum booking, or place one
+more participant) is taken out, so prices are in objective units.
 
 Why min-cost flow and not an LP: measured on the benchmark cohorts (bench/README.md),
 OR-Tools' ``SimpleMinCostFlow`` solves 20,000 x 5,000 (1.03M candidate pairs) in about
@@ -71,6 +75,8 @@ class FlowSolution:
     # price out pairs that were never in the network.
     potential: np.ndarray | None = None
     cost_scale: float = 1.0
+    bonus: int = 0  # the integer bonus M per minimum booking
+    place_bonus: int = 0  # the bonus per participant placed: M, or 0 without place_first
 
 
 def solve_flow(prepared: PreparedCohort, *, certifying: bool = False) -> FlowSolution:
@@ -88,6 +94,7 @@ def solve_flow(prepared: PreparedCohort, *, certifying: bool = False) -> FlowSol
     scale = COST_SCALE / largest if largest > 0 else 1.0
     pair_cost = -np.rint(prepared.weighted * scale).astype(np.int64)
     bonus = int(minimum_bonus(prepared, COST_SCALE))
+    place_bonus = bonus if prepared.place_first else 0
 
     departments = n + m + np.arange(n_dep)
     tails = np.concatenate(
@@ -121,7 +128,7 @@ def solve_flow(prepared: PreparedCohort, *, certifying: bool = False) -> FlowSol
     )
     costs = np.concatenate(
         [
-            np.zeros(n, dtype=np.int64),
+            np.full(n, -place_bonus, dtype=np.int64),
             pair_cost,
             np.zeros(m, dtype=np.int64),
             np.full(n_dep, -bonus, dtype=np.int64),
@@ -164,6 +171,8 @@ def solve_flow(prepared: PreparedCohort, *, certifying: bool = False) -> FlowSol
             else None
         ),
         cost_scale=scale,
+        bonus=bonus,
+        place_bonus=place_bonus,
     )
 
 

@@ -4,8 +4,9 @@ Kept for cross-checking and for the measured comparison in bench/README.md; the 
 backend is the min-cost flow of :mod:`matcher.plan_flow` (faster by an order of magnitude).
 
 Variables: ``x_p`` in [0, 1] per usable pair and ``y_d`` in [0, min_cap_d], the minimum
-bookings of each department with a minimum. Maximise ``sum(weight * score * x) + M *
-sum(y)`` subject to
+bookings of each department with a minimum. Maximise ``sum((weight * score + M) * x) +
+M * sum(y)`` (``M`` per participant placed and per minimum booking: placing first, as in
+:mod:`matcher.plan_model`) subject to
 
 - each participant at most one pair (``sum x <= 1``),
 - each placement at most its slots,
@@ -76,7 +77,8 @@ def solve_lp(prepared: PreparedCohort) -> FlowSolution:
     bounds_rhs = np.concatenate(
         [np.ones(n), prepared.slots, prepared.quota_cap[quota_rows], np.zeros(n_min)]
     )
-    objective = -np.concatenate([prepared.weighted, np.full(n_min, bonus)])
+    place_bonus = bonus if prepared.place_first else 0.0
+    objective = -np.concatenate([prepared.weighted + place_bonus, np.full(n_min, bonus)])
     upper = np.concatenate([np.ones(n_pairs), prepared.min_cap[min_rows]])
     started = time.perf_counter()
     result = linprog(

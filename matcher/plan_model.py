@@ -7,19 +7,33 @@ remaining quota maximum and the bookings still missing to reach a promised minim
 Scores, weights and units
 -------------------------
 ``score``
-    The engine's match score of a pair (``score_matrix``; higher is better). The plan
-    compares it with 0, the value of leaving a participant unassigned: with the engine's
-    scores in ``[0, 1]`` any listed pair is worth at least as much as nobody, unless
-    ``min_score`` says otherwise.
+    The engine's ranking value of a pair (``matcher.value``: P(success) plus the policy
+    adjustments, in probability points; higher is better). Adjustments can be negative,
+    so a value can be below 0; the plan still places everyone it can (see *placing
+    first* below).
+``probability``
+    Optional, per pair: the predicted P(success) alone, what ``min_probability`` is
+    compared with (None: the score is compared, e.g. when scores are probabilities).
 ``priority weight``
     ``weight_i = 1 + priority_weight * (support_need_i - 1) / 4``: with
     ``support_need`` on the 1 (close to the labour market) .. 5 (furthest) scale and
     ``priority_weight = 1``, a placement for someone furthest away counts twice as much as
     the same score for someone closest. The plan maximises ``sum(weight_i * score_ij)``,
     the *objective*; ``total_score`` reports the unweighted sum of the chosen scores.
-``min_score``
-    Pairs scoring below it are never assigned, not even to reach a minimum: leaving the
-    participant unassigned is judged better than such a placement.
+``min_probability``
+    The stated minimum P(success) of a plan (a plan option): pairs whose probability is
+    below it are never assigned, not even to reach a minimum. It is the only reason the
+    plan leaves someone out while an eligible place with room (slot and quota) is left.
+
+Placing first
+-------------
+The plan is lexicographic: (1) as many bookings towards the departments' promised
+minima as possible, (2) as many participants placed as possible, (3) the largest
+objective. (1) and (2) never conflict: a flow that meets the most minima can be
+augmented to a maximum one without unmeeting any (an augmenting path ends on a
+department-to-sink arc and never runs one backwards), so both are reached at once with a
+single bonus per booking and per placement (:func:`minimum_bonus`). Hence nobody is left
+out while a usable eligible pair with a slot and quota left exists, whatever its value.
 """
 
 from __future__ import annotations
@@ -29,9 +43,11 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Why a participant is left without a placement (``""`` for the assigned).
-NO_ELIGIBLE = "no_eligible_placement"  # no listed pair with a slot and quota left
-BELOW_MIN_SCORE = "below_min_score"  # open pairs exist, all score below min_score
-CAPACITY = "capacity"  # usable pairs exist, all their places went to better uses
+NO_ELIGIBLE = "no_eligible_placement"  # no eligible pair with a slot and quota left
+BELOW_MIN_PROBABILITY = "below_min_probability"  # open pairs exist, all below the minimum
+CAPACITY = "capacity"  # usable open pairs exist; the plan gave every one of those places
+#: (slots, or the department's quota) to someone else: ``CohortPlan.taken_by`` says whom
+NEGATIVE_VALUE = "negative_value"  # only with place_first=False: every open pair is < 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +73,8 @@ class CohortProblem:
     support_need
         Optional 1..5 distance from the labour market per participant, used by the
         ``priority_weight`` option of the solvers.
+    probability
+        Optional P(success) per pair, compared with ``min_probability`` (None: ``score``).
     """
 
     participant_index: np.ndarray
@@ -68,6 +86,7 @@ class CohortProblem:
     quota_max: np.ndarray
     quota_min: np.ndarray
     support_need: np.ndarray | None = None
+    probability: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n_pairs = len(self.score)
@@ -96,6 +115,8 @@ class CohortProblem:
             raise ValueError("slots and quotas must be >= 0")
         if self.support_need is not None and len(self.support_need) != self.n_participants:
             raise ValueError("support_need needs one entry per participant")
+        if self.probability is not None and len(self.probability) != n_pairs:
+            raise ValueError("probability needs one entry per pair")
 
     @property
     def n_placements(self) -> int:
@@ -118,6 +139,7 @@ class CohortProblem:
         support_need: np.ndarray | None = None,
         top_n: int | None = None,
         top_per_placement: int | None = None,
+        probability: np.ndarray | None = None,
     ) -> CohortProblem:
         """Build the sparse problem from a participants x placements score matrix.
 
@@ -126,7 +148,8 @@ class CohortProblem:
         weight is per participant, so it does not change that order), and
         ``top_per_placement`` adds each placement's best eligible participants, so a
         placement (and a department with a minimum) that nobody ranks high keeps
-        candidates. Both None: every eligible pair.
+        candidates. Both None: every eligible pair. ``probability`` is a matrix like
+        ``scores`` (P(success) per pair, for ``min_probability``).
 
         The plan is exact for the *pruned* problem, and optimal for the full one unless
         the full optimum places someone outside the kept pairs. Measured (bench/plan.py,
@@ -156,6 +179,11 @@ class CohortProblem:
             quota_max=np.asarray(quota_max, dtype=float),
             quota_min=np.asarray(quota_min, dtype=np.int64),
             support_need=None if support_need is None else np.asarray(support_need),
+            probability=(
+                None
+                if probability is None
+                else np.asarray(probability, dtype=float)[participant_index, placement_index]
+            ),
         )
 
 
@@ -174,7 +202,11 @@ class CohortPlan:
         meeting as many minimum bookings as possible).
     unassigned_reason
         Per participant: ``""`` when assigned, else ``"no_eligible_placement"``,
-        ``"below_min_score"`` or ``"capacity"`` (see the module constants).
+        ``"below_min_probability"`` or ``"capacity"`` (see the module constants).
+    taken_by, taken_places
+        Per participant, for ``"capacity"`` only (else empty): the participants the plan
+        gave the places to (those booked into each usable open placement that is full,
+        or into its department when the quota is what ran out), and those placements.
     shortfalls
         Department index -> bookings still short of its minimum after this plan; only
         departments that fall short are listed.
@@ -203,6 +235,8 @@ class CohortPlan:
     solver: str
     solver_seconds: float
     status: str
+    taken_by: tuple[tuple[int, ...], ...] = ()
+    taken_places: tuple[tuple[int, ...], ...] = ()
 
 
 def candidate_mask(
@@ -246,7 +280,7 @@ def priority_weights(support_need: np.ndarray | None, n: int, priority_weight: f
 class PreparedCohort:
     """A problem reduced to what the solvers use: usable pairs and integer capacities.
 
-    ``pair_*`` hold only the pairs at or above ``min_score``; ``weighted`` is
+    ``pair_*`` hold only the pairs at or above ``min_probability``; ``weighted`` is
     ``weight_i * score``. ``quota_cap`` is the finite quota (a department without quota
     gets its total slots + 1, so that it never binds); ``min_cap`` is the part of the
     minimum the quota allows.
@@ -262,13 +296,30 @@ class PreparedCohort:
     quota_cap: np.ndarray
     quota_finite: np.ndarray
     min_cap: np.ndarray
+    place_first: bool = True  # False: leaving someone out is allowed when it scores more
+
+
+def usable_pairs(problem: CohortProblem, min_probability: float | None) -> np.ndarray | slice:
+    """The pairs at or above the stated minimum probability (all when it is None)."""
+    if min_probability is None:
+        return slice(None)
+    probability = problem.score if problem.probability is None else problem.probability
+    return probability >= min_probability
 
 
 def prepare(
-    problem: CohortProblem, priority_weight: float, min_score: float | None
+    problem: CohortProblem,
+    priority_weight: float,
+    min_probability: float | None,
+    place_first: bool = True,
 ) -> PreparedCohort:
-    """Filter pairs by ``min_score``, weight the scores and make capacities integral."""
-    keep = slice(None) if min_score is None else problem.score >= min_score
+    """Filter pairs by ``min_probability``, weight the scores, make capacities integral.
+
+    ``place_first=False`` drops step (2)'s placing (not the minima): the plan then only
+    maximises the objective and may leave someone out rather than take a negative value
+    or a smaller total; its prices are then the exact dual of that linear programme.
+    """
+    keep = usable_pairs(problem, min_probability)
     pair_participant = problem.participant_index[keep]
     pair_placement = problem.placement_index[keep]
     pair_score = problem.score[keep]
@@ -294,16 +345,19 @@ def prepare(
         quota_cap=quota_cap,
         quota_finite=quota_finite,
         min_cap=np.minimum(problem.quota_min.astype(np.int64), quota_cap),
+        place_first=place_first,
     )
 
 
 def minimum_bonus(prepared: PreparedCohort, max_cost: float) -> float:
-    """The bonus per minimum booking that makes the plan lexicographic.
+    """The bonus per minimum booking, and per participant placed, that makes the plan
+    lexicographic (see *placing first* in the module docstring).
 
-    No exchange of assignments can change the score part by more than
-    ``(2K + 1) * max_cost`` where K (at most min(participants, slots)) is the number that
-    can be placed; a bonus above twice that makes one more minimum booking worth more
-    than any score, and lets a price be split exactly into bonus and score parts.
+    Scores may be negative, so no exchange of assignments can change the score part by
+    more than ``(2K + 1) * max_cost`` where K (at most min(participants, slots)) is the
+    number that can be placed; a bonus above twice that makes one more minimum booking
+    or one more placement worth more than any score, and lets a price be split exactly
+    into bonus and score parts.
     """
     placeable = min(prepared.problem.n_participants, int(prepared.slots.sum()))
     return (4 * placeable + 4) * max_cost + 1

@@ -15,6 +15,7 @@ from models.plans import Plan, PlanRow
 from models.registry import ActivationLog, ModelVersion, ReplayRun
 from models.replay_job import ReplayJob
 from models.retention import LegalHold, RetentionRule
+from models.standing_plan import StandingPlan
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept
 from models.web_auth import SignInAttempt, UserCredential, WebSession
@@ -44,6 +45,7 @@ __all__ = [
     "ReplayJob",
     "ReplayRun",
     "RetentionRule",
+    "StandingPlan",
     "Revision",
     "SignInAttempt",
     "SkillConcept",

@@ -9,14 +9,15 @@ Prices
 ------
 ``placement_prices[j]`` and ``department_prices[d]`` are the plan's dual prices: what
 one more booking of placement ``j`` (or one more place in department ``d``'s quota) would
-cost the rest of the cohort, in weighted score units. Only non-zero prices are stored.
-:func:`latest_prices` hands the newest still-proposed plan's prices to the one-at-a-time
-suggestions as their scarcity factor.
+cost the rest of the cohort, in weighted value units. Only non-zero prices are stored,
+for the coordinator to read. They never price anyone's suggestions: a coordinator's plan
+is a proposal (a what-if) until applied; the suggestions' scarcity prices come only from
+the system's standing plan (models/standing_plan.py).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -24,14 +25,10 @@ from pydantic import ConfigDict, field_validator
 from pydantic import Field as PydField
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
-from models.base import json_dict_field, timestamp_field, utcnow
+from models.base import json_dict_field, timestamp_field
 from models.match import BOOKED_STATUSES, Match
 from models.participant import Participant
 from models.strict_input import INT_MAX, StrictInput
-
-#: a proposal's prices describe the competition for places only for a while
-PRICES_MAX_AGE = timedelta(days=14)
-
 
 #: a 32-bit id column value
 RowId = Annotated[int, PydField(ge=1, le=INT_MAX)]
@@ -52,11 +49,13 @@ class PlanOptions(StrictInput):
         description="weight_i = 1 + priority_weight * (support_need_i - 1) / 4: 1 doubles "
         "the value of a placement for those furthest from the labour market",
     )
-    min_score: float | None = Field(
+    min_probability: float | None = Field(
         default=None,
-        ge=-1000.0,
-        le=1000.0,
-        description="pairs scoring below this (in the policy's score points) are never assigned",
+        ge=0.0,
+        le=1.0,
+        description="the plan's stated minimum: a pair whose predicted probability of a "
+        "successful placement (0..1, before the policy adjustments) is below it is never "
+        "assigned; otherwise everyone who can be placed is placed (None: no minimum)",
     )
     candidates_per_participant: int = Field(
         default=50,
@@ -126,8 +125,11 @@ class Plan(SQLModel, table=True):
 class PlanRow(SQLModel, table=True):
     """One participant of a plan: the proposed placement, or why there is none.
 
-    ``reason`` is the solver's (``no_eligible_placement``, ``below_min_score``,
-    ``capacity``) or the planner's (``already_placed``, ``inactive``).
+    ``reason`` is the solver's (``no_eligible_placement``, ``below_min_probability``,
+    ``capacity``) or the planner's (``already_placed``, ``inactive``). For ``capacity``,
+    ``taken`` says who got the places: ``{"participant_ids": [...], "placement_ids": [...]}``
+    (the plan's participants booked into the usable placements, or into their department
+    when its quota ran out, and those placements).
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -138,6 +140,7 @@ class PlanRow(SQLModel, table=True):
     score: float | None = None
     contributions: dict = json_dict_field()
     reason: str | None = Field(default=None, max_length=64)
+    taken: dict = json_dict_field()
     dropped: bool = False
     edited: bool = False
     match_id: int | None = Field(default=None, foreign_key="match.id")
@@ -151,9 +154,28 @@ class PlanRowPublic(SQLModel):
     score: float | None
     contributions: dict[str, float]
     reason: str | None
+    taken_by: list[int] = Field(
+        default_factory=list,
+        description="for reason 'capacity': the plan's participants given the places",
+    )
+    taken_places: list[int] = Field(
+        default_factory=list,
+        description="for reason 'capacity': the usable placements that were taken",
+    )
     dropped: bool
     edited: bool
     match_id: int | None
+
+    @classmethod
+    def from_row(cls, row: PlanRow) -> PlanRowPublic:
+        taken = row.taken or {}
+        return cls.model_validate(
+            row,
+            update={
+                "taken_by": list(taken.get("participant_ids", [])),
+                "taken_places": list(taken.get("placement_ids", [])),
+            },
+        )
 
 
 class Shortfall(SQLModel):
@@ -192,8 +214,8 @@ class PlanPublic(PlanSummary):
 
     @classmethod
     def build(cls, plan: Plan, rows: list[PlanRow]) -> PlanPublic:
-        assigned = [PlanRowPublic.model_validate(r) for r in rows if r.placement_id is not None]
-        left = [PlanRowPublic.model_validate(r) for r in rows if r.placement_id is None]
+        assigned = [PlanRowPublic.from_row(r) for r in rows if r.placement_id is not None]
+        left = [PlanRowPublic.from_row(r) for r in rows if r.placement_id is None]
         return cls.model_validate(
             plan, update={**_summary_fields(plan), "rows": assigned, "unassigned": left}
         )
@@ -233,7 +255,9 @@ def _summary_fields(plan: Plan) -> dict:
         Shortfall(department_id=int(d), short_by=int(n))
         for d, n in sorted(plan.shortfalls.items(), key=lambda kv: int(kv[0]))
     ]
-    return {"options": PlanOptions.model_validate(plan.options), "shortfalls": shortfalls}
+    # a plan stored before an option was renamed (min_score) shows the options it still has
+    known = {k: v for k, v in plan.options.items() if k in PlanOptions.model_fields}
+    return {"options": PlanOptions.model_validate(known), "shortfalls": shortfalls}
 
 
 # --- repository ---------------------------------------------------------------------------
@@ -279,29 +303,6 @@ def plan_prices(plan: Plan) -> tuple[dict[int, float], dict[int, float]]:
     placement = {int(k): float(v) for k, v in plan.placement_prices.items()}
     department = {int(k): float(v) for k, v in plan.department_prices.items()}
     return placement, department
-
-
-def live_plans_query(cutoff=None):
-    """Plans whose prices are live, newest first; ``cutoff`` (default: now minus
-    ``PRICES_MAX_AGE``) may be a bind parameter, for a statement built once."""
-    if cutoff is None:
-        cutoff = utcnow() - PRICES_MAX_AGE
-    return (
-        select(Plan)
-        .where(Plan.status == PlanStatus.proposed, Plan.created_at >= cutoff)
-        .order_by(col(Plan.created_at).desc(), col(Plan.id).desc())
-        .limit(1)
-    )
-
-
-def latest_prices(session: Session) -> tuple[dict[int, float], dict[int, float]] | None:
-    """Dual prices of the newest plan still proposed and younger than ``PRICES_MAX_AGE``.
-
-    An applied plan's cohort is placed, so its prices no longer describe who competes
-    for what; an old proposal's cohort has moved on. None when there is no such plan.
-    """
-    plan = session.exec(live_plans_query()).first()
-    return None if plan is None else plan_prices(plan)
 
 
 def participants_by_id(session: Session, participant_ids: list[int]) -> list[Participant]:

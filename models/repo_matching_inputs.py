@@ -17,8 +17,9 @@ from models.org import Department, Quota
 from models.oversight import PAUSED
 from models.participant import Participant
 from models.placement import Placement
-from models.plans import PRICES_MAX_AGE, Plan, live_plans_query
 from models.registry import ModelStatus, ModelVersion
+from models.repo_standing_plan import live_standing_query
+from models.standing_plan import STANDING_MAX_AGE, StandingPlan
 from models.taxonomy import PlacementType, SkillConcept
 
 
@@ -109,7 +110,9 @@ def _catalog_key_statement():
         .where(Revision.entity == "placementtype")
         .scalar_subquery()
     )
-    plan = live_plans_query(cutoff=bindparam("cutoff")).with_only_columns(Plan.id).scalar_subquery()
+    # the standing plan that prices (never a coordinator's plan: models/standing_plan.py)
+    standing = live_standing_query(bindparam("cutoff")).with_only_columns(StandingPlan.id)
+    plan = standing.scalar_subquery()
     # the active learned model (None: the hand-weighted policy) decides the scorer
     model = (
         select(ModelVersion.version)
@@ -133,7 +136,7 @@ def catalog_key_row(session: Session, now: datetime, *, keep: bool = False) -> t
     """
     row = session.info.pop(_KEY_ROW, None)
     if row is None:
-        row = session.execute(_CATALOG_KEY, {"cutoff": now - PRICES_MAX_AGE}).one()
+        row = session.execute(_CATALOG_KEY, {"cutoff": now - STANDING_MAX_AGE}).one()
     if keep:
         session.info[_KEY_ROW] = row
     return tuple(row)

@@ -161,9 +161,11 @@ def plan_page(
 
 def unassigned_reasons() -> dict[str, str]:
     return {
-        "capacity": _("Every usable place went to a better use"),
+        "capacity": _("Every eligible place is taken by another participant in the plan"),
         "no_eligible_placement": _("No eligible placement with a slot and quota left"),
-        "below_min_score": _("Every open pair scores below the plan's minimum"),
+        "below_min_probability": _(
+            "Every eligible open placement is below the plan's minimum probability of success"
+        ),
         "already_placed": _("Already in a placement"),
         "inactive": _("Inactive"),
     }

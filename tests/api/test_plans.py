@@ -18,7 +18,6 @@ from models.convert import participant_to_domain
 from models.org import Quota, Role
 from models.participant import Participant
 from models.placement import Placement
-from models.plans import latest_prices
 from tests.api.plan_world import (
     AREAS,
     Cohort,
@@ -53,6 +52,10 @@ def test_plan_for_a_unit_is_feasible_and_reports_shortfalls(client, engine, coho
     # care's minimum is met; parks has no placement, so its whole minimum is short
     assert plan["shortfalls"] == [{"department_id": cohort.departments["parks"], "short_by": 1}]
     assert {r["reason"] for r in plan["unassigned"]} == {"capacity"}
+    placed = {r["participant_id"] for r in plan["rows"]}
+    for left in plan["unassigned"]:  # all eligible places taken, and by whom
+        assert left["taken_by"] and set(left["taken_by"]) <= placed
+        assert left["taken_places"]
     row = plan["rows"][0]
     assert set(row["contributions"]) >= {"skills", "interests", "capacity", "scarcity"}
     assert 0 < row["score"] - sum(row["contributions"][a] for a in ADJUSTMENTS) < 1
@@ -130,13 +133,20 @@ def test_priority_weight_gives_the_scarce_slot_to_the_furthest(client, engine):
     assert prioritised["options"]["priority_weight"] == 10
 
 
-def test_min_score_leaves_weak_pairs_out(client, cohort):
-    plan = post_plan(client, cohort, options={"min_score": 1000})
+def test_min_probability_leaves_weak_pairs_out(client, cohort):
+    plan = post_plan(client, cohort, options={"min_probability": 1.0})
     assert plan["rows"] == []
-    assert {r["reason"] for r in plan["unassigned"]} == {"below_min_score"}
+    assert {r["reason"] for r in plan["unassigned"]} == {"below_min_probability"}
+    assert plan["options"]["min_probability"] == 1.0
+    response = client.post(
+        "/api/v1/plans",
+        json={"unit_id": cohort.unit_id, "options": {"min_probability": 1.5}},
+        headers=cohort.headers(),
+    )
+    assert response.status_code == 422  # a probability, 0..1
 
 
-def test_prices_are_stored_and_fed_to_suggestions(client, engine, cohort):
+def test_prices_are_stored_for_the_coordinator_but_never_price_suggestions(client, engine, cohort):
     plan = post_plan(client, cohort)
     prices = client.get(f"/api/v1/plans/{plan['id']}/prices", headers=cohort.headers()).json()
     assert prices["plan_id"] == plan["id"]
@@ -144,22 +154,17 @@ def test_prices_are_stored_and_fed_to_suggestions(client, engine, cohort):
     assert prices["placement_prices"] or prices["department_prices"]
     assert all(v > 0 for v in prices["placement_prices"].values())
     with Session(engine, expire_on_commit=False) as session:
-        latest = latest_prices(session)
         catalog = build_catalog(session, load_policy(), municipal_today())
         people = [
             participant_to_domain(session.get(Participant, cohort.participants[0]), catalog.day)
         ]
-    placement_prices, department_prices = latest
-    assert {str(k): v for k, v in placement_prices.items()} == prices["placement_prices"]
-    assert {str(k): v for k, v in department_prices.items()} == prices["department_prices"]
-    # the suggestions' scarcity factor subtracts each placement's opportunity cost
-    cost = scarcity_prices(catalog.compiled, latest)
+    # a proposal is a what-if: only the standing plan prices (tests/api/test_standing_plan.py)
+    assert catalog.prices is None
+    # the scarcity factor subtracts each placement's opportunity cost, as priced
+    placement_prices = {int(k): v for k, v in prices["placement_prices"].items()}
+    department_prices = {int(k): v for k, v in prices["department_prices"].items()}
+    cost = scarcity_prices(catalog.compiled, (placement_prices, department_prices))
     assert cost.max() > 0
-    for placement in catalog.compiled.placements:
-        expected = placement_prices.get(placement.id, 0.0) + department_prices.get(
-            placement.department_id, 0.0
-        )
-        assert cost[catalog.compiled.index_of(placement.id)] == pytest.approx(expected)
     args = (people, catalog.compiled, catalog.scorer, catalog.day, catalog.policy)
     plain, _ = score_matrix(*args)
     scarce, _ = score_matrix(*args, prices=cost)

@@ -1,8 +1,9 @@
 """An independent statement of the cohort plan (scipy MILP) and a strategy for small cohorts.
 
 The reference is written from the problem alone, not from matcher.plan_model's
-preparation, and solves the lexicographic goal in two stages rather than with a bonus:
-first the most minimum bookings, then, with those held, the best weighted score.
+preparation, and solves the lexicographic goal in stages rather than with a bonus:
+first the most minimum bookings, then, with those held, the most participants placed
+(unless ``place_first=False``), then, with those held, the best weighted score.
 """
 
 from __future__ import annotations
@@ -20,15 +21,21 @@ from matcher.plan import CohortProblem
 @dataclass(frozen=True)
 class Reference:
     minimum_bookings: int  # most bookings towards the minima that any plan can make
+    placed: int  # most participants placed among those plans (place_first)
     objective: float  # best weighted score among plans that make that many
 
 
 def reference_plan(
-    problem: CohortProblem, *, priority_weight: float = 0.0, min_score: float | None = None
+    problem: CohortProblem,
+    *,
+    priority_weight: float = 0.0,
+    min_probability: float | None = None,
+    place_first: bool = True,
 ) -> Reference:
     usable = np.ones(len(problem.score), dtype=bool)
-    if min_score is not None:
-        usable = problem.score >= min_score
+    if min_probability is not None:
+        probability = problem.score if problem.probability is None else problem.probability
+        usable = probability >= min_probability
     person = problem.participant_index[usable]
     place = problem.placement_index[usable]
     department = problem.placement_department[place]
@@ -66,15 +73,27 @@ def reference_plan(
     )
     assert first.status == 0
     met = int(round(-first.fun))
-    hold = LinearConstraint(np.concatenate([np.zeros(n_pairs), np.ones(n_dep)]), met, np.inf)
+    hold = [LinearConstraint(np.concatenate([np.zeros(n_pairs), np.ones(n_dep)]), met, np.inf)]
+    placed = -1
+    if place_first:
+        most = milp(
+            -np.concatenate([np.ones(n_pairs), np.zeros(n_dep)]),
+            constraints=[capacity, *hold],
+            bounds=bounds,
+            integrality=integrality,
+        )
+        assert most.status == 0
+        placed = int(round(-most.fun))
+        pairs_only = np.concatenate([np.ones(n_pairs), np.zeros(n_dep)])
+        hold.append(LinearConstraint(pairs_only, placed, np.inf))
     second = milp(
         -np.concatenate([value, np.zeros(n_dep)]),
-        constraints=[capacity, hold],
+        constraints=[capacity, *hold],
         bounds=bounds,
         integrality=integrality,
     )
     assert second.status == 0
-    return Reference(minimum_bookings=met, objective=-second.fun)
+    return Reference(minimum_bookings=met, placed=placed, objective=-second.fun)
 
 
 @st.composite

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.plan import (
-    BELOW_MIN_SCORE,
+    BELOW_MIN_PROBABILITY,
     CAPACITY,
     NO_ELIGIBLE,
     CohortProblem,
@@ -40,20 +40,23 @@ def booked_per_department(problem: CohortProblem, assignment: np.ndarray) -> np.
 @FAST
 @given(cohort_problems(negative_scores=True), OPTIONS, st.sampled_from(["ortools", "highs"]))
 def test_plan_is_optimal_and_meets_as_many_minima_as_any_plan(problem, options, solver):
-    priority_weight, min_score = options
+    priority_weight, min_probability = options
     plan = solve_cohort(
-        problem, priority_weight=priority_weight, min_score=min_score, solver=solver
+        problem, priority_weight=priority_weight, min_probability=min_probability, solver=solver
     )
-    reference = reference_plan(problem, priority_weight=priority_weight, min_score=min_score)
+    reference = reference_plan(
+        problem, priority_weight=priority_weight, min_probability=min_probability
+    )
     assert sum(plan.shortfalls.values()) == problem.quota_min.sum() - reference.minimum_bookings
+    assert int((plan.assignment >= 0).sum()) == reference.placed
     assert plan.objective == pytest.approx(reference.objective, abs=rounding_tolerance(problem))
 
 
 @FAST
 @given(cohort_problems(negative_scores=True), OPTIONS)
 def test_plan_is_feasible_and_reports_shortfalls_and_reasons(problem, options):
-    priority_weight, min_score = options
-    plan = solve_cohort(problem, priority_weight=priority_weight, min_score=min_score)
+    priority_weight, min_probability = options
+    plan = solve_cohort(problem, priority_weight=priority_weight, min_probability=min_probability)
     listed = dict(
         zip(
             zip(problem.participant_index.tolist(), problem.placement_index.tolist(), strict=True),
@@ -64,7 +67,7 @@ def test_plan_is_feasible_and_reports_shortfalls_and_reasons(problem, options):
     assigned = np.flatnonzero(plan.assignment >= 0)
     for i in assigned:
         score = listed[(int(i), int(plan.assignment[i]))]  # only eligible pairs
-        assert min_score is None or score >= min_score
+        assert min_probability is None or score >= min_probability
     assert plan.total_score == pytest.approx(
         sum(listed[(int(i), int(plan.assignment[i]))] for i in assigned)
     )
@@ -86,15 +89,21 @@ def test_plan_is_feasible_and_reports_shortfalls_and_reasons(problem, options):
 @FAST
 @given(cohort_problems(), OPTIONS)
 def test_greedy_is_feasible_and_never_beats_the_plan(problem, options):
-    priority_weight, min_score = options
-    plan = solve_cohort(problem, priority_weight=priority_weight, min_score=min_score)
-    greedy = greedy_cohort(problem, priority_weight=priority_weight, min_score=min_score)
+    priority_weight, min_probability = options
+    plan = solve_cohort(problem, priority_weight=priority_weight, min_probability=min_probability)
+    greedy = greedy_cohort(
+        problem, priority_weight=priority_weight, min_probability=min_probability
+    )
     load = np.bincount(greedy.assignment[greedy.assignment >= 0], minlength=problem.n_placements)
     assert np.all(load <= problem.slots)
     assert np.all(booked_per_department(problem, greedy.assignment) <= problem.quota_max)
-    # Lexicographic: fewer missing minimum bookings first, then the objective.
-    plan_key = (-sum(plan.shortfalls.values()), plan.objective)
-    greedy_key = (-sum(greedy.shortfalls.values()), greedy.objective - 1e-6)
+    # Lexicographic: fewer missing minimum bookings first, more placed, then the objective.
+    plan_key = (-sum(plan.shortfalls.values()), (plan.assignment >= 0).sum(), plan.objective)
+    greedy_key = (
+        -sum(greedy.shortfalls.values()),
+        (greedy.assignment >= 0).sum(),
+        greedy.objective - 1e-6,
+    )
     assert greedy_key <= plan_key
 
 
@@ -105,8 +114,8 @@ def test_greedy_is_feasible_and_never_beats_the_plan(problem, options):
     st.sampled_from(["ortools", "highs"]),
 )
 def test_prices_are_an_optimal_dual(problem, priority_weight, solver):
-    """Without minima the plan is an LP; its prices must close the duality gap."""
-    plan = solve_cohort(problem, priority_weight=priority_weight, solver=solver)
+    """Without minima and placing first the plan is an LP; its prices close the duality gap."""
+    plan = solve_cohort(problem, priority_weight=priority_weight, solver=solver, place_first=False)
     assert np.all(plan.placement_prices >= 0) and np.all(plan.department_prices >= 0)
     load = np.bincount(plan.assignment[plan.assignment >= 0], minlength=problem.n_placements)
     assert np.all(plan.placement_prices[load < problem.slots] == 0)
@@ -136,7 +145,7 @@ def test_prices_are_an_optimal_dual(problem, priority_weight, solver):
 def test_slot_price_lies_between_the_gain_of_one_more_slot_and_the_loss_of_one_less(
     problem, solver
 ):
-    plan = solve_cohort(problem, solver=solver)
+    plan = solve_cohort(problem, solver=solver, place_first=False)
     tolerance = rounding_tolerance(problem)
     for j in range(problem.n_placements):
         for change in (+1, -1):
@@ -144,7 +153,8 @@ def test_slot_price_lies_between_the_gain_of_one_more_slot_and_the_loss_of_one_l
             slots[j] += change
             if slots[j] < 0:
                 continue
-            other = solve_cohort(dataclasses.replace(problem, slots=slots)).objective
+            changed = dataclasses.replace(problem, slots=slots)
+            other = solve_cohort(changed, place_first=False).objective
             if change > 0:
                 assert plan.placement_prices[j] >= other - plan.objective - tolerance
             else:
@@ -219,9 +229,9 @@ def test_reasons_for_the_unassigned():
         [[1, 0], [1, 0], [0, 1], [1, 0]],
         slots=[1, 0],
     )
-    plan = solve_cohort(problem, min_score=0.5)
+    plan = solve_cohort(problem, min_probability=0.5)
     assert plan.assignment.tolist() == [-1, -1, -1, 0]
-    assert plan.unassigned_reason == (CAPACITY, BELOW_MIN_SCORE, NO_ELIGIBLE, "")
+    assert plan.unassigned_reason == (CAPACITY, BELOW_MIN_PROBABILITY, NO_ELIGIBLE, "")
 
 
 def test_top_n_keeps_each_participants_best_eligible_placements():
@@ -270,3 +280,105 @@ def test_planner_stays_pure():
         cwd=Path(__file__).parents[2],
     )
     assert out.stdout.strip() == "[]"
+
+
+def check_reasons(problem: CohortProblem, plan, min_probability) -> None:
+    """Every unassigned participant's reason is true, and nobody is left out beside room."""
+    probability = problem.score if problem.probability is None else problem.probability
+    usable = np.ones(len(problem.score), dtype=bool)
+    if min_probability is not None:
+        usable = probability >= min_probability
+    quota = np.where(np.isfinite(problem.quota_max), np.floor(problem.quota_max), np.inf)
+    placed = plan.assignment[plan.assignment >= 0]
+    slot_left = problem.slots - np.bincount(placed, minlength=problem.n_placements)
+    quota_left = quota - booked_per_department(problem, plan.assignment)
+    department = problem.placement_department
+    was_open = (problem.slots > 0) & (quota[department] >= 1)
+    for i, reason in enumerate(plan.unassigned_reason):
+        mine = problem.participant_index == i
+        places = problem.placement_index[mine]
+        open_places = places[was_open[places]]
+        usable_open = problem.placement_index[mine & usable]
+        usable_open = usable_open[was_open[usable_open]]
+        if plan.assignment[i] >= 0:
+            assert reason == "" and plan.taken_by[i] == ()
+            continue
+        # the property: no usable eligible place with a slot AND quota left
+        assert not np.any((slot_left[usable_open] > 0) & (quota_left[department[usable_open]] >= 1))
+        if reason == NO_ELIGIBLE:
+            assert len(open_places) == 0
+        elif reason == BELOW_MIN_PROBABILITY:
+            assert len(open_places) > 0 and len(usable_open) == 0
+        else:
+            assert reason == CAPACITY and len(usable_open) > 0
+            assert set(plan.taken_places[i]) == set(usable_open.tolist())
+            takers = set(plan.taken_by[i])
+            assert takers and all(plan.assignment[k] >= 0 for k in takers)
+            for j in usable_open.tolist():  # each place went to someone listed
+                if slot_left[j] <= 0:
+                    assert set(np.flatnonzero(plan.assignment == j).tolist()) <= takers
+                else:
+                    same = (plan.assignment >= 0) & (department[plan.assignment] == department[j])
+                    assert set(np.flatnonzero(same).tolist()) <= takers
+
+
+@FAST
+@given(
+    cohort_problems(negative_scores=True),
+    st.sampled_from([None, 0.2, 0.5]),
+    st.sampled_from(["ortools", "highs", "greedy"]),
+    st.booleans(),
+)
+def test_nobody_is_left_out_beside_a_place_with_room_and_reasons_are_true(
+    problem, min_probability, solver, own_probability
+):
+    """Values may be negative (adjustments); only the stated minimum probability excuses
+    leaving someone out while an eligible place with a slot and quota is left."""
+    if own_probability:  # a probability apart from the value, as the API plans
+        rng = np.random.default_rng(len(problem.score))
+        problem = dataclasses.replace(problem, probability=rng.random(len(problem.score)))
+    if solver == "greedy":
+        plan = greedy_cohort(problem, min_probability=min_probability)
+    else:
+        plan = solve_cohort(problem, min_probability=min_probability, solver=solver)
+    check_reasons(problem, plan, min_probability)
+
+
+def test_a_negative_value_is_placed_rather_than_left_out():
+    # The issue's case: adjustments push a value below 0, and the place has room.
+    problem = one_department([[-0.2, 0.5], [0.6, -0.1]], [[1, 0], [1, 1]], slots=[1, 1])
+    plan = solve_cohort(problem)
+    assert plan.assignment.tolist() == [0, 1]
+    # without placing first, person 0 loses A to person 1, who is worth more there
+    alone = solve_cohort(problem, place_first=False)
+    assert alone.assignment.tolist() == [-1, 0]
+    assert (alone.unassigned_reason[0], alone.taken_by[0]) == (CAPACITY, (1,))
+    single = one_department([[-0.2]], slots=[1])
+    assert solve_cohort(single).assignment.tolist() == [0]
+    assert solve_cohort(single, place_first=False).unassigned_reason == ("negative_value",)
+
+
+def test_placing_first_places_everyone_who_can_be_placed():
+    # Person 0 scores most at A, but then person 1 (A only) goes without; the plan
+    # places both (0 at B) instead, and names who took the place when one must wait.
+    problem = one_department([[0.9, 0.1], [0.5, 0.0]], [[1, 1], [1, 0]], slots=[1, 1])
+    assert solve_cohort(problem).assignment.tolist() == [1, 0]
+    crowded = one_department([[0.9], [0.5]], slots=[1])
+    plan = solve_cohort(crowded)
+    assert plan.unassigned_reason == ("", CAPACITY)
+    assert (plan.taken_by[1], plan.taken_places[1]) == ((0,), (0,))
+
+
+def test_a_full_quota_names_the_department_s_bookings():
+    problem = one_department([[0.9, 0.0], [0.8, 0.7]], [[1, 0], [1, 1]], slots=[1, 1], quota_max=1)
+    plan = solve_cohort(problem)
+    assert plan.assignment.tolist() == [0, -1]
+    assert plan.unassigned_reason[1] == CAPACITY
+    assert plan.taken_by[1] == (0,) and plan.taken_places[1] == (0, 1)
+
+
+def test_minimum_probability_is_compared_with_the_probability_not_the_value():
+    problem = one_department([[0.9], [0.2]], slots=[2], probability=np.array([[0.1], [0.6]]))
+    plan = solve_cohort(problem, min_probability=0.5)
+    assert plan.assignment.tolist() == [-1, 0]
+    assert plan.unassigned_reason[0] == BELOW_MIN_PROBABILITY

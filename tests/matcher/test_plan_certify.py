@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from matcher.plan import CohortProblem, solve_cohort
 from matcher.plan_certify import solve_pruned
+from tests.matcher.test_plan import check_reasons
 
 
 @st.composite
@@ -29,9 +30,9 @@ def dense_cohorts(draw):
     }
 
 
-def unpruned(cohort, priority_weight, min_score):
+def unpruned(cohort, priority_weight, min_probability):
     problem = CohortProblem.from_dense(**cohort)
-    return solve_cohort(problem, priority_weight=priority_weight, min_score=min_score)
+    return solve_cohort(problem, priority_weight=priority_weight, min_probability=min_probability)
 
 
 @settings(max_examples=80, deadline=None)
@@ -42,12 +43,12 @@ def unpruned(cohort, priority_weight, min_score):
     st.sampled_from([(0.0, None), (1.0, None), (0.0, 0.3)]),
 )
 def test_pruned_plan_reaches_the_unpruned_optimum(cohort, top_n, per_placement, options):
-    priority_weight, min_score = options
+    priority_weight, min_probability = options
     plan, problem, certificate = solve_pruned(
         **cohort, top_n=top_n, top_per_placement=per_placement,
-        priority_weight=priority_weight, min_score=min_score,
+        priority_weight=priority_weight, min_probability=min_probability,
     )  # fmt: skip
-    full = unpruned(cohort, priority_weight, min_score)
+    full = unpruned(cohort, priority_weight, min_probability)
     # Both are exact for integer costs rounded to 1e-6 of the largest weighted score.
     tolerance = 1e-5 * 3.0 * cohort["scores"].shape[0] + 1e-9
     assert abs(plan.objective - full.objective) <= tolerance
@@ -55,6 +56,9 @@ def test_pruned_plan_reaches_the_unpruned_optimum(cohort, top_n, per_placement, 
     assert certificate.pairs_solved == len(problem.score) <= certificate.pairs_eligible
     assigned = plan.assignment >= 0
     assert cohort["eligible"][np.flatnonzero(assigned), plan.assignment[assigned]].all()
+    assert (plan.assignment >= 0).sum() == (full.assignment >= 0).sum()  # placing first
+    # reasons are judged on every eligible pair, not only the kept ones
+    check_reasons(CohortProblem.from_dense(**cohort), plan, min_probability)
 
 
 def test_pruning_that_loses_value_is_repaired_by_the_pairs_it_left_out():

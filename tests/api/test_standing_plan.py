@@ -1,0 +1,204 @@
+"""The standing plan: the only source of scarcity prices, solved when changed enough."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session
+
+from api import catalog_cache
+from api import standing_plan as keeper_module
+from api.catalog_cache import CatalogCache, build_catalog, scarcity_prices
+from api.standing_plan import StandingPlanKeeper, due, refresh
+from matcher import load_policy
+from models.clock import SYSTEM_CLOCK, municipal_today
+from models.org import Role
+from models.repo_standing_plan import (
+    Counters,
+    change_counters,
+    latest_standing_plan,
+    standing_prices,
+    try_claim_solve,
+)
+from models.standing_plan import StandingPlan
+from tests.api.plan_world import Cohort, post_plan, seed_cohort
+
+
+@pytest.fixture
+def cohort(engine) -> Cohort:
+    """Five participants compete for three places: scarcity has a price."""
+    return seed_cohort(engine)
+
+
+def _solve(engine, *, force: bool = True) -> StandingPlan | None:
+    return StandingPlanKeeper(engine, interval=0).run_once(force=force)
+
+
+def _suggestions(client, cohort) -> list[tuple]:
+    lists = []
+    for participant in cohort.participants:
+        response = client.get(
+            f"/api/v1/participants/{participant}/suggestions",
+            params={"limit": 10},
+            headers=cohort.headers(Role.caseworker),
+        )
+        assert response.status_code == 200, response.text
+        items = response.json()["items"]
+        lists.append(
+            tuple((i["placement_id"], i["score"], i["adjustments"]["scarcity"]) for i in items)
+        )
+    return lists
+
+
+def test_standing_plan_prices_the_catalog(engine, cohort):
+    plan = _solve(engine)
+    assert plan is not None and plan.trigger == "forced"
+    assert plan.n_participants == 5 and plan.n_assigned == 3  # everyone waiting, placing first
+    assert plan.placement_prices or plan.department_prices  # 5 people for 3 places
+    with Session(engine, expire_on_commit=False) as session:
+        prices = standing_prices(session, SYSTEM_CLOCK.now())
+        catalog = build_catalog(session, load_policy(), municipal_today())
+    assert catalog.prices is not None and catalog.prices.max() > 0
+    assert np.allclose(catalog.prices, scarcity_prices(catalog.compiled, prices))
+
+
+def test_no_standing_plan_means_no_scarcity(engine, cohort):
+    with Session(engine, expire_on_commit=False) as session:
+        assert build_catalog(session, load_policy(), municipal_today()).prices is None
+
+
+def test_a_coordinator_plan_never_changes_anyones_suggestions(client, engine, cohort):
+    """The issue's bug: an unapplied what-if plan changed other people's lists."""
+    _solve(engine)
+    before = _suggestions(client, cohort)
+    assert any(scarcity != 0 for items in before for _, _, scarcity in items)
+    for options in ({}, {"priority_weight": 10.0}, {"min_probability": 0.9}):
+        post_plan(client, cohort, options=options)
+        assert _suggestions(client, cohort) == before
+    with Session(engine, expire_on_commit=False) as session:
+        assert latest_standing_plan(session).trigger == "forced"  # still the system's own
+
+
+def test_without_a_standing_plan_a_coordinator_plan_adds_no_scarcity(client, engine, cohort):
+    post_plan(client, cohort)
+    for items in _suggestions(client, cohort):
+        assert all(scarcity == 0 for _, _, scarcity in items)
+
+
+def test_a_new_standing_plan_reaches_a_cached_catalog_without_a_rebuild(
+    engine, cohort, monkeypatch
+):
+    cache = CatalogCache()
+    with Session(engine, expire_on_commit=False) as session:
+        assert cache.get(session).prices is None
+    builds = []
+    monkeypatch.setattr(catalog_cache, "build_catalog", lambda *a, **k: builds.append(a))
+    _solve(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        first = cache.get(session)
+        again = cache.get(session)
+        prices = standing_prices(session, SYSTEM_CLOCK.now())
+    assert builds == []  # the prices were refreshed, the placements not compiled again
+    assert again is first
+    assert np.allclose(first.prices, scarcity_prices(first.compiled, prices))
+
+
+def test_refresh_solves_only_when_due(engine, cohort):
+    policy = load_policy()
+    with Session(engine, expire_on_commit=False) as session:
+        first = refresh(session, policy)
+        session.commit()
+        assert first is not None and first.trigger == "none"
+        assert refresh(session, policy) is None  # nothing changed
+    with Session(engine, expire_on_commit=False) as session:
+        assert latest_standing_plan(session).id == first.id
+
+
+def _plan(**changes) -> StandingPlan:
+    base = StandingPlan(
+        id=1,
+        created_at=SYSTEM_CLOCK.now() - timedelta(minutes=10),
+        planned_on=municipal_today(),
+        trigger="none",
+        scorer_version="policy-1",
+        catalog_version=10,
+        layout_version=3,
+        caseload_version=20,
+        n_participants=0,
+        n_placements=0,
+        n_assigned=0,
+        objective=0.0,
+        solver_seconds=0.0,
+    )
+    for key, value in changes.items():
+        setattr(base, key, value)
+    return base
+
+
+SAME = Counters(catalog_version=10, layout_version=3, caseload_version=20, model_version=None)
+
+
+def _due(plan, counters=SAME, scorer="policy-1"):
+    return due(plan, counters, scorer, municipal_today(), SYSTEM_CLOCK.now())
+
+
+def test_due_names_its_trigger():
+    assert _due(None) == "none"
+    assert _due(_plan()) is None  # nothing moved, the same day
+    assert _due(_plan(planned_on=municipal_today() - timedelta(days=1))) == "new_day"
+    assert _due(_plan(), scorer="model-2") == "scorer"
+    assert _due(_plan(), SAME._replace(layout_version=4)) == "catalog"
+    steps = keeper_module.CHANGES
+    assert _due(_plan(), SAME._replace(catalog_version=10 + steps)) == "bookings"
+    assert _due(_plan(), SAME._replace(catalog_version=10 + steps - 1)) is None
+    people = keeper_module.CASELOAD_CHANGES
+    assert _due(_plan(), SAME._replace(caseload_version=20 + people)) == "caseload"
+    old = _plan(created_at=SYSTEM_CLOCK.now() - keeper_module.MAX_AGE - timedelta(seconds=1))
+    assert _due(old, SAME._replace(catalog_version=11)) == "age"
+    assert _due(old) is None  # old, but nothing moved
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 50),
+    st.integers(0, 50),
+    st.integers(0, 3),
+    st.integers(0, 600),
+)
+def test_no_capacity_trigger_inside_the_minimum_interval(bookings, people, layout, seconds):
+    """However much moved, capacity and caseload never solve twice within MIN_INTERVAL."""
+    recent = _plan(created_at=SYSTEM_CLOCK.now() - timedelta(seconds=seconds))
+    counters = Counters(10 + bookings, 3 + layout, 20 + people, None)
+    trigger = _due(recent, counters)
+    if timedelta(seconds=seconds) < keeper_module.MIN_INTERVAL:
+        assert trigger is None
+    elif layout:
+        assert trigger == "catalog"
+    elif trigger is None:
+        assert bookings < keeper_module.CHANGES and people < keeper_module.CASELOAD_CHANGES
+
+
+def test_change_counters_follow_bookings_and_the_caseload(engine, cohort):
+    with Session(engine, expire_on_commit=False) as session:
+        counters = change_counters(session)
+    assert counters.caseload_version >= 5  # each participant's creation is a revision
+    assert counters.model_version is None
+
+
+@pytest.mark.postgres
+def test_only_one_solver_at_a_time_on_postgres(pg_engine):
+    with Session(pg_engine) as first, Session(pg_engine) as second:
+        assert try_claim_solve(first)
+        assert not try_claim_solve(second)  # another worker or service is solving
+        first.commit()  # the transaction-level lock goes with the transaction
+        assert try_claim_solve(second)
+        second.rollback()
+
+
+def test_sqlite_always_claims(engine):
+    with Session(engine) as session:
+        assert try_claim_solve(session)
