@@ -132,8 +132,13 @@ def standing_prices(cohort: Cohort, scorer, policy, capacity: Capacity, waiting)
     return result.placement_prices + result.department_prices[cohort.placement_department]
 
 
-def one_at_a_time(cohort: Cohort, scorer, policy, *, priced: bool) -> np.ndarray:
-    """Arrival order, each accepting the top open item; the assignment (-1: none open)."""
+def one_at_a_time(cohort: Cohort, scorer, policy, *, priced: bool, wait: bool = False) -> np.ndarray:
+    """Arrival order, each accepting the top open item; the assignment (-1: none taken).
+
+    ``wait``: a participant whose top item has a ranking value below 0 waits instead. With
+    prices that value is the expected success here minus what the placement is worth to
+    the others waiting (P + adjustments - price, matcher.value): below 0 the engine's own
+    number says the place does more good elsewhere (bench/plan.py's convention)."""
     capacity = Capacity(cohort)
     assignment = np.full(len(cohort.people), -1)
     for i, person in enumerate(cohort.people):
@@ -143,7 +148,7 @@ def one_at_a_time(cohort: Cohort, scorer, policy, *, priced: bool) -> np.ndarray
         compiled = capacity.compiled()
         ranking = rank_placements(person, compiled, scorer, k=1, as_of=cohort.day,
                                   policy=policy, prices=prices)  # fmt: skip
-        if ranking.items:
+        if ranking.items and not (wait and ranking.items[0].score < 0):
             j = compiled.index_of(ranking.items[0].placement_id)
             assignment[i] = j
             capacity.book(j)
@@ -205,7 +210,8 @@ def measure_seed(seed: int, policy) -> dict:
     for name, scorer in (("hand", hand), ("calibrated", calibrated), ("learned", learned)):
         scores, _ = score_matrix(cohort.people, cohort.compiled, scorer, cohort.day, policy)
         assignments[f"{name}_plan"] = plan(cohort, scores, eligible).assignment
-        assignments[f"{name}_priced"] = one_at_a_time(cohort, scorer, policy, priced=True)
+        assignments[f"{name}_priced"] = one_at_a_time(cohort, scorer, policy, priced=True, wait=True)
+        assignments[f"{name}_priced_always"] = one_at_a_time(cohort, scorer, policy, priced=True)
         assignments[f"{name}_one_at_a_time"] = one_at_a_time(cohort, scorer, policy, priced=False)
     groups = {}
     for group, member in GROUPS.items():
@@ -252,6 +258,7 @@ def summarise(runs: list[dict]) -> dict:
         "one_at_a_time_priced": mean("hand_priced"),
         "priced_over_plan": mean("hand_priced") / mean("hand_plan"),
         "plan": mean("hand_plan"),
+        "one_at_a_time_priced_always": mean("hand_priced_always"),
         "calibrated_priced": mean("calibrated_priced"),
         "calibrated_plan": mean("calibrated_plan"),
         "calibrated_priced_over_plan": mean("calibrated_priced") / mean("calibrated_plan"),
