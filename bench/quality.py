@@ -20,7 +20,10 @@ Systems, driven in process through the functions the service uses:
     top open item of ``rank_placements`` (k=1); slots and quotas updated after each accept;
 (b) ``one_at_a_time_priced``: the same, with the scarcity prices of a standing plan
     (:func:`standing_prices`, recomputed over the participants still waiting and the
-    capacity left after every booking);
+    capacity left after every booking); a participant whose top item's priced value is
+    below 0 waits (the place does more good for someone else waiting; the value is in
+    expected successes, matcher.value). ``one_at_a_time_priced_always`` accepts the top
+    item whatever its value;
 (c) ``plan``: the cohort plan, ``solve_pruned`` on ``score_matrix`` values as
     ``api.planning.make_plan`` calls it (default PlanOptions);
 (d) the same (b) and (c) after training on the history before the cohort date: the
@@ -36,6 +39,7 @@ of the plan with the calibrated hand policy (the scorer the targets name).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -132,7 +136,7 @@ def standing_prices(cohort: Cohort, scorer, policy, capacity: Capacity, waiting)
     return result.placement_prices + result.department_prices[cohort.placement_department]
 
 
-def one_at_a_time(cohort: Cohort, scorer, policy, *, priced: bool, wait: bool = False) -> np.ndarray:
+def one_at_a_time(cohort: Cohort, scorer, policy, *, priced: bool, wait: bool = False):
     """Arrival order, each accepting the top open item; the assignment (-1: none taken).
 
     ``wait``: a participant whose top item has a ranking value below 0 waits instead. With
@@ -210,9 +214,10 @@ def measure_seed(seed: int, policy) -> dict:
     for name, scorer in (("hand", hand), ("calibrated", calibrated), ("learned", learned)):
         scores, _ = score_matrix(cohort.people, cohort.compiled, scorer, cohort.day, policy)
         assignments[f"{name}_plan"] = plan(cohort, scores, eligible).assignment
-        assignments[f"{name}_priced"] = one_at_a_time(cohort, scorer, policy, priced=True, wait=True)
-        assignments[f"{name}_priced_always"] = one_at_a_time(cohort, scorer, policy, priced=True)
-        assignments[f"{name}_one_at_a_time"] = one_at_a_time(cohort, scorer, policy, priced=False)
+        run = functools.partial(one_at_a_time, cohort, scorer, policy)
+        assignments[f"{name}_priced"] = run(priced=True, wait=True)
+        assignments[f"{name}_priced_always"] = run(priced=True)
+        assignments[f"{name}_one_at_a_time"] = run(priced=False)
     groups = {}
     for group, member in GROUPS.items():
         rows = np.array([member(r) for r in cohort.records])
