@@ -157,9 +157,10 @@ def cohort_at(demo: DemoMunicipality, day: date | None = None) -> Cohort:
     )  # fmt: skip
 
 
-def true_probability(cohort: Cohort) -> np.ndarray:
+def true_probability(cohort: Cohort, *, department: bool = True, latent: bool = True) -> np.ndarray:
     """The generator's TRUE P(success), participants x compiled placements: its success
-    model (fixtures.process.success_logit) plus the department effect and the latent."""
+    model (fixtures.process.success_logit) plus the department effect and the latent
+    (either left out for the diagnostic ceilings of bench/quality.py)."""
     demo, tax = cohort.demo, build_taxonomy()
     truth = demo.truth
     skills = np.zeros((len(cohort.records), tax.size), dtype=bool)
@@ -202,8 +203,10 @@ def true_probability(cohort: Cohort) -> np.ndarray:
     f = pair_features(people, places, cross=True)
     model: SuccessModel = truth.process.success
     z = success_logit(f, model).astype(np.float64)
-    z += np.array([truth.department_effect[p.department_id] for p in pl])[None, :]
-    z += np.array([truth.participant_latent[r.id - 1] for r in cohort.records])[:, None]
+    if department:
+        z += np.array([truth.department_effect[p.department_id] for p in pl])[None, :]
+    if latent:
+        z += np.array([truth.participant_latent[r.id - 1] for r in cohort.records])[:, None]
     return sigmoid(z)
 
 

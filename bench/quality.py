@@ -33,6 +33,10 @@ Systems, driven in process through the functions the service uses:
 Per group (support need 4-5, newcomers, women, parents): the group's expected successes
 under (c) as a share of what the best plan gives it, pooled over the seeds.
 
+Diagnostic ceilings (not systems): the plan on the true model of the observable factors
+alone (``ceiling_observable_plan``) and with the true department effects
+(``ceiling_observable_department_plan``); the participant latent is unknown to everyone.
+
 The last line is one JSON object; ``worst_group_share`` is the smallest pooled group share
 of the plan with the calibrated hand policy (the scorer the targets name).
 """
@@ -192,7 +196,10 @@ def trained_scorers(cohort: Cohort, policy):
         history.decided_at, usable, history.labels_at_cut, history.labels_at_cut,
         cut=cut, end=cut, horizon_days=HORIZON_DAYS,
     )  # fmt: skip
-    result = train_at_cut(history.X, split, policy, departments=history.departments, n_boot=0)
+    result = train_at_cut(
+        history.X, split, policy, departments=history.departments,
+        decided_at=history.decided_at, n_boot=0,
+    )  # fmt: skip
     return result.scorer, calibrated_scorer(policy, result.calibration), result
 
 
@@ -210,7 +217,16 @@ def measure_seed(seed: int, policy) -> dict:
         return (expected(truth, assignment) - random_total) / (best_total - random_total)
 
     learned, calibrated, training = trained_scorers(cohort, policy)
-    assignments = {}
+    # Ceilings (diagnostic, not a system): the plan on the true model of the observable
+    # factors alone, and with the department effects; the latent stays unknown to all.
+    assignments = {
+        "ceiling_observable_plan": plan(
+            cohort, true_probability(cohort, department=False, latent=False), eligible
+        ).assignment,
+        "ceiling_observable_department_plan": plan(
+            cohort, true_probability(cohort, latent=False), eligible
+        ).assignment,
+    }
     for name, scorer in (("hand", hand), ("calibrated", calibrated), ("learned", learned)):
         scores, _ = score_matrix(cohort.people, cohort.compiled, scorer, cohort.day, policy)
         assignments[f"{name}_plan"] = plan(cohort, scores, eligible).assignment
@@ -243,6 +259,8 @@ def measure_seed(seed: int, policy) -> dict:
             "train_successes": training.train_successes,
             "calibration_intercept": training.calibration.intercept,
             "calibration_scale": training.calibration.scale,
+            "C": training.regularisation.C,
+            "department_C": training.regularisation.department_C,
         },
     }
 
@@ -270,6 +288,8 @@ def summarise(runs: list[dict]) -> dict:
         "learned_one_at_a_time": mean("learned_one_at_a_time"),
         "learned_priced": mean("learned_priced"),
         "learned_plan": mean("learned_plan"),
+        "ceiling_observable_plan": mean("ceiling_observable_plan"),
+        "ceiling_observable_department_plan": mean("ceiling_observable_department_plan"),
         "group_share": shares,
         "worst_group_share": min(shares["calibrated"].values()),
     }
