@@ -108,18 +108,19 @@ class Capacity:
         return c.compiled.with_capacity(slots, capacities)
 
 
-def plan(cohort: Cohort, scores, eligible, capacity: Capacity | None = None, rows=None):
-    """``solve_pruned`` as ``api.planning.make_plan`` calls it (default PlanOptions)."""
+def plan(cohort: Cohort, scores, eligible, capacity: Capacity | None = None, people=None):
+    """``solve_pruned`` as ``api.planning.make_plan`` calls it (default PlanOptions);
+    ``people`` are the rows' participants (default: the whole cohort)."""
     options = PlanOptions()
     capacity = capacity or Capacity(cohort)
-    rows = np.arange(len(scores)) if rows is None else rows
+    people = cohort.people if people is None else people
     result, _, _ = solve_pruned(
-        scores[rows], eligible[rows],
+        scores, eligible,
         slots=np.maximum(capacity.slots, 0),
         placement_department=cohort.placement_department,
         quota_max=np.maximum(capacity.quota, 0),
         quota_min=capacity.minimum,
-        support_need=np.array([cohort.people[i].support_need for i in rows], dtype=np.int64),
+        support_need=np.array([p.support_need for p in people], dtype=np.int64),
         top_n=options.candidates_per_participant,
         top_per_placement=PLACEMENT_CANDIDATES,
         priority_weight=options.priority_weight,
@@ -128,36 +129,62 @@ def plan(cohort: Cohort, scores, eligible, capacity: Capacity | None = None, row
     return result
 
 
-def standing_prices(cohort: Cohort, scorer, policy, capacity: Capacity, waiting) -> np.ndarray:
+def standing_plan(cohort: Cohort, scorer, policy, capacity: Capacity, waiting):
     """Scarcity prices per compiled placement from a plan over the waiting participants and
     the capacity left: placement price + department price, as api.planning.make_plan stores
-    them and api.catalog_cache.scarcity_prices reads them. (The swap point for the standing
-    plan of branch ``plan``.)"""
+    them and api.catalog_cache.scarcity_prices reads them; and the plan's placement for
+    each waiting participant (-1: none). (The swap point for the standing plan of branch
+    ``plan``.)"""
     compiled = capacity.compiled()
     people = [cohort.people[i] for i in waiting]
     scores, eligible = score_matrix(people, compiled, scorer, cohort.day, policy)
-    result = plan(cohort, scores, eligible, capacity)
-    return result.placement_prices + result.department_prices[cohort.placement_department]
+    result = plan(cohort, scores, eligible, capacity, people)
+    prices = result.placement_prices + result.department_prices[cohort.placement_department]
+    return prices, result.assignment
 
 
-def one_at_a_time(cohort: Cohort, scorer, policy, *, priced: bool, wait: bool = False):
+#: priced values this close count as a tie (the prices are exact duals, so the plan's
+#: own placement ties with others for many participants)
+TIE = 1e-6
+
+
+def one_at_a_time(
+    cohort: Cohort, scorer, policy, *, priced: bool, wait: bool = False, plan_ties: bool = False
+):
     """Arrival order, each accepting the top open item; the assignment (-1: none taken).
 
     ``wait``: a participant whose top item has a ranking value below 0 waits instead. With
     prices that value is the expected success here minus what the placement is worth to
     the others waiting (P + adjustments - price, matcher.value): below 0 the engine's own
-    number says the place does more good elsewhere (bench/plan.py's convention)."""
+    number says the place does more good elsewhere (bench/plan.py's convention).
+    ``plan_ties`` (diagnostic, not what the engine does today): among items tied with the
+    top (within ``TIE``), take the standing plan's placement for this participant, and
+    wait when the plan gives them none and the top is worth 0.
+    """
     capacity = Capacity(cohort)
     assignment = np.full(len(cohort.people), -1)
     for i, person in enumerate(cohort.people):
-        prices = None
+        prices, planned = None, -1
         if priced:
-            prices = standing_prices(cohort, scorer, policy, capacity, range(i, len(cohort.people)))
+            prices, planned_all = standing_plan(
+                cohort, scorer, policy, capacity, range(i, len(cohort.people))
+            )
+            planned = int(planned_all[0])
         compiled = capacity.compiled()
-        ranking = rank_placements(person, compiled, scorer, k=1, as_of=cohort.day,
-                                  policy=policy, prices=prices)  # fmt: skip
-        if ranking.items and not (wait and ranking.items[0].score < 0):
-            j = compiled.index_of(ranking.items[0].placement_id)
+        ranking = rank_placements(person, compiled, scorer, k=5 if plan_ties else 1,
+                                  as_of=cohort.day, policy=policy, prices=prices)  # fmt: skip
+        items = ranking.items
+        if plan_ties and items:
+            tied = [compiled.index_of(it.placement_id) for it in items
+                    if it.score >= items[0].score - TIE]  # fmt: skip
+            if planned in tied:
+                assignment[i] = planned
+                capacity.book(planned)
+                continue
+            if planned < 0 and items[0].score <= TIE:
+                continue
+        if items and not (wait and items[0].score < 0):
+            j = compiled.index_of(items[0].placement_id)
             assignment[i] = j
             capacity.book(j)
     return assignment
@@ -233,6 +260,7 @@ def measure_seed(seed: int, policy) -> dict:
         run = functools.partial(one_at_a_time, cohort, scorer, policy)
         assignments[f"{name}_priced"] = run(priced=True, wait=True)
         assignments[f"{name}_priced_always"] = run(priced=True)
+        assignments[f"{name}_priced_plan_ties"] = run(priced=True, wait=True, plan_ties=True)
         assignments[f"{name}_one_at_a_time"] = run(priced=False)
     groups = {}
     for group, member in GROUPS.items():
@@ -288,6 +316,8 @@ def summarise(runs: list[dict]) -> dict:
         "learned_one_at_a_time": mean("learned_one_at_a_time"),
         "learned_priced": mean("learned_priced"),
         "learned_plan": mean("learned_plan"),
+        "priced_plan_ties": mean("hand_priced_plan_ties"),
+        "learned_priced_plan_ties": mean("learned_priced_plan_ties"),
         "ceiling_observable_plan": mean("ceiling_observable_plan"),
         "ceiling_observable_department_plan": mean("ceiling_observable_department_plan"),
         "group_share": shares,
