@@ -344,7 +344,8 @@ def train_model(
     after the cut) the model is compared with the hand policy calibrated on the same
     training rows (paired bootstrap intervals of the differences), and it and the scorer
     in use are replayed and compared, paired; all of it is stored with the model. ``C``
-    None: the strengths are chosen on the training outcomes (matcher.regularisation). Raises
+    None: both strengths are chosen on the training outcomes (matcher.regularisation); a
+    ``C`` given is kept and only ``department_C`` is chosen. Raises
     :class:`NotEnoughData` when either side of the cut lacks successes or failures.
     """
     extract, features, departments, split, cut_at = _labelled_features(
