@@ -165,7 +165,12 @@ def train(
     horizon_days: Annotated[
         int, typer.Option(help="Minimum age (days) of a training decision at the cut.")
     ] = 60,
-    c: Annotated[float, typer.Option("--C", help="Inverse L2 regularisation strength.")] = 1.0,
+    c: Annotated[
+        float | None,
+        typer.Option(
+            "--C", help="Inverse L2 strength (default: chosen on the training outcomes, by time)."
+        ),
+    ] = None,
     by: Annotated[str | None, typer.Option(help="Username recorded as the trainer.")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the entry here.")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="Write the HTML here.")] = None,

@@ -18,6 +18,11 @@ Labels. A decision's label at moment *t* is 1 when any success outcome of it is 
 *t* (completed, regular job, studies, self-supporting: the caller marks which outcome
 rows are successes), 0 when only failures are known (ended early), NaN when none is.
 
+Regularisation. Unless the caller fixes them, the learned model's ``C`` and
+``department_C`` are chosen on the training rows alone, by time
+(:mod:`matcher.regularisation`), then the model is refitted on all of them: nothing after
+the cut is read.
+
 Metrics on held-out outcomes: AUC (how well the score orders successes above failures;
 any monotone score), Brier score and log-loss (calibration and sharpness of
 probabilities), and a reliability curve. The learned model is compared with the
@@ -39,12 +44,22 @@ from matcher.calibration import Calibration, calibrate_at_cut, calibrated_scorer
 from matcher.features import predictors
 from matcher.learned import LearnedScorer
 from matcher.policy import Policy
+from matcher.regularisation import (
+    C_GRID,
+    DEFAULT_C,
+    DEFAULT_DEPARTMENT_C,
+    DEPARTMENT_C_GRID,
+    Regularisation,
+    choose_regularisation,
+)
 
 __all__ = [
     "HeldOutMetrics",
     "PairedDifference",
+    "Regularisation",
     "Split",
     "TrainingResult",
+    "choose_regularisation",
     "heldout_metrics",
     "outcome_labels",
     "split_by_cut",
@@ -230,6 +245,7 @@ class TrainingResult:
     policy: HeldOutMetrics
     calibration: Calibration  # of the hand policy, on the same training rows
     differences: tuple[PairedDifference, ...] = ()
+    regularisation: Regularisation = Regularisation(DEFAULT_C, DEFAULT_DEPARTMENT_C)
 
 
 def train_at_cut(
@@ -237,8 +253,10 @@ def train_at_cut(
     split: Split,
     policy: Policy,
     *,
-    C: float = 1.0,
+    C: float | None = None,
+    department_C: float | None = None,
     departments: np.ndarray | None = None,
+    decided_at: np.ndarray | None = None,
     n_boot: int = 300,
     seed: int = 20260101,
 ) -> TrainingResult:
@@ -249,11 +267,28 @@ def train_at_cut(
     decision's moment (from the replay; all columns, the scorers see the prediction
     ones); ``policy`` is the :class:`matcher.policy.Policy` whose weights are calibrated;
     ``departments`` (one id per row of ``X``) adds regularised department effects.
+    ``C`` and ``department_C`` left None are chosen by :func:`choose_regularisation` on the
+    training rows ordered by ``decided_at`` (one moment per row of ``X``; default: row
+    order); a strength given is kept.
     """
     X = np.asarray(X, dtype=np.float64)
     X_train, X_test = predictors(X[split.train]), predictors(X[split.test])
     train_departments = None if departments is None else np.asarray(departments)[split.train]
-    scorer = LearnedScorer(C=C).fit(X_train, split.y_train, departments=train_departments)
+    regularisation = Regularisation(
+        DEFAULT_C if C is None else C,
+        DEFAULT_DEPARTMENT_C if department_C is None else department_C,
+    )
+    if C is None or department_C is None:
+        order = split.train if decided_at is None else np.asarray(decided_at)[split.train]
+        chosen = choose_regularisation(
+            X_train, split.y_train, order, train_departments,
+            C_grid=C_GRID if C is None else (C,),
+            department_C_grid=DEPARTMENT_C_GRID if department_C is None else (department_C,),
+        )  # fmt: skip
+        regularisation = chosen
+    scorer = LearnedScorer(C=regularisation.C, department_C=regularisation.department_C).fit(
+        X_train, split.y_train, departments=train_departments
+    )
     learned_probability = np.array([])
     if len(X_test):
         z = scorer.decision_function(X_test)
@@ -280,4 +315,5 @@ def train_at_cut(
         policy=policy_metrics,
         calibration=calibration,
         differences=tuple(differences),
+        regularisation=regularisation,
     )

@@ -93,9 +93,11 @@ class CalibrationRequest(SQLModel):
 
 class TrainRequest(CalibrationRequest):
     cut: Day = Field(description="train on decisions before it, evaluate on those after")
-    C: float = Field(
-        default=1.0, gt=0, le=1000, allow_inf_nan=False, description="inverse L2 strength"
-    )
+    C: float | None = Field(
+        default=None, gt=0, le=1000, allow_inf_nan=False,
+        description="inverse L2 strength; default: chosen on the training outcomes, by time "
+        "(matcher.regularisation)",
+    )  # fmt: skip
 
 
 class ModelVersionPublic(SQLModel):

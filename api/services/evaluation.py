@@ -333,7 +333,8 @@ def calibrate_policy(
 
 def train_model(
     session: Session, *, cut: date, policy: Policy, trained_by: int | None,
-    horizon_days: int = DEFAULT_HORIZON_DAYS, C: float = 1.0, k: int = 10, n_boot: int = 300,
+    horizon_days: int = DEFAULT_HORIZON_DAYS, C: float | None = None, k: int = 10,
+    n_boot: int = 300,
     progress: Progress | None = None, min_group_n: int = DEFAULT_MIN_GROUP_N,
 ) -> ModelVersion:  # fmt: skip
     """Train a learned scorer with a global time cut and register it as a candidate.
@@ -342,14 +343,19 @@ def train_model(
     by-product); labels follow :mod:`matcher.training`. On the held-out decisions (on or
     after the cut) the model is compared with the hand policy calibrated on the same
     training rows (paired bootstrap intervals of the differences), and it and the scorer
-    in use are replayed and compared, paired; all of it is stored with the model. Raises
+    in use are replayed and compared, paired; all of it is stored with the model. ``C``
+    None: both strengths are chosen on the training outcomes (matcher.regularisation); a
+    ``C`` given is kept and only ``department_C`` is chosen. Raises
     :class:`NotEnoughData` when either side of the cut lacks successes or failures.
     """
     extract, features, departments, split, cut_at = _labelled_features(
         session, cut=cut, policy=policy, horizon_days=horizon_days, progress=progress
     )
     in_use_label, in_use = resolve_scorer(session, "active", policy)
-    result = train_at_cut(features, split, policy, C=C, departments=departments, n_boot=n_boot)
+    result = train_at_cut(
+        features, split, policy, C=C, departments=departments,
+        decided_at=extract.decisions.queries.at, n_boot=n_boot,
+    )  # fmt: skip
     held_out = window_of(extract, cut_at, extract.stop)
     version = next_version(session)
     scorers = {"candidate": (version, result.scorer), "in_use": (in_use_label, in_use)}
@@ -393,7 +399,9 @@ def train_model(
         params={
             "coef": result.scorer.coef_.tolist(),
             "intercept": result.scorer.intercept_,
-            "C": C,
+            "C": result.regularisation.C,
+            "department_C": result.regularisation.department_C,
+            "regularisation_validation_log_loss": result.regularisation.validation_log_loss,
             "n_outcomes": result.n_train,
             "department_effect": {str(d): e for d, e in result.scorer.department_effect_.items()},
             "model": "logistic regression on the prediction features and regularised "
