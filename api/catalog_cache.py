@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import numpy as np
@@ -44,7 +44,7 @@ from models.repo_matching_inputs import (
     quotas_on,
     remaining_slots,
 )
-from models.repo_standing_plan import standing_prices
+from models.repo_standing_plan import live_standing_plan, picks_of, prices_of
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class Catalog:
     titles: dict[int, str]  # placement id -> title
     department_names: dict[int, str]
     prices: np.ndarray | None  # the standing plan's, for the scarcity factor (None: none)
+    picks: dict[int, int] = field(default_factory=dict)  # participant -> the plan's placement
 
 
 def _catalog_key(session: Session, day: date, now: datetime) -> tuple:
@@ -110,8 +111,14 @@ def build_catalog(
         scorer=scorer,
         titles={p["id"]: p["title"] for p in rows},
         department_names={d.id: d.name for d in departments(session)},
-        prices=scarcity_prices(compiled, standing_prices(session, now or SYSTEM_CLOCK.now())),
+        **_standing(session, compiled, now),
     )
+
+
+def _standing(session: Session, compiled: CompiledPlacements, now: datetime | None) -> dict:
+    """The catalog's ``prices`` and ``picks`` from the live standing plan."""
+    plan = live_standing_plan(session, now or SYSTEM_CLOCK.now())
+    return {"prices": scarcity_prices(compiled, prices_of(plan)), "picks": picks_of(plan)}
 
 
 def _capacities(session: Session, day: date) -> dict:
@@ -137,10 +144,10 @@ def refresh_capacity(
     if remaining.keys() != set(catalog.compiled.ids.tolist()):
         return None
     compiled = catalog.compiled.with_capacity(remaining, _capacities(session, catalog.day))
-    prices = catalog.prices
+    standing = {"prices": catalog.prices, "picks": catalog.picks}
     if key[PRICES] != catalog.key[PRICES]:  # a new standing plan (or none any more)
-        prices = scarcity_prices(compiled, standing_prices(session, now or SYSTEM_CLOCK.now()))
-    return replace(catalog, key=key, compiled=compiled, prices=prices)
+        standing = _standing(session, compiled, now)
+    return replace(catalog, key=key, compiled=compiled, **standing)
 
 
 def scarcity_prices(

@@ -133,6 +133,11 @@ def refresh(
         solver_seconds=float(result.solver_seconds),
         placement_prices=placement_prices,
         department_prices=department_prices,
+        picks={
+            str(person.id): int(catalog.compiled.ids[j])
+            for person, j in zip(waiting, result.assignment.tolist(), strict=True)
+            if j >= 0
+        },
     )
     return save_standing_plan(session, plan)
 

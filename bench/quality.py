@@ -124,7 +124,7 @@ def plan(cohort: Cohort, scores, eligible, capacity: Capacity | None = None, peo
         top_n=options.candidates_per_participant,
         top_per_placement=PLACEMENT_CANDIDATES,
         priority_weight=options.priority_weight,
-        min_score=options.min_score,
+        min_probability=options.min_probability,
     )  # fmt: skip
     return result
 
@@ -171,8 +171,11 @@ def one_at_a_time(
             )
             planned = int(planned_all[0])
         compiled = capacity.compiled()
+        # the engine's own tie-break: the standing plan's placement first among its ties
+        preferred = planned if planned >= 0 and not plan_ties else None
         ranking = rank_placements(person, compiled, scorer, k=5 if plan_ties else 1,
-                                  as_of=cohort.day, policy=policy, prices=prices)  # fmt: skip
+                                  as_of=cohort.day, policy=policy, prices=prices,
+                                  preferred=preferred)  # fmt: skip
         items = ranking.items
         if plan_ties and items:
             tied = [compiled.index_of(it.placement_id) for it in items

@@ -96,6 +96,29 @@ def top_k(scores: np.ndarray, ids: np.ndarray, eligible: np.ndarray, k: int) -> 
     return candidates[order[:k]]
 
 
+#: ranking values this close are a tie (the standing plan's prices are stored to 6 places)
+TIE = 1e-6
+
+
+def prefer(best: np.ndarray, values: np.ndarray, preferred: int | None, k: int) -> np.ndarray:
+    """``best`` with ``preferred`` moved ahead of every entry it ties with (within
+    :data:`TIE`), when it is eligible and good enough to be in the top ``k`` at all.
+
+    The scarcity prices are the standing plan's exact duals: the placement the plan gives
+    a participant reaches their best priced value, and so ties with others more often than
+    not. Breaking those ties towards the plan's own choice keeps one decision at a time on
+    the plan, instead of letting the placement id decide.
+    """
+    if preferred is None:
+        return best
+    rest = best[best != preferred]
+    ahead = rest[values[rest] > values[preferred] + TIE]
+    if len(ahead) >= k:
+        return best
+    behind = rest[values[rest] <= values[preferred] + TIE]
+    return np.concatenate([ahead, [preferred], behind]).astype(best.dtype)[:k]
+
+
 def explain(
     participant: Participant,
     placement: Placement,
@@ -137,15 +160,20 @@ def rank_placements(
     as_of: date,
     policy: Policy,
     prices: np.ndarray | None = None,
+    preferred: int | None = None,
 ) -> Ranking:
     """A participant's top-``k`` eligible placements, explained.
 
     ``prices`` (one per compiled placement, the planner's opportunity costs) enter the
-    scarcity factor as ``-w_scarcity * price``.
+    scarcity factor as ``-w_scarcity * price``. ``preferred`` (a compiled position: the
+    standing plan's placement for this participant) goes first among the items it ties
+    with (:func:`prefer`); an ineligible one is ignored.
     """
     features = pair_features(participant, compiled, as_of, policy, prices=prices)
     valued = values(scorer, features.X, policy, compiled.department_ids)
     best = top_k(valued.value, compiled.ids, features.eligible, k)
+    if preferred is not None and features.eligible[preferred]:
+        best = prefer(best, valued.value, preferred, k)
     candidate_count = int(np.count_nonzero(features.eligible))
     items = [
         _item(

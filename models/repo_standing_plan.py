@@ -33,16 +33,30 @@ def live_standing_query(cutoff):
     )
 
 
-def standing_prices(
-    session: Session, now: datetime
-) -> tuple[dict[int, float], dict[int, float]] | None:
-    """Prices of the newest standing plan younger than ``STANDING_MAX_AGE`` (None: none)."""
-    plan = session.exec(live_standing_query(now - STANDING_MAX_AGE)).first()
+def live_standing_plan(session: Session, now: datetime) -> StandingPlan | None:
+    """The newest standing plan younger than ``STANDING_MAX_AGE`` (None: none)."""
+    return session.exec(live_standing_query(now - STANDING_MAX_AGE)).first()
+
+
+def prices_of(plan: StandingPlan | None) -> tuple[dict[int, float], dict[int, float]] | None:
+    """A standing plan's prices by placement id and department id (None: no plan)."""
     if plan is None:
         return None
     placement = {int(k): float(v) for k, v in plan.placement_prices.items()}
     department = {int(k): float(v) for k, v in plan.department_prices.items()}
     return placement, department
+
+
+def picks_of(plan: StandingPlan | None) -> dict[int, int]:
+    """Participant id -> the placement id a standing plan gives them ({}: no plan)."""
+    return {} if plan is None else {int(k): int(v) for k, v in plan.picks.items()}
+
+
+def standing_prices(
+    session: Session, now: datetime
+) -> tuple[dict[int, float], dict[int, float]] | None:
+    """Prices of the newest standing plan younger than ``STANDING_MAX_AGE`` (None: none)."""
+    return prices_of(live_standing_plan(session, now))
 
 
 class Counters(NamedTuple):

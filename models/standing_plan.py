@@ -46,6 +46,9 @@ class StandingPlan(SQLModel, table=True):
     solver_seconds: float
     placement_prices: dict = json_dict_field()  # placement id (str) -> price, non-zero only
     department_prices: dict = json_dict_field()  # department id (str) -> price
+    # participant id (str) -> the placement id the plan gives them: their suggestions put
+    # it first among the items it ties with at these prices (matcher.ranking.prefer)
+    picks: dict = json_dict_field()
 
 
 class StandingPlanPublic(SQLModel):

@@ -108,7 +108,9 @@ def rank_remembering(
 ) -> tuple[Ranking, list]:
     """The ranking and its best ``limit`` items that are not ``hidden`` (declined within
     the period). The engine is asked for ``limit + len(hidden)``, so hiding never shortens
-    a list that has enough other eligible placements; the order is the engine's."""
+    a list that has enough other eligible placements; the order is the engine's, which
+    puts the standing plan's placement for the participant first among its ties."""
+    pick = catalog.picks.get(subject.id)
     ranking = rank_placements(
         subject,
         catalog.compiled,
@@ -117,9 +119,18 @@ def rank_remembering(
         as_of=catalog.day,
         policy=catalog.policy,
         prices=catalog.prices,
+        preferred=None if pick is None else _position(catalog, pick),
     )
     kept = [item for item in ranking.items if item.placement_id not in hidden]
     return ranking, kept[:limit]
+
+
+def _position(catalog: Catalog, placement_id: int) -> int | None:
+    """The compiled position of an open placement (None once it is no longer open)."""
+    try:
+        return catalog.compiled.index_of(placement_id)
+    except KeyError:
+        return None
 
 
 def _store_list(session, user, participant_id, policy_version, candidate_count, k, epsilon, rows):

@@ -202,3 +202,22 @@ def test_only_one_solver_at_a_time_on_postgres(pg_engine):
 def test_sqlite_always_claims(engine):
     with Session(engine) as session:
         assert try_claim_solve(session)
+
+
+def test_each_waiting_participants_suggestions_lead_with_the_standing_plans_pick(
+    client, engine, cohort
+):
+    """At the plan's exact prices a participant's planned placement reaches their best
+    priced value; their list puts it first, so one decision at a time follows the plan."""
+    plan = _solve(engine)
+    assert len(plan.picks) == plan.n_assigned == 3
+    with Session(engine, expire_on_commit=False) as session:
+        catalog = build_catalog(session, load_policy(), municipal_today())
+    assert catalog.picks == {int(k): v for k, v in plan.picks.items()}
+    for participant, pick in catalog.picks.items():
+        response = client.get(
+            f"/api/v1/participants/{participant}/suggestions",
+            headers=cohort.headers(Role.caseworker),
+        )
+        items = response.json()["items"]
+        assert items[0]["placement_id"] == pick, (participant, items[:3])

@@ -6,6 +6,7 @@ import dataclasses
 import math
 import random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -185,3 +186,29 @@ def test_a_capacity_refresh_needs_every_placement(world):
     remaining.pop(world.placements[-1].id)
     with pytest.raises(KeyError):
         compiled.with_capacity(remaining, world.capacities)
+
+
+@given(
+    values=st.lists(st.sampled_from([0.1, 0.2, 0.3, 0.5]), min_size=1, max_size=12),
+    k=st.integers(1, 12),
+    data=st.data(),
+)
+def test_the_preferred_placement_goes_first_among_its_ties_and_nothing_else_moves(values, k, data):
+    from matcher.ranking import TIE, prefer, top_k
+
+    scores = np.array(values)
+    ids = np.arange(len(values)) + 100
+    eligible = np.ones(len(values), dtype=bool)
+    preferred = data.draw(st.integers(0, len(values) - 1))
+    best = top_k(scores, ids, eligible, k)
+    ordered = prefer(best, scores, preferred, k)
+    assert len(ordered) == len(best)
+    # still best-first: the preferred placement only moves ahead of entries it ties with
+    assert np.all(np.diff(scores[ordered]) <= TIE)
+    if scores[preferred] >= scores[best[-1]] - TIE:
+        position = int(np.flatnonzero(ordered == preferred)[0])
+        assert np.all(scores[ordered[:position]] > scores[preferred] + TIE)
+    else:
+        assert ordered.tolist() == best.tolist()
+    others = [p for p in ordered.tolist() if p != preferred]
+    assert others == [p for p in best.tolist() if p != preferred][: len(others)]

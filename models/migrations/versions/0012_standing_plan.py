@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("solver_seconds", sa.Float(), nullable=False),
         sa.Column("placement_prices", sa.JSON(), nullable=False),
         sa.Column("department_prices", sa.JSON(), nullable=False),
+        sa.Column("picks", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_standing_plan_created_at", "standing_plan", ["created_at"])
