@@ -29,7 +29,7 @@ from models.clock import MUNICIPAL_TZ
 from models.convert import participant_to_domain
 from models.org import User
 from models.repo_catalog import get_placement
-from models.repo_matches import remembered_decisions
+from models.repo_matches import declined_for_placement, remembered_decisions
 from models.repo_matching_inputs import unplaced_participants
 from models.repo_suggestions import store_suggestion
 from models.schemas_match import MatchPublic
@@ -238,13 +238,18 @@ def placements_for(
 
 def participants_for(
     session: Session, user: User, request: Request, placement_id: int, catalog: Catalog, *,
-    limit: int,
+    limit: int, memory: Memory | None = None,
 ) -> CandidateList:  # fmt: skip
     """The best unplaced participants of the caller's unit for one open placement; stored,
-    and every participant listed is logged as read."""
+    and every participant listed is logged as read. Those for whom this placement was
+    declined within ``memory.days`` are left out unless ``memory.include_declined``."""
     if not _compiled(catalog.compiled, placement_id):
         raise NotFound(f"placement {placement_id} is not open (or does not exist)")
     people = unplaced_participants(session, visible_unit(user))
+    if memory is not None and memory.days > 0 and not memory.include_declined:
+        since = declined_since(catalog.day, memory.days)
+        declined = declined_for_placement(session, placement_id, since)
+        people = [p for p in people if p.id not in declined]
     by_id = {p.id: p for p in people}
     ranking = rank_participants(
         placement_id,
