@@ -122,8 +122,9 @@ def suggestions(
 def why_not(session: Session, user: User, request: Request, participant_id: int, placement_id):
     require_suggestions_open(request, session)
     return suggestions_api.eligibility(
-        participant_id, placement_id, request, session, user, _todays(session, request)
-    )
+        participant_id, placement_id, request, session, user, _todays(session, request),
+        request.app.state.settings,
+    )  # fmt: skip
 
 
 def candidates(session: Session, user: User, request: Request, placement_id: int, limit: int):

@@ -109,6 +109,11 @@ def eligibility(
     session: SessionDep,
     user: CurrentUser,
     catalog: TodaysCatalog,
+    settings: SettingsDep,
 ):
-    """Why (not) this placement: the rule or full capacity that excludes it, or its score."""
-    return suggestions.eligibility(session, user, request, participant_id, placement_id, catalog)
+    """Why (not) this placement: the rule or full capacity that excludes it, or its score,
+    and ``declined_recently`` when a decline keeps it out of the lists."""
+    return suggestions.eligibility(
+        session, user, request, participant_id, placement_id, catalog,
+        memory_days=settings.decline_memory_days,
+    )  # fmt: skip

@@ -319,9 +319,14 @@ def eligibility(
     participant_id: int,
     placement_id: int,
     catalog: Catalog,
+    memory_days: int = 0,
 ) -> EligibilityAnswer:
-    """Why (not) this placement: the rules or full capacity that exclude it, or its score."""
+    """Why (not) this placement: the rules or full capacity that exclude it, or its score,
+    and whether a recent decline keeps it out of the lists (``memory_days``)."""
     participant = participant_for(session, user, participant_id, request)
+    _, declined = remembered_decisions(
+        session, participant.id, declined_since(catalog.day, memory_days)
+    )
     compiled = catalog.compiled
     subject = participant_to_domain(participant, catalog.day)
     if not _compiled(compiled, placement_id):
@@ -335,6 +340,7 @@ def eligibility(
             placement_id=placement_id,
             eligible=False,
             exclusions=[closed],
+            declined_recently=placement_id in declined,
         )
     exclusions = why_not(subject, placement_id, compiled, as_of=catalog.day, policy=catalog.policy)
     position = compiled.index_of(placement_id)
@@ -358,4 +364,5 @@ def eligibility(
         calibration_n=calibration_n(catalog.scorer),
         adjustments=adjustments,
         reasons=_reasons(reasons),
+        declined_recently=placement_id in declined,
     )
