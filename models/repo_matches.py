@@ -106,6 +106,18 @@ def remembered_decisions(
     return live, declined
 
 
+def declined_for_placement(session: Session, placement_id: int, since: datetime) -> set[int]:
+    """Participants for whom the placement was declined at or after ``since``."""
+    rows = session.exec(
+        select(Match.participant_id).where(
+            Match.placement_id == placement_id,
+            Match.status == MatchStatus.declined,
+            Match.decided_at >= since,
+        )
+    ).all()
+    return set(rows)
+
+
 def covering_quota(session: Session, department_id: int, on: date) -> Quota | None:
     """The department's quota whose period covers ``on``; the newest if periods overlap.
 

@@ -159,3 +159,8 @@ class EligibilityAnswer(BaseModel):
     calibration_n: int | None = None
     adjustments: dict[str, float] | None = None
     reasons: list[ReasonPublic] = Field(default_factory=list)
+    declined_recently: bool = Field(
+        default=False,
+        description="declined for this participant within the decline memory period: the "
+        "lists leave it out unless include_declined=true (it stays eligible)",
+    )

@@ -110,39 +110,34 @@ def outcomes_of(session: Session, user: User, request: Request, match_id: int):
     return matches_api.list_outcomes(match_id, session, user, request)
 
 
+def _ranked(route, subject_id: int, session: Session, user: User, request: Request, **query):
+    """A ranking route (suggestions or candidates) with the dependencies it would get."""
+    require_suggestions_open(request, session)
+    catalog, settings = _todays(session, request), request.app.state.settings
+    return _body(route(subject_id, request, session, user, catalog, settings, **query))
+
+
 def suggestions(
     session: Session, user: User, request: Request, participant_id: int, limit: int, *,
     include_declined: bool = False, despite_live_match: bool = False,
 ) -> dict:  # fmt: skip
-    require_suggestions_open(request, session)
-    return _body(
-        suggestions_api.suggest_placements(
-            participant_id,
-            request,
-            session,
-            user,
-            _todays(session, request),
-            request.app.state.settings,
-            limit=limit,
-            include_declined=include_declined,
-            despite_live_match=despite_live_match,
-        )
-    )
+    return _ranked(
+        suggestions_api.suggest_placements, participant_id, session, user, request,
+        limit=limit, include_declined=include_declined, despite_live_match=despite_live_match,
+    )  # fmt: skip
 
 
 def why_not(session: Session, user: User, request: Request, participant_id: int, placement_id):
     require_suggestions_open(request, session)
     return suggestions_api.eligibility(
-        participant_id, placement_id, request, session, user, _todays(session, request)
-    )
+        participant_id, placement_id, request, session, user, _todays(session, request),
+        request.app.state.settings,
+    )  # fmt: skip
 
 
 def candidates(session: Session, user: User, request: Request, placement_id: int, limit: int):
-    require_suggestions_open(request, session)
-    return _body(
-        suggestions_api.suggest_participants(
-            placement_id, request, session, user, _todays(session, request), limit=limit
-        )
+    return _ranked(
+        suggestions_api.suggest_participants, placement_id, session, user, request, limit=limit
     )
 
 

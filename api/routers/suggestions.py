@@ -79,11 +79,18 @@ def suggest_participants(
     session: SessionDep,
     user: CurrentUser,
     catalog: TodaysCatalog,
+    settings: SettingsDep,
     limit: Limit = 10,
+    include_declined: IncludeDeclined = False,
 ):
-    """The best unplaced participants of the caller's unit for one open placement; logged."""
+    """The best unplaced participants of the caller's unit for one open placement; logged.
+    Those for whom it was declined within PLATSA_DECLINE_MEMORY_DAYS are left out unless
+    ``include_declined``."""
+    memory = suggestions.Memory(
+        days=settings.decline_memory_days, include_declined=include_declined
+    )
     answer = suggestions.participants_for(
-        session, user, request, placement_id, catalog, limit=limit
+        session, user, request, placement_id, catalog, limit=limit, memory=memory
     )
     return model_json(answer)
 
@@ -102,6 +109,11 @@ def eligibility(
     session: SessionDep,
     user: CurrentUser,
     catalog: TodaysCatalog,
+    settings: SettingsDep,
 ):
-    """Why (not) this placement: the rule or full capacity that excludes it, or its score."""
-    return suggestions.eligibility(session, user, request, participant_id, placement_id, catalog)
+    """Why (not) this placement: the rule or full capacity that excludes it, or its score,
+    and ``declined_recently`` when a decline keeps it out of the lists."""
+    return suggestions.eligibility(
+        session, user, request, participant_id, placement_id, catalog,
+        memory_days=settings.decline_memory_days,
+    )  # fmt: skip

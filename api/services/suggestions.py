@@ -29,7 +29,7 @@ from models.clock import MUNICIPAL_TZ
 from models.convert import participant_to_domain
 from models.org import User
 from models.repo_catalog import get_placement
-from models.repo_matches import remembered_decisions
+from models.repo_matches import declined_for_placement, remembered_decisions
 from models.repo_matching_inputs import unplaced_participants
 from models.repo_suggestions import store_suggestion
 from models.schemas_match import MatchPublic
@@ -249,13 +249,18 @@ def placements_for(
 
 def participants_for(
     session: Session, user: User, request: Request, placement_id: int, catalog: Catalog, *,
-    limit: int,
+    limit: int, memory: Memory | None = None,
 ) -> CandidateList:  # fmt: skip
     """The best unplaced participants of the caller's unit for one open placement; stored,
-    and every participant listed is logged as read."""
+    and every participant listed is logged as read. Those for whom this placement was
+    declined within ``memory.days`` are left out unless ``memory.include_declined``."""
     if not _compiled(catalog.compiled, placement_id):
         raise NotFound(f"placement {placement_id} is not open (or does not exist)")
     people = unplaced_participants(session, visible_unit(user))
+    if memory is not None and memory.days > 0 and not memory.include_declined:
+        since = declined_since(catalog.day, memory.days)
+        declined = declined_for_placement(session, placement_id, since)
+        people = [p for p in people if p.id not in declined]
     by_id = {p.id: p for p in people}
     ranking = rank_participants(
         placement_id,
@@ -325,9 +330,14 @@ def eligibility(
     participant_id: int,
     placement_id: int,
     catalog: Catalog,
+    memory_days: int = 0,
 ) -> EligibilityAnswer:
-    """Why (not) this placement: the rules or full capacity that exclude it, or its score."""
+    """Why (not) this placement: the rules or full capacity that exclude it, or its score,
+    and whether a recent decline keeps it out of the lists (``memory_days``)."""
     participant = participant_for(session, user, participant_id, request)
+    _, declined = remembered_decisions(
+        session, participant.id, declined_since(catalog.day, memory_days)
+    )
     compiled = catalog.compiled
     subject = participant_to_domain(participant, catalog.day)
     if not _compiled(compiled, placement_id):
@@ -341,6 +351,7 @@ def eligibility(
             placement_id=placement_id,
             eligible=False,
             exclusions=[closed],
+            declined_recently=placement_id in declined,
         )
     exclusions = why_not(subject, placement_id, compiled, as_of=catalog.day, policy=catalog.policy)
     position = compiled.index_of(placement_id)
@@ -364,4 +375,5 @@ def eligibility(
         calibration_n=calibration_n(catalog.scorer),
         adjustments=adjustments,
         reasons=_reasons(reasons),
+        declined_recently=placement_id in declined,
     )

@@ -175,3 +175,27 @@ def test_the_openapi_names_the_new_parameters_and_fields(client):
     assert {"live_match", "declined_hidden", "decline_memory_days"} <= set(listed["properties"])
     # additive: the fields clients read before are still required
     assert {"suggestion_id", "items", "candidate_count"} <= set(listed["required"])
+
+
+def test_a_placement_does_not_list_a_participant_who_declined_it(client, world):
+    top = _suggest(client, world)["items"][0]["placement_id"]
+    url = f"{V1}/placements/{top}/candidates"
+    cw = world.headers("caseworker")
+    assert world.participant_a in [
+        i["participant_id"] for i in client.get(url, headers=cw).json()["items"]
+    ]
+    _decide(client, world, top, decision="declined", reason_code="hours")
+    listed = client.get(url, headers=cw).json()
+    assert world.participant_a not in [i["participant_id"] for i in listed["items"]]
+    asked = client.get(url, params={"include_declined": "true"}, headers=cw).json()
+    assert world.participant_a in [i["participant_id"] for i in asked["items"]]
+
+
+def test_why_not_says_a_recent_decline_keeps_it_out(client, world):
+    top = _suggest(client, world)["items"][0]["placement_id"]
+    url = f"{V1}/participants/{world.participant_a}/placements/{top}/eligibility"
+    cw = world.headers("caseworker")
+    assert client.get(url, headers=cw).json()["declined_recently"] is False
+    _decide(client, world, top, decision="declined", reason_code="hours")
+    answer = client.get(url, headers=cw).json()
+    assert answer["declined_recently"] is True and answer["eligible"] is True

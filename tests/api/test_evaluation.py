@@ -203,7 +203,7 @@ def test_training_registers_a_candidate_with_its_cut_and_comparison(demo, traine
 
 def _a_caseworkers_suggestions(client, engine):
     """The suggestions a caseworker gets for the first active participant of their unit
-    (a list even when that participant has a live match)."""
+    (a new list even if they hold a live match: these tests read the scores)."""
     with Session(engine) as session:
         caseworker = session.exec(select(User).where(User.role == Role.caseworker)).first()
         person = session.exec(

@@ -20,7 +20,9 @@ def _declined_hidden(page) -> int:
     if notice.count() == 0:
         return 0
     text = notice.inner_text()
-    found = re.match(r"(\d+) plats(?:er)? som tackats nej till de senaste 90 dagarna visas inte", text)
+    found = re.match(
+        r"(\d+) plats(?:er)? som tackats nej till de senaste 90 dagarna visas inte", text
+    )
     assert found, text
     return int(found.group(1))
 

@@ -1,0 +1,35 @@
+"""The decision memory and the outcome rules on PostgreSQL: the same example tests as
+tests/api/test_decision_memory.py and test_outcome_rules.py, on the production database
+(aware timestamps compared across time zones, the match lock). Skips without a server
+unless PLATSA_REQUIRE_POSTGRES=1."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from tests.api.test_decision_memory import (  # noqa: F401  (collected here too)
+    test_a_decline_is_remembered_for_the_period_only,
+    test_a_declined_placement_is_left_out_and_named,
+    test_a_live_match_comes_back_instead_of_a_list,
+    test_a_placement_does_not_list_a_participant_who_declined_it,
+    world,
+)
+from tests.api.test_outcome_rules import (  # noqa: F401
+    test_completed_dated_before_the_start_is_refused,
+    test_two_final_outcomes_contradict,
+)
+
+
+@pytest.fixture
+def engine(pg_engine):
+    return pg_engine
+
+
+@pytest.fixture
+def client(pg_url, pg_engine):
+    app = create_app(settings=Settings(database_url=pg_url, db_slot_timeout_s=30), engine=pg_engine)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
