@@ -89,7 +89,8 @@ def read_plan(session: SessionDep, user: CurrentUser, request: Request, plan_id:
     responses=problems(404),
 )
 def read_plan_prices(session: SessionDep, plan_id: IdPath):
-    """The plan's dual prices: opportunity cost of one more slot or quota place (non-zero)."""
+    """The plan's dual prices (non-zero): what one more slot or quota place is worth to this
+    proposal; they never price suggestions (the system's standing plan does)."""
     placement, department = plan_prices(plans.plan_or_404(session, plan_id))
     return PlanPrices(plan_id=plan_id, placement_prices=placement, department_prices=department)
 

@@ -18,6 +18,7 @@ from models.convert import participant_to_domain
 from models.org import Quota, Role
 from models.participant import Participant
 from models.placement import Placement
+from models.plans import Plan
 from tests.api.plan_world import (
     AREAS,
     Cohort,
@@ -246,3 +247,15 @@ def test_random_cohorts_are_feasible_and_shortfalls_exact(client, engine):
         planned = Counter(r["department_id"] for r in plan["rows"])
         expected = {d: m - planned[d] for d, m in minimum.items() if m - planned[d] > 0}
         assert {s["department_id"]: s["short_by"] for s in plan["shortfalls"]} == expected
+
+
+def test_a_plan_stored_with_the_old_min_score_option_still_reads(client, engine, cohort):
+    plan = post_plan(client, cohort)
+    with Session(engine, expire_on_commit=False) as session:
+        stored = session.get(Plan, plan["id"])
+        stored.options = {"priority_weight": 0.0, "min_score": 1.0}
+        session.add(stored)
+        session.commit()
+    read = client.get(f"/api/v1/plans/{plan['id']}", headers=cohort.headers())
+    assert read.status_code == 200, read.text
+    assert read.json()["options"]["min_probability"] is None

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -221,3 +226,28 @@ def test_each_waiting_participants_suggestions_lead_with_the_standing_plans_pick
         )
         items = response.json()["items"]
         assert items[0]["placement_id"] == pick, (participant, items[:3])
+
+
+def test_the_keeper_thread_starts_and_stops(engine):
+    keeper = StandingPlanKeeper(engine, interval=3600)
+    keeper.start()
+    keeper.stop()  # the wait ends at once; nothing hangs a shutting-down service
+    assert not keeper._thread.is_alive()
+
+
+def test_platsa_standing_plan_solves_once_then_reports_it_unchanged(tmp_path):
+    env = {**os.environ, "PLATSA_DATABASE_URL": f"sqlite:///{tmp_path / 'platsa.db'}"}
+    command = [sys.executable, "-m", "api.cli", "standing-plan"]
+    root = Path(__file__).parents[2]
+
+    def run(*extra: str) -> dict:
+        done = subprocess.run(
+            [*command, *extra], env=env, cwd=root, capture_output=True, text=True, check=True
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    first = run()
+    assert first["solved"] and first["trigger"] == "none" and first["n_participants"] == 0
+    assert run()["solved"] is False  # nothing changed enough
+    forced = run("--force")
+    assert forced["solved"] and forced["trigger"] == "forced" and forced["id"] == first["id"] + 1

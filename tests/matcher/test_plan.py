@@ -19,6 +19,7 @@ from matcher.plan import (
     CohortProblem,
     greedy_cohort,
     opportunity_cost,
+    scarcity_prices,
     solve_cohort,
 )
 from tests.matcher.cohort_reference import cohort_problems, reference_plan
@@ -382,3 +383,17 @@ def test_minimum_probability_is_compared_with_the_probability_not_the_value():
     plan = solve_cohort(problem, min_probability=0.5)
     assert plan.assignment.tolist() == [-1, 0]
     assert plan.unassigned_reason[0] == BELOW_MIN_PROBABILITY
+
+
+def test_scarcity_prices_are_the_standing_plans_opportunity_costs():
+    """The pure entry point bench/quality.py calls: per placement, probability points."""
+    values = np.array([[0.9, 0.2], [0.5, 0.0]])
+    eligible = np.array([[True, True], [True, False]])
+    capacity = {"slots": np.array([1, 1]), "placement_department": np.array([0, 0])}
+    prices = scarcity_prices(values, eligible, **capacity)
+    problem = CohortProblem.from_dense(values, eligible, **capacity)
+    plan = solve_cohort(problem)
+    assert plan.assignment.tolist() == [1, 0]  # placing first: both placed
+    assert prices.shape == (2,) and np.all(prices >= 0)
+    assert np.allclose(prices, opportunity_cost(problem, plan))
+    assert prices[0] > 0  # the slot both want is scarce
