@@ -88,6 +88,12 @@ class SuggestionItemPublic(Prediction):
         description="probability this placement was shown at this rank (1 without exploration)"
     )
     placement: PlacementSummary
+    kept_for_others: bool = Field(
+        default=False,
+        description="true when the score is below 0: the standing plan's scarcity price is "
+        "more than this pair's chance plus adjustments, so the place does more good for "
+        "someone else waiting; it may still be booked",
+    )
 
 
 class SuggestionList(BaseModel):

@@ -239,6 +239,7 @@ def placements_for(
                 **_prediction(item),
                 propensity=propensity,
                 placement=placement_summary(catalog, subject, item.placement_id),
+                kept_for_others=item.score < 0,
             )
             for position, item, propensity in rows
         ],

@@ -251,3 +251,23 @@ def test_platsa_standing_plan_solves_once_then_reports_it_unchanged(tmp_path):
     assert run()["solved"] is False  # nothing changed enough
     forced = run("--force")
     assert forced["solved"] and forced["trigger"] == "forced" and forced["id"] == first["id"] + 1
+
+
+def test_a_place_worth_more_to_someone_else_waiting_is_marked_so(client, engine, cohort):
+    """Five people for three places: those the standing plan leaves out see their items
+    priced at or below 0, and a negative score is marked kept_for_others."""
+    plan = _solve(engine)
+    left_out = [p for p in cohort.participants if str(p) not in plan.picks]
+    assert len(left_out) == 2
+    marked = 0
+    for participant in cohort.participants:
+        items = client.get(
+            f"/api/v1/participants/{participant}/suggestions",
+            headers=cohort.headers(Role.caseworker),
+        ).json()["items"]
+        for item in items:
+            assert item["kept_for_others"] is (item["score"] < 0)
+            marked += item["kept_for_others"]
+        if participant in left_out and items:
+            assert items[0]["score"] <= 1e-6, items[0]
+    assert marked > 0
