@@ -21,9 +21,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (registers the tables)
-from api.app import create_app
 from api.settings import Settings
 from models.db import make_engine, upgrade
+from tests.apps import app_for
 from tests.database import memory_engine
 
 PG_ADMIN_URL = os.environ.get(
@@ -50,7 +50,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
-    app = create_app(settings=Settings(database_url="sqlite://"), engine=engine)
+    app = app_for(settings=Settings(database_url="sqlite://"), engine=engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
