@@ -1,7 +1,8 @@
 """Shared fixtures: a fresh database per test on SQLite, and a real PostgreSQL when reachable.
 
-Both are on the migrated schema: SQLite copies a file migrated once per test process
-(:mod:`tests.database`), PostgreSQL is migrated once per test session.
+Both are on the migrated schema: SQLite copies a file migrated once per test process over
+the process's kept in-memory database (:mod:`tests.database`, which states the rule),
+PostgreSQL is migrated once per test process (one database per pytest-xdist worker).
 
 PostgreSQL tests use the server at PLATSA_TEST_POSTGRES_URL (default: the local one,
 user postgres). Each test session creates its own throwaway database there and drops it
@@ -25,7 +26,7 @@ import models  # noqa: F401  (registers the tables)
 from api.settings import Settings
 from models.db import make_engine, upgrade
 from tests.apps import app_for
-from tests.database import memory_engine
+from tests.database import fresh_memory_engine
 
 #: Hypothesis: "ci" (the default) bounds the examples of every property that does not set
 #: its own budget and drops the per-example deadline, a wall-clock assertion that fails on
@@ -43,11 +44,10 @@ os.environ.setdefault("PLATSA_RATE_LIMITS", "off")
 
 
 @pytest.fixture
-def engine() -> Iterator[Engine]:
-    """A fresh in-memory SQLite database on the migrated schema."""
-    engine = memory_engine()
-    yield engine
-    engine.dispose()
+def engine() -> Engine:
+    """An in-memory SQLite database on the migrated schema, holding no earlier test's rows
+    (the process's kept engine, its database replaced: the rule is in tests/database.py)."""
+    return fresh_memory_engine()
 
 
 @pytest.fixture
