@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# test processes (pytest-xdist); 2 matches this project's 2-core machines, 0 runs in-process
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test install lock lint bench clean vendor messages
 
@@ -20,9 +22,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/platsa serve
 
-## Run the whole test suite (PostgreSQL tests skip when no server is reachable)
+## Run the whole test suite on PYTEST_WORKERS processes (PostgreSQL tests skip when no
+## server is reachable; each process gets its own throwaway PostgreSQL database)
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -22,12 +22,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
-from api.app import API_PREFIX, create_app
+from api.app import API_PREFIX
 from api.deps import ROLES_KEY
 from api.settings import Settings
 from models.db import make_engine
 from models.org import Role
 from tests.api.world import World, participant_body, placement_body, seed_world
+from tests.apps import app_for
 from tests.database import memory_engine
 
 ROLE_DENIED = "may not use this route"
@@ -50,7 +51,7 @@ def v1_routes(app) -> Iterator[tuple[str, str, APIRoute]]:
                 yield method, path, route
 
 
-_APP = create_app(
+_APP = app_for(
     settings=Settings(database_url="sqlite://"),
     engine=make_engine("sqlite://", poolclass=StaticPool),
 )
@@ -65,7 +66,7 @@ def matrix() -> Iterator[tuple[TestClient, World]]:
     engine = memory_engine()
     with Session(engine, expire_on_commit=False) as session:
         world = seed_world(session)
-    app = create_app(settings=Settings(database_url="sqlite://"), engine=engine)
+    app = app_for(settings=Settings(database_url="sqlite://"), engine=engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, world
     engine.dispose()

@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from api.app import create_app
 from api.settings import Settings
 from models.audit import IdempotencyRecord
 from models.catalog_state import bump_catalog_version, catalog_version
 from models.match import Match, MatchEvent
 from models.org import Quota, Role
 from models.placement import Placement
+from tests.apps import app_for
 from tests.factories import (
     auth,
     make_concept,
@@ -78,7 +78,7 @@ def build(engine: Engine, *, slots: list[int], quota: int | None, participants: 
 def client(pg_url: str, pg_engine: Engine):
     # a generous slot wait: on a loaded host these races must end in 201 or 409, not 503
     settings = Settings(database_url=pg_url, db_slot_timeout_s=30)
-    app = create_app(settings=settings, engine=pg_engine)
+    app = app_for(settings=settings, engine=pg_engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, time, timedelta
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.settings import Settings
 from models.clock import FrozenClock, municipal_today
 from models.placement import Placement
 from tests.api.test_matches import accept, booked, world  # noqa: F401  (world: a fixture)
+from tests.apps import app_for
 
 
 def test_a_frozen_clock_moves_the_day_for_suggestions_and_bookings(engine, session, world):  # noqa: F811
@@ -18,7 +18,7 @@ def test_a_frozen_clock_moves_the_day_for_suggestions_and_bookings(engine, sessi
     session.get(Placement, world.placement).start_date = starts
     session.commit()
     noon = datetime.combine(starts - timedelta(days=10), time(12), tzinfo=UTC)
-    app = create_app(Settings(database_url="sqlite://"), engine, clock=FrozenClock(noon))
+    app = app_for(Settings(database_url="sqlite://"), engine, clock=FrozenClock(noon))
     with TestClient(app, raise_server_exceptions=False) as client:
         base = f"/api/v1/participants/{world.participant}"
         listed = client.get(f"{base}/suggestions", params={"limit": 50}, headers=world.caseworker)

@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel, select
 
-from api.app import create_app
 from api.services.evaluation import train_model
 from api.settings import Settings
 from fixtures.loader import demo_token, load_demo
@@ -23,6 +22,7 @@ from models.db import make_engine
 from models.match import Match
 from models.org import Role, User
 from models.participant import Participant
+from tests.apps import app_for
 from tests.evaluation_demo import demo_url
 
 REPLAY = {"from_date": "2025-01-01", "to_date": "2026-11-30", "scorer": "policy", "k": 10}
@@ -44,7 +44,7 @@ def demo(demo_url, tmp_path_factory) -> Iterator[tuple[TestClient, dict, object]
         tokens = {}
         for user in users:
             tokens.setdefault(user.role.value, demo_token(user.username))
-    app = create_app(settings=Settings(database_url=f"sqlite:///{copy}"), engine=engine)
+    app = app_for(settings=Settings(database_url=f"sqlite:///{copy}"), engine=engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, tokens, engine
     engine.dispose()

@@ -18,13 +18,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from api.app import create_app
 from api.settings import Settings
 from models.db import make_engine
 from models.match import BOOKED_STATUSES, Match
 from models.placement import Placement
 from tests.api.live_server import Answer, burst, live_server
 from tests.api.test_booking_postgres import MATCHES, build
+from tests.apps import app_for
 
 pytestmark = pytest.mark.postgres
 
@@ -153,7 +153,7 @@ def test_a_worker_killed_mid_burst_loses_no_acknowledged_booking(pg_url, pg_engi
 def test_a_lock_held_past_the_lock_timeout_answers_503_and_writes_nothing(pg_url, pg_engine):
     scene = build(pg_engine, slots=[3], quota=None, participants=1)
     settings = Settings(database_url=pg_url, db_lock_timeout_ms=100)
-    app = create_app(settings=settings, engine=make_engine(pg_url, settings.db_limits()))
+    app = app_for(settings=settings, engine=make_engine(pg_url, settings.db_limits()))
     body = {"participant_id": scene.participants[0], "placement_id": scene.placements[0]}
     with pg_engine.connect() as holder, holder.begin():
         holder.execute(

@@ -8,13 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.app import create_app
 from api.metrics import REGISTRY
 from api.oversight import require_suggestions_open
 from api.settings import Settings
 from models.oversight import OversightEvent
 from tests.api.test_authz_matrix import v1_routes
 from tests.api.world import World, count_rows, seed_world
+from tests.apps import app_for
 
 V1 = "/api/v1"
 
@@ -178,8 +178,8 @@ def test_a_pause_through_one_worker_stops_the_other(tmp_path, session):
         world = seed_world(s)
     settings = Settings(database_url=url)
     with (
-        TestClient(create_app(settings, engine), raise_server_exceptions=False) as first,
-        TestClient(create_app(settings, engine), raise_server_exceptions=False) as second,
+        TestClient(app_for(settings, engine), raise_server_exceptions=False) as first,
+        TestClient(app_for(settings, engine), raise_server_exceptions=False) as second,
     ):
         url_suggest = f"{V1}/participants/{world.participant_a}/suggestions"
         assert second.get(url_suggest, headers=world.headers("caseworker")).status_code == 200

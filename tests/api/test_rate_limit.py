@@ -6,10 +6,10 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.app import create_app
 from api.rate_limit import RateLimiter
 from api.settings import Settings
 from tests.api.world import participant_body, seed_world
+from tests.apps import app_for
 
 
 def _limiter(per_minute: int, workers: int = 1) -> tuple[RateLimiter, list[float]]:
@@ -50,7 +50,7 @@ def test_the_wait_given_is_when_the_next_request_is_granted():
 def test_writes_past_the_limit_answer_429_with_retry_after(engine, session):
     world = seed_world(session)
     settings = Settings(database_url="sqlite://", rate_limits=True, rate_writes_per_minute=2)
-    with TestClient(create_app(settings=settings, engine=engine)) as client:
+    with TestClient(app_for(settings=settings, engine=engine)) as client:
         headers = world.headers("caseworker")
         answers = [
             client.post(

@@ -20,11 +20,11 @@ from schemathesis.config import SchemathesisConfig
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
-from api.app import create_app
 from api.deps import ROLES_KEY
 from api.settings import Settings
 from models.db import make_engine
 from tests.api.world import World, seed_world
+from tests.apps import app_for
 from tests.database import migrate
 from tests.factories import make_concept
 
@@ -34,7 +34,7 @@ MAX_EXAMPLES = 20
 
 #: the app needs no database to describe itself; the world is seeded on first use
 _ENGINE = make_engine("sqlite://", poolclass=StaticPool)
-APP = create_app(settings=Settings(database_url="sqlite://"), engine=_ENGINE)
+APP = app_for(settings=Settings(database_url="sqlite://"), engine=_ENGINE)
 _DOCUMENT = APP.openapi()
 CLIENT = TestClient(APP, raise_server_exceptions=False)
 

@@ -6,6 +6,7 @@ the moment it appears in the document."""
 from __future__ import annotations
 
 import re
+from functools import cache
 from urllib.parse import quote
 
 import pytest
@@ -13,22 +14,29 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
-from api.app import create_app
 from api.deps import ROLES_KEY
-from api.settings import Settings
 from models.db import make_engine
 from models.strict_input import PROSE_PATTERN, text_problem
-from tests.api.world import seed_world
+from tests.api.world import World, seed_world
+from tests.apps import app_for
+from tests.database import migrate
 
+#: the app on the process's shared routes (tests.apps); its database is seeded on first use
 _engine = make_engine("sqlite://", poolclass=StaticPool)
-SQLModel.metadata.create_all(_engine)
-with Session(_engine, expire_on_commit=False) as _session:
-    WORLD = seed_world(_session)
-APP = create_app(settings=Settings(database_url="sqlite://"), engine=_engine)
+APP = app_for(engine=_engine)
 DOCUMENT = APP.openapi()
 CLIENT = TestClient(APP, raise_server_exceptions=False)
+
+
+@cache
+def world() -> World:
+    """The seeded world on the migrated schema, built when the first test runs (not at import)."""
+    migrate(_engine)
+    with Session(_engine, expire_on_commit=False) as session:
+        return seed_world(session)
+
 
 #: NUL (PostgreSQL cannot store it), ESC (a C0 control), NEL (a C1 control), DEL
 BAD = ["\x00", "\x1b", "\x85", "\x7f"]
@@ -98,7 +106,7 @@ def _url(template: str, override: tuple[str, str] | None = None) -> str:
         name = match.group(1)
         if override and override[0] == name:
             return quote(override[1], safe="")
-        return str(WORLD.placement if "placement" in name else 1)
+        return str(world().placement if "placement" in name else 1)
 
     return re.sub(r"\{([^}]+)\}", fill, template)
 
@@ -106,7 +114,7 @@ def _url(template: str, override: tuple[str, str] | None = None) -> str:
 def _send(case, bad: str):
     op, method, template, where, name, leaf, _ = case
     operation = DOCUMENT["paths"][template][method]
-    headers = WORLD.headers(_who(operation))
+    headers = world().headers(_who(operation))
     value = f"a{bad}b"
     kwargs: dict = {}
     url = _url(template, (name, value) if where == "path" else None)
@@ -156,7 +164,7 @@ def test_control_characters_in_any_string_input_answer_422_naming_it(case):
 def test_prose_keeps_line_breaks_and_tabs():
     body = {"reason_code": "participant_declined", "reason": "Line one.\r\n\tLine two."}
     answer = CLIENT.post(
-        "/api/v1/matches/999/withdraw", json=body, headers=WORLD.headers("caseworker")
+        "/api/v1/matches/999/withdraw", json=body, headers=world().headers("caseworker")
     )
     assert answer.status_code == 404  # the text passed; the match does not exist
 
@@ -176,7 +184,7 @@ def test_control_characters_in_a_csv_concept_import_answer_422(bad):
     answer = CLIENT.post(
         "/api/v1/concepts/import",
         content=csv.encode(),
-        headers={**WORLD.headers("admin"), "Content-Type": "text/csv"},
+        headers={**world().headers("admin"), "Content-Type": "text/csv"},
     )
     assert answer.status_code == 422, answer.text[:300]
     assert "label_sv" in {str(part) for e in answer.json()["errors"] for part in e["loc"]}

@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
 
-from api.app import create_app
 from api.pages import PAGE_MODULES
 from api.pages.guard import api_roles
 from api.pages.signin import csrf_token_for
 from api.settings import Settings
 from models.db import make_engine
 from models.org import Role
+from tests.apps import app_for
 from tests.pages.web_world import seed_web_world, sign_in, username_of
 
 WHO = {
@@ -64,7 +64,7 @@ def clients() -> Iterator[dict[Role, TestClient]]:
     with Session(engine, expire_on_commit=False) as session:
         world = seed_web_world(session)
         names = {role: username_of(session, world, who) for role, who in WHO.items()}
-    app = create_app(settings=Settings(database_url="sqlite://"), engine=engine)
+    app = app_for(settings=Settings(database_url="sqlite://"), engine=engine)
     signed = {}
     for role, name in names.items():
         client = TestClient(app, raise_server_exceptions=False)

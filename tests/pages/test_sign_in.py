@@ -11,11 +11,11 @@ from sqlalchemy import update
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, select
 
-from api.app import create_app
 from api.settings import Settings
 from models.audit import AccessLog
 from models.db import make_engine
 from models.web_auth import WebSession
+from tests.apps import app_for
 from tests.pages.web_world import csrf_of, seed_web_world, sign_in, username_of
 
 
@@ -26,7 +26,7 @@ def web() -> Iterator[tuple[TestClient, Session, object]]:
     session = Session(engine, expire_on_commit=False)
     world = seed_web_world(session)
     settings = Settings(database_url="sqlite://", sign_in_max_failures=3)
-    app = create_app(settings=settings, engine=engine)
+    app = app_for(settings=settings, engine=engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, session, world
     session.close()
