@@ -26,7 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import Integer, bindparam, event, insert, select, update
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Field, Session, SQLModel, col
 
 from models.audit import AccessLog
@@ -90,24 +91,43 @@ def append_access(session: Session, row: dict) -> None:
     session.info.setdefault(_PENDING_ACCESS, []).append(row)
 
 
+# Built once, on the table rather than the ORM class: every logged request claims the
+# head and stores it, and an ORM-enabled UPDATE costs ~8x the Python of a Core one (its
+# session synchronisation scans for matching objects); see _forget_loaded_head.
+_HEADS = ChainHead.__table__
+_CLAIM = (
+    update(_HEADS)
+    .where(_HEADS.c.name == bindparam("chain"))
+    .values(seq=_HEADS.c.seq + bindparam("count", type_=Integer))
+    .returning(_HEADS.c.seq, _HEADS.c.hash)
+)
+_STORE_HEAD = (
+    update(_HEADS).where(_HEADS.c.name == bindparam("chain")).values(hash=bindparam("head"))
+)
+
+
+def _forget_loaded_head(session: Session, name: str) -> None:
+    """A head row this session loaded (``verify_chain``) is stale after a Core UPDATE of it:
+    expire it so the next read fetches the new seq and hash."""
+    loaded = session.identity_map.get(identity_key(ChainHead, name))
+    if loaded is not None:
+        session.expire(loaded)
+
+
 def _claim(session: Session, name: str, count: int) -> tuple[int, str]:
     """Move the head ``count`` places on (taking its lock); the old (seq, hash)."""
-    statement = (
-        update(ChainHead)
-        .where(ChainHead.name == name)
-        .values(seq=ChainHead.seq + count)
-        .returning(ChainHead.seq, ChainHead.hash)
-    )
-    row = session.execute(statement).first()
+    params = {"chain": name, "count": count}
+    row = session.execute(_CLAIM, params).first()
     if row is None:  # a database built without the migration's seed rows (create_all)
         session.add(ChainHead(name=name))
         session.flush()
-        row = session.execute(statement).first()
+        row = session.execute(_CLAIM, params).first()
     return row[0] - count, row[1]
 
 
 def _store_head(session: Session, name: str, head: str) -> None:
-    session.execute(update(ChainHead).where(ChainHead.name == name).values(hash=head))
+    session.execute(_STORE_HEAD, {"chain": name, "head": head})
+    _forget_loaded_head(session, name)
 
 
 _ACCESS_COLUMNS = ("user_id", "participant_id", "at", "method", "route", "action",
@@ -122,12 +142,7 @@ def _insert_one_and_store_head():
     row = insert(table).values(
         {name: bindparam(f"row_{name}", type_=table.c[name].type) for name in _ACCESS_COLUMNS}
     )
-    return (
-        update(ChainHead)
-        .where(ChainHead.name == "accesslog")
-        .values(hash=bindparam("head"))
-        .add_cte(row.cte("sealed_row"))
-    )
+    return _STORE_HEAD.add_cte(row.cte("sealed_row"))
 
 
 _INSERT_ONE_AND_STORE_HEAD = _insert_one_and_store_head()
@@ -143,7 +158,8 @@ def _seal_access(session: Session, rows: list[dict]) -> None:
         head = digest
     if len(sealed) == 1 and session.get_bind().dialect.name == "postgresql":
         params = {f"row_{name}": sealed[0][name] for name in _ACCESS_COLUMNS}
-        session.execute(_INSERT_ONE_AND_STORE_HEAD, {**params, "head": head})
+        session.execute(_INSERT_ONE_AND_STORE_HEAD, {**params, "chain": "accesslog", "head": head})
+        _forget_loaded_head(session, "accesslog")
         return
     session.execute(insert(AccessLog.__table__), sealed)
     _store_head(session, "accesslog", head)
