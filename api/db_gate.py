@@ -92,15 +92,22 @@ async def request_transaction(
     on_error: Callable[[Session, BaseException], None],
 ) -> AsyncIterator[Session]:
     """One request, one transaction, inside a slot: commit on success, else ``on_error``
-    (which rolls back), and close, all on the slots' own threads."""
+    (which rolls back), then close, in one hop onto the slots' own threads."""
     gate = gate_for(request)
     async with gate.admitted():
         try:
             yield session
         except BaseException as error:
-            await gate.finish(on_error, session, error)
+            await gate.finish(_then_close, session, on_error, session, error)
             raise
         else:
-            await gate.finish(session.commit)
-        finally:
-            await gate.finish(session.close)
+            # commit and close in one thread hop (each hop costs a thread hand-off)
+            await gate.finish(_then_close, session, session.commit)
+
+
+def _then_close(session: Session, step: Callable[..., Any], *args: Any) -> None:
+    """``step(*args)``, then close the session whatever happened."""
+    try:
+        step(*args)
+    finally:
+        session.close()

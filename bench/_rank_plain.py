@@ -2,9 +2,12 @@
 
 What anyone would write first with the same compiled arrays: every factor as a dense
 column over all placements (skills as ``sparse placements x concepts @ credit``, the full
-haversine formula on the site coordinates), the score as ``X @ weights``, eligibility as a
-mask, ``argpartition`` for the top 10, then the same explanations as the engine. Same
-factor definitions as :mod:`matcher.features`, so it ranks the same placements.
+haversine formula on the site coordinates), the log-odds as ``intercept + X_pred @
+coefficients``, the probability as ``expit(log_odds)``, the policy adjustments as
+``X_adj @ adjustment_weights`` added to it (the ranking value of :mod:`matcher.value`),
+eligibility as a mask, ``argpartition`` for the top 10, then the same explanations as the
+engine. Same factor definitions as :mod:`matcher.factors` (small look-up tables built with
+the scalar definitions), so it ranks the same placements.
 """
 
 from __future__ import annotations
@@ -12,32 +15,31 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+from scipy.special import expit
 
+from matcher import factors as f
 from matcher.compiled import CompiledPlacements
 from matcher.domain import Participant
-from matcher.factors import priority_feature
-from matcher.features import (
-    _interest_table,
-    _language_table,
-    _support_table,
-    credit_vector,
-    eligible_mask,
-)
+from matcher.factor_registry import ADJUSTMENTS, FACTORS, PREDICTORS
+from matcher.features import credit_vector, eligible_mask
 from matcher.geo import EARTH_RADIUS_KM
-from matcher.policy import FACTORS, Policy
-from matcher.reasons import explain
+from matcher.language import MAX_LEVEL
+from matcher.policy import Policy
+from matcher.ranking import explain
 
 
 class PlainRanker:
-    """Coordinates and counts taken once from the compiled catalog, then dense per call."""
+    """Coordinates taken once from the compiled catalog, then dense columns per call."""
 
-    def __init__(self, compiled: CompiledPlacements, weights: np.ndarray, policy: Policy):
-        self.compiled, self.weights, self.policy = compiled, np.asarray(weights), policy
+    def __init__(self, compiled: CompiledPlacements, scorer, policy: Policy):
+        self.compiled, self.policy = compiled, policy
+        self.intercept, self.coef = scorer.coefficients(len(PREDICTORS))
+        self.adjustment_weights = np.asarray(policy.adjustment_weights)
         self.lat = np.radians([p.site_lat for p in compiled.placements])
         self.lon = np.radians([p.site_lon for p in compiled.placements])
 
-    def scores(self, participant: Participant, as_of: date) -> tuple[np.ndarray, np.ndarray]:
-        c, policy = self.compiled, self.policy
+    def columns(self, participant: Participant) -> dict[str, np.ndarray]:
+        c, policy, n = self.compiled, self.policy, len(self.compiled)
         s = policy.skills
         credit = credit_vector(participant, c, policy)
         numerator = s.required_weight * (c.required @ credit) + s.useful_weight * (
@@ -55,34 +57,62 @@ class PlainRanker:
         km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
         cm = policy.commute
         commute = -np.maximum(np.minimum(km, cm.cap_km) - cm.free_km, 0) / cm.km_unit
-        if participant.parent:
-            commute *= cm.parent_multiplier
+        hours = -np.maximum(c.hours_per_week - participant.max_hours, 0) / policy.hours.hours_unit
+        interests = np.array(
+            [f.interest_feature(participant.interests, a, policy) for a in c.areas]
+        )
+        language = np.array(
+            [
+                f.language_feature(participant.language_level, minimum, bool(practice), policy)
+                for minimum in range(MAX_LEVEL + 1)
+                for practice in (0, 1)
+            ]
+        )
+        support = np.array(
+            [f.support_feature(participant.support_need, v, policy) for v in range(4)]
+        )
         cap = policy.capacity
         slack = np.minimum(np.maximum(c.remaining_slots, 0), cap.slack_cap)
-        columns = {
+        parent = 1.0 if participant.parent else 0.0
+        return {
             "skills": skills,
-            "interests": _interest_table(participant, c, policy)[c.area_index],
-            "language": _language_table(participant, policy)[c.language_code],
-            "support": _support_table(participant, policy)[c.supervision],
+            "interests": interests[c.area_index],
+            "language": language[c.language_code],
+            "support": support[c.supervision],
+            "commute": commute,
+            "parent_commute": parent * commute,
+            "hours": hours,
+            "parent_hours": parent * hours,
             "priority": np.full(
-                len(c),
-                priority_feature(
+                n,
+                f.priority_feature(
                     participant.months_on_assistance, participant.months_since_last_job, policy
                 ),
             ),
-            "commute": commute,
-            "hours": -np.maximum(c.hours_per_week - participant.max_hours, 0)
-            / policy.hours.hours_unit,
             "capacity": np.where(c.short_of_minimum > 0, cap.below_minimum_boost, 0.0)
             + cap.slack_bonus * slack / cap.slack_cap,
-            "scarcity": np.zeros(len(c)),
+            "scarcity": np.zeros(n),
         }
-        X = np.column_stack([columns[name] for name in FACTORS])
-        eligible = eligible_mask(participant, c, as_of, book_ahead_days=policy.book_ahead_days)
-        return X @ self.weights, eligible
+
+    def scores(self, participant: Participant, as_of: date) -> tuple[np.ndarray, np.ndarray]:
+        """Ranking value (probability + adjustments) and eligibility of every placement."""
+        columns = self.columns(participant)
+        assert tuple(columns) == FACTORS
+        predictors = np.column_stack([columns[name] for name in PREDICTORS])
+        adjusted = np.column_stack([columns[name] for name in ADJUSTMENTS])
+        probability = expit(self.intercept + predictors @ self.coef)
+        value = probability + adjusted @ self.adjustment_weights
+        eligible = eligible_mask(
+            participant,
+            self.compiled,
+            as_of,
+            book_ahead_days=self.policy.book_ahead_days,
+            policy=self.policy,
+        )
+        return value, eligible
 
     def top(self, participant: Participant, as_of: date, k: int = 10) -> np.ndarray:
-        """Positions of the best ``k`` eligible placements (score, then lower id)."""
+        """Positions of the best ``k`` eligible placements (value, then lower id)."""
         score, eligible = self.scores(participant, as_of)
         score = np.where(eligible, score, -np.inf)
         k = min(k, int(eligible.sum()))
@@ -93,18 +123,8 @@ class PlainRanker:
 
     def rank(self, participant: Participant, as_of: date, k: int = 10) -> list:
         """The top ``k`` with their reasons, as the engine returns them."""
-        credit = credit_vector(participant, self.compiled, self.policy)
+        c = self.compiled
         return [
-            (
-                int(self.compiled.ids[j]),
-                explain(
-                    participant,
-                    self.compiled.placements[j],
-                    self.compiled,
-                    self.policy,
-                    None,
-                    credit,
-                ),
-            )  # fmt: skip
+            (int(c.ids[j]), explain(participant, c.placements[j], c, self.policy))
             for j in self.top(participant, as_of, k)
         ]

@@ -22,7 +22,8 @@ rank, store the list and its 10 items, commit. Needs PostgreSQL at 127.0.0.1:543
 (user postgres) for the PG figures; prints null for them when none is reachable.
 
 Run: ``python bench/api.py`` with any Python that has the project installed.
-The last line is one JSON object.
+``python bench/api.py --cpu-only --url postgresql://...`` runs step 3 alone on a database
+step 1 built (for A/B runs of one change). The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -110,6 +111,14 @@ def prepare(url: str) -> tuple[str, list[int]]:
         session.execute(insert(Placement.__table__), rows)
         bump_catalog_version(session)
         session.commit()
+    engine.dispose()
+    return known_users(url)
+
+
+def known_users(url: str) -> tuple[str, list[int]]:
+    """A prepared database's caseworker token and that caseworker's active participants."""
+    engine = make_engine(url)
+    with Session(engine) as session:
         _, username, token = next(u for u in demo_users(session) if u[0] == "caseworker")
         unit_id = session.exec(select(User.unit_id).where(User.username == username)).scalar()
         ids = (
@@ -126,7 +135,8 @@ def prepare(url: str) -> tuple[str, list[int]]:
 class Server:
     def __init__(self, url: str, workers: int) -> None:
         self.port = 18000 + int(uuid.uuid4().int % 1000)
-        # the per-user rate limit (issue #16) would answer the load with 429s: off here
+        # rate limits off: one caseworker's round robin would spend its suggestion budget
+        # in seconds, and a 429 is no suggestion
         env = {**os.environ, "PLATSA_DATABASE_URL": url, "PLATSA_RATE_LIMITS": "false"}
         self.process = subprocess.Popen(
             [
@@ -391,7 +401,37 @@ def drop_pg(url: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def cpu_only(url: str, seconds: int) -> None:
+    """``--cpu-only``: step 3 alone on a database ``prepare`` built (``--url``), for A/B
+    runs of one change: CPU per request of the three routes on 2 workers, and their ratios."""
+    token, ids = known_users(url)
+    database = url.rsplit("/", 1)[1]
+    server = Server(url, workers=2)
+    try:
+        latency_httpx(server.base, token, ids[:WARMUP])
+        latency_httpx(server.base, token, ids[:WARMUP])
+        costs = {
+            name: cpu_per_request(server, database, token, ids, path, seconds)[1]
+            for name, path in (
+                ("healthz", "/healthz"),
+                ("participant", "/api/v1/participants/{id}"),
+                ("suggestions", SUGGESTIONS),
+            )
+        }
+    finally:
+        server.stop()
+    print(json.dumps({
+        **{f"{name}_cpu_ms": round(ms, 3) for name, ms in costs.items()},
+        "read_cpu_ratio": round(costs["participant"] / costs["healthz"], 2),
+        "suggestion_cpu_ratio": round(costs["suggestions"] / costs["healthz"], 2),
+        "load_average": os.getloadavg()[0],
+    }))  # fmt: skip
+
+
 def main() -> None:
+    if "--cpu-only" in sys.argv:
+        cpu_only(sys.argv[sys.argv.index("--url") + 1], THROUGHPUT_SECONDS // 2)
+        return
     results: dict[str, float | str | None] = {}
     reference = machine_reference_s()
     print(f"machine reference: 5M-step Python loop {reference:.3f} s (lower is faster)")

@@ -30,8 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.append(str(Path(__file__).resolve().parent))  # after the root: bench/api.py
+# bench/ goes last: run as a script, Python puts it first, and there bench/api.py would
+# shadow the api package (``import api.planning`` failed with "'api' is not a package")
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
+sys.path.append(str(_BENCH))
 
 from _plan_instances import CHUNK, candidate_problems, synthetic_cohort  # noqa: E402
 

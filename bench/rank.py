@@ -124,18 +124,22 @@ def time_ms(call, repeat: int) -> np.ndarray:
     return times
 
 
-def anchor_figures(results, label, compiled, scorer, people, policy, engine_p50) -> None:
+def anchor_figures(results, label, compiled, scorer, people, policy) -> None:
     """The plain numpy ranking beside the engine, on the same catalog and participants."""
-    from matcher.features import pair_features, sum_contributions
+    from matcher.features import pair_features
     from matcher.ranking import top_k
+    from matcher.value import values
 
-    plain = PlainRanker(compiled, scorer.weights, policy)
+    plain = PlainRanker(compiled, scorer, policy)
     same = sum(
         [i for i, _ in plain.rank(p, AS_OF)]
         == [it.placement_id for it in rank_placements(p, compiled, scorer, k=10, as_of=AS_OF,
                                                       policy=policy).items]
         for p in people[:50]
     )  # fmt: skip
+
+    def engine_rank(r: int) -> None:
+        rank_placements(people[r], compiled, scorer, k=10, as_of=AS_OF, policy=policy)
 
     def plain_rank(r: int) -> None:
         plain.rank(people[r], AS_OF)
@@ -145,15 +149,24 @@ def anchor_figures(results, label, compiled, scorer, people, policy, engine_p50)
 
     def engine_core(r: int) -> None:
         features = pair_features(people[r], compiled, AS_OF, policy)
-        scores = sum_contributions(scorer.contributions(features.X))
-        top_k(scores, compiled.ids, features.eligible, 10)
+        valued = values(scorer, features.X, policy, compiled.department_ids)
+        top_k(valued.value, compiled.ids, features.eligible, 10)
 
+    calls = (engine_rank, plain_rank, engine_core, plain_core)
     for warm in range(5):
-        plain_rank(warm), plain_core(warm), engine_core(warm)
+        for call in calls:
+            call(warm)
+    # interleaved, participant by participant, so a burst of load on the shared machine
+    # falls on both sides of each ratio alike
     n = N_PARTICIPANTS // 2
-    plain_p50 = float(np.median(time_ms(plain_rank, n)))
-    plain_core_p50 = float(np.median(time_ms(plain_core, n)))
-    engine_core_p50 = float(np.median(time_ms(engine_core, n)))
+    times = np.empty((len(calls), n))
+    for r in range(n):
+        for c, call in enumerate(calls):
+            started = time.perf_counter()
+            call(r)
+            times[c, r] = (time.perf_counter() - started) * 1000
+    engine_p50, plain_p50, engine_core_p50, plain_core_p50 = np.median(times, axis=1).tolist()
+    results[f"engine_p50_ms_interleaved_{label}"] = round(engine_p50, 3)
     results[f"plain_p50_ms_{label}"] = round(plain_p50, 3)
     results[f"rank_speedup_numpy_{label}"] = round(plain_p50 / engine_p50, 2)
     results[f"core_speedup_numpy_{label}"] = round(plain_core_p50 / engine_core_p50, 2)
@@ -200,7 +213,7 @@ def main() -> None:
             f"{size:>7} placements: p50 {p50:7.3f} ms  p99 {p99:7.3f} ms  (compile {build_s:.2f} s)"
         )
         if size >= 10_000:
-            anchor_figures(results, label, compiled, scorer, people, policy, p50)
+            anchor_figures(results, label, compiled, scorer, people, policy)
         if size == 10_000:
             subset = placements[:size]
 
