@@ -52,10 +52,15 @@ def test_caseworker_accepts_one_and_sees_the_slot_count_drop(page, width):
     before = _slots_left(card)
     card.get_by_role("button", name="Anta").click()
     page.wait_for_url(re.compile(r"/participants/\d+\?done=accepted"))
+    participant = page.url
     assert "Antagen: platsen är bokad." in page.locator("main").inner_text()
     page.goto(f"/placements/{placement_id}")
     check_page(page, "placement")
     assert _slots_left(page.locator("main")) == before - 1
+    page.goto("/placements")
+    check_page(page, "placements")
+    page.goto(participant.split("?")[0] + f"/why-not?placement_id={placement_id}")
+    check_page(page, "why-not")
 
 
 def test_caseworker_declines_one_with_a_reason(page, width):

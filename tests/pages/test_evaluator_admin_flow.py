@@ -48,7 +48,11 @@ def test_admin_creates_a_unit_and_a_user_who_can_then_sign_in(page, width, brows
     form.get_by_role("button", name="Skapa användaren").click()
     page.wait_for_url(re.compile(r"/admin/users\?done=user"))
     assert username in page.locator("tbody").inner_text()
-    for path, name in (("/admin/placement-types", "placement-types"), ("/admin/oversight", "stop")):
+    for path, name in (
+        ("/admin/placement-types", "placement-types"),
+        ("/admin/oversight", "stop"),
+        ("/admin/access-log?participant_id=1", "access-log"),
+    ):
         page.goto(path)
         check_page(page, name)
     newcomer = browser.new_context(base_url=server, viewport=page.viewport_size)
