@@ -9,6 +9,8 @@ with action "refused" (:class:`RefusedAccess`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import Request
 from sqlmodel import Session
 
@@ -17,6 +19,20 @@ from models.org import Role, User
 from models.participant import Participant
 from models.repo_access_log import log_access, log_list_access
 from models.repo_participants import get_participant
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where an access happened, as the access log records it: the HTTP method and the
+    route template. Routers make it from the request (:meth:`of`); a command names its
+    own. The service layer takes this, never the request itself."""
+
+    method: str
+    route: str
+
+    @classmethod
+    def of(cls, request: Request) -> Where:
+        return cls(request.method, route_template(request))
 
 
 def visible_unit(user: User) -> int | None:
@@ -43,7 +59,7 @@ def participant_for(
     session: Session,
     user: User,
     participant_id: int,
-    request: Request,
+    where: Where,
     *,
     action: str = "read",
     for_update: bool = False,
@@ -56,38 +72,38 @@ def participant_for(
             "user_id": user.id,
             # a participant that does not exist is logged without an id (it has none)
             "participant_id": None if participant is None else participant.id,
-            "method": request.method,
-            "route": route_template(request),
+            "method": where.method,
+            "route": where.route,
             "action": "refused",
         }
         raise RefusedAccess(f"participant {participant_id} not found", attempt)
-    record_access(session, user, request, participant_id, action)
+    record_access(session, user, where, participant_id, action)
     return participant
 
 
 def record_access(
-    session: Session, user: User, request: Request, participant_id: int | None, action: str
+    session: Session, user: User, where: Where, participant_id: int | None, action: str
 ) -> None:
     log_access(
         session,
         user_id=user.id,
         participant_id=participant_id,
-        method=request.method,
-        route=route_template(request),
+        method=where.method,
+        route=where.route,
         action=action,
     )
 
 
 def record_list_access(
-    session: Session, user: User, request: Request, participant_ids, action: str = "read"
+    session: Session, user: User, where: Where, participant_ids, action: str = "read"
 ) -> None:
     """One access-log row for a list that showed (or changed) these participants."""
     log_list_access(
         session,
         user_id=user.id,
         participant_ids=participant_ids,
-        method=request.method,
-        route=route_template(request),
+        method=where.method,
+        route=where.route,
         action=action,
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from api.access import Where
 from api.deps import (
     CatalogDep,
     ClockDep,
@@ -55,7 +56,7 @@ def create_plan(
     catalog: TodaysCatalog,
 ):
     """Propose an optimal placement of a cohort (a list, or a unit's unplaced participants)."""
-    return PlanPublic.build(*plans.propose(session, user, request, body, catalog))
+    return PlanPublic.build(*plans.propose(session, user, Where.of(request), body, catalog))
 
 
 @router.get(
@@ -79,7 +80,7 @@ def get_plans(session: SessionDep, page: PageDep, status: PlanStatus | None = No
 )
 def read_plan(session: SessionDep, user: CurrentUser, request: Request, plan_id: IdPath):
     """A plan's rows (placement, score, contributions), unassigned reasons and shortfalls."""
-    return PlanPublic.build(*plans.read(session, user, request, plan_id))
+    return PlanPublic.build(*plans.read(session, user, Where.of(request), plan_id))
 
 
 @router.get(
@@ -111,7 +112,9 @@ def edit_plan_rows(
     catalog: TodaysCatalog,
 ):
     """Drop rows or change their placement; changed rows are re-checked, the plan is marked."""
-    return PlanPublic.build(*plans.edit_rows(session, user, request, plan_id, body, catalog))
+    return PlanPublic.build(
+        *plans.edit_rows(session, user, Where.of(request), plan_id, body, catalog)
+    )
 
 
 @router.post(
@@ -133,7 +136,7 @@ def apply_plan(
     applied = plans.apply(
         session,
         user,
-        request,
+        Where.of(request),
         plan_id,
         on=clock.today(),
         book_ahead_days=catalog.policy.book_ahead_days,

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from api.access import Where
 from api.deps import CurrentUser, IdPath, SessionDep, roles
 from api.errors import problems
 from api.services import data_rights
@@ -47,7 +48,7 @@ class ErasurePublic(BaseModel):
 )
 def export(participant_id: IdPath, request: Request, session: SessionDep, user: CurrentUser):
     """Everything held on one participant as one JSON document (GDPR art. 15); logged."""
-    return data_rights.export_participant(session, user, request, participant_id)
+    return data_rights.export_participant(session, user, Where.of(request), participant_id)
 
 
 @router.post(
@@ -65,7 +66,9 @@ def erase(
     user: CurrentUser,
 ):
     """Pseudonymise a participant: case reference replaced, free texts deleted; logged."""
-    return data_rights.erase_participant(session, user, request, participant_id, body.reason)
+    return data_rights.erase_participant(
+        session, user, Where.of(request), participant_id, body.reason
+    )
 
 
 @router.post(
@@ -83,7 +86,9 @@ def hold(
     user: CurrentUser,
 ):
     """Keep everything about a participant (no retention, no erasure) until released."""
-    return data_rights.hold_participant(session, user, request, participant_id, body.reason)
+    return data_rights.hold_participant(
+        session, user, Where.of(request), participant_id, body.reason
+    )
 
 
 @router.delete(
@@ -94,4 +99,4 @@ def hold(
 )
 def release(participant_id: IdPath, request: Request, session: SessionDep, user: CurrentUser):
     """Release the participant's legal hold."""
-    return data_rights.release_participant(session, user, request, participant_id)
+    return data_rights.release_participant(session, user, Where.of(request), participant_id)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
+from api.access import Where
 from api.deps import (
     CatalogDep,
     ClockDep,
@@ -59,12 +60,12 @@ def decide(
 ):
     """Accept a placement for a participant (books a slot) or decline it with a reason code."""
     if (replayed := idempotent.replayed(body)) is not None:
-        matches.replayed_decision(session, user, request, body)
+        matches.replayed_decision(session, user, Where.of(request), body)
         return replayed
     match = matches.decide(
         session,
         user,
-        request,
+        Where.of(request),
         body,
         on=clock.today(),
         book_ahead_days=catalog.policy.book_ahead_days,
@@ -91,7 +92,7 @@ def list_matches(
     rows, total = matches.list_matches(
         session,
         user,
-        request,
+        Where.of(request),
         participant_id=participant_id,
         placement_id=placement_id,
         status=status,
@@ -109,7 +110,7 @@ def list_matches(
 )
 def get_match(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Request):
     """One decision and its current status."""
-    return matches.visible_match(session, user, request, match_id, action="read")
+    return matches.visible_match(session, user, Where.of(request), match_id, action="read")
 
 
 @router.post(
@@ -129,7 +130,7 @@ def withdraw(
     return matches.move(
         session,
         user,
-        request,
+        Where.of(request),
         match_id,
         MatchStatus.withdrawn,
         reason_code=body.reason_code.value,
@@ -145,7 +146,7 @@ def withdraw(
 )
 def start(match_id: MatchId, session: SessionDep, user: CurrentPerson, request: Request):
     """Mark an accepted match as started; it keeps its slot."""
-    return matches.move(session, user, request, match_id, MatchStatus.started)
+    return matches.move(session, user, Where.of(request), match_id, MatchStatus.started)
 
 
 @router.post(
@@ -156,7 +157,7 @@ def start(match_id: MatchId, session: SessionDep, user: CurrentPerson, request: 
 )
 def end(match_id: MatchId, session: SessionDep, user: CurrentPerson, request: Request):
     """Mark a started match as ended (done); frees its slot and quota place."""
-    return matches.move(session, user, request, match_id, MatchStatus.ended)
+    return matches.move(session, user, Where.of(request), match_id, MatchStatus.ended)
 
 
 @router.post(
@@ -176,9 +177,9 @@ def record_outcome(
 ):
     """Record what happened after an accepted, started or ended match."""
     if (replayed := idempotent.replayed(body)) is not None:
-        matches.replayed_outcome(session, user, request, match_id)
+        matches.replayed_outcome(session, user, Where.of(request), match_id)
         return replayed
-    outcome = matches.record_outcome(session, user, request, match_id, body)
+    outcome = matches.record_outcome(session, user, Where.of(request), match_id, body)
     return idempotent.remember(201, OutcomePublic.model_validate(outcome))
 
 
@@ -190,4 +191,4 @@ def record_outcome(
 )
 def list_outcomes(match_id: MatchId, session: SessionDep, user: CurrentUser, request: Request):
     """The outcomes recorded for one match, oldest first."""
-    return matches.list_outcomes(session, user, request, match_id)
+    return matches.list_outcomes(session, user, Where.of(request), match_id)

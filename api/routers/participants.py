@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request, status
 
-from api.access import participant_for
+from api.access import Where, participant_for
 from api.deps import MAX_ID, CurrentUser, SessionDep, roles
 from api.errors import problems
 from api.pagination import Paged, PageDep
@@ -75,7 +75,7 @@ def list_caseload(
     rows, total = participants.caseload(
         session,
         user,
-        request,
+        Where.of(request),
         unit_id=unit_id,
         active=active,
         placed=placed,
@@ -106,7 +106,7 @@ def register_participant(
     body: Annotated[ParticipantCreate, Body(openapi_examples=CREATE_EXAMPLES)],
 ):
     """Register a participant in the caller's unit (an admin names the unit)."""
-    return ParticipantPublic.from_row(participants.register(session, user, request, body))
+    return ParticipantPublic.from_row(participants.register(session, user, Where.of(request), body))
 
 
 @router.get(
@@ -119,7 +119,9 @@ def read_participant(
     session: SessionDep, user: CurrentUser, request: Request, participant_id: ParticipantId
 ):
     """Read one participant's record (logged)."""
-    return ParticipantPublic.from_row(participant_for(session, user, participant_id, request))
+    return ParticipantPublic.from_row(
+        participant_for(session, user, participant_id, Where.of(request))
+    )
 
 
 @router.patch(
@@ -136,5 +138,5 @@ def change_participant(
     body: ParticipantUpdate,
 ):
     """Change a participant's matching details; the old state stays in the history."""
-    participant = participants.change(session, user, request, participant_id, body)
+    participant = participants.change(session, user, Where.of(request), participant_id, body)
     return ParticipantPublic.from_row(participant)

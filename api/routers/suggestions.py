@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from api.access import Where
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, TodaysCatalog, roles
 from api.errors import problems
 from api.oversight import SuggestionsOpen
@@ -60,7 +61,7 @@ def suggest_placements(
         despite_live_match=despite_live_match,
     )
     answer = suggestions.placements_for(
-        session, user, request, participant_id, catalog,
+        session, user, Where.of(request), participant_id, catalog,
         limit=limit, epsilon=settings.exploration_epsilon, memory=memory,
     )  # fmt: skip
     return model_json(answer)
@@ -90,7 +91,7 @@ def suggest_participants(
         days=settings.decline_memory_days, include_declined=include_declined
     )
     answer = suggestions.participants_for(
-        session, user, request, placement_id, catalog, limit=limit, memory=memory
+        session, user, Where.of(request), placement_id, catalog, limit=limit, memory=memory
     )
     return model_json(answer)
 
@@ -114,6 +115,6 @@ def eligibility(
     """Why (not) this placement: the rule or full capacity that excludes it, or its score,
     and ``declined_recently`` when a decline keeps it out of the lists."""
     return suggestions.eligibility(
-        session, user, request, participant_id, placement_id, catalog,
+        session, user, Where.of(request), participant_id, placement_id, catalog,
         memory_days=settings.decline_memory_days,
     )  # fmt: skip

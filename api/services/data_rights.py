@@ -6,27 +6,26 @@ the access-log row (actions ``export``, ``erase``, ``hold``) in the same transac
 
 from __future__ import annotations
 
-from fastapi import Request
 from sqlmodel import Session
 
-from api.access import participant_for
+from api.access import Where, participant_for
 from api.errors import Conflict, NotFound
 from models.data_rights import ParticipantErasure, participant_export, pseudonymise_participant
 from models.org import User
 from models.retention import LegalHold, active_hold, place_hold, release_hold
 
 
-def export_participant(session: Session, user: User, request: Request, participant_id: int):
-    participant = participant_for(session, user, participant_id, request, action="export")
+def export_participant(session: Session, user: User, where: Where, participant_id: int):
+    participant = participant_for(session, user, participant_id, where, action="export")
     return participant_export(session, participant)
 
 
 def erase_participant(
-    session: Session, user: User, request: Request, participant_id: int, reason: str
+    session: Session, user: User, where: Where, participant_id: int, reason: str
 ) -> ParticipantErasure:
     """Pseudonymise the participant (409 under a legal hold, or when already done)."""
     participant = participant_for(
-        session, user, participant_id, request, action="erase", for_update=True
+        session, user, participant_id, where, action="erase", for_update=True
     )
     hold = active_hold(session, participant_id)
     if hold is not None:
@@ -42,9 +41,9 @@ def erase_participant(
 
 
 def hold_participant(
-    session: Session, user: User, request: Request, participant_id: int, reason: str
+    session: Session, user: User, where: Where, participant_id: int, reason: str
 ) -> LegalHold:
-    participant_for(session, user, participant_id, request, action="hold", for_update=True)
+    participant_for(session, user, participant_id, where, action="hold", for_update=True)
     try:
         return place_hold(session, participant_id, reason=reason, by=user.id)
     except ValueError as error:
@@ -52,9 +51,9 @@ def hold_participant(
 
 
 def release_participant(
-    session: Session, user: User, request: Request, participant_id: int
+    session: Session, user: User, where: Where, participant_id: int
 ) -> LegalHold:
-    participant_for(session, user, participant_id, request, action="hold", for_update=True)
+    participant_for(session, user, participant_id, where, action="hold", for_update=True)
     try:
         return release_hold(session, participant_id, by=user.id)
     except LookupError as error:

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from sqlmodel import Session
 
-from api.access import RefusedAccess, participant_for, record_list_access, visible_unit
+from api.access import RefusedAccess, Where, participant_for, record_list_access, visible_unit
 from api.errors import InvalidReference, NotFound
 from api.metrics import BOOKINGS, CONFLICTS
 from models import repo_booking as booking
@@ -38,7 +37,7 @@ def _text(value: str | None) -> str | None:
 
 
 def visible_match(
-    session: Session, user: User, request: Request, match_id: int, *, action: str, lock=False
+    session: Session, user: User, where: Where, match_id: int, *, action: str, lock=False
 ) -> Match:
     """Load a match whose participant the user may see (and log it); 404 otherwise.
 
@@ -49,28 +48,26 @@ def visible_match(
     if match is None:
         raise NotFound(f"match {match_id} not found")
     try:
-        participant_for(
-            session, user, match.participant_id, request, action=action, for_update=lock
-        )
+        participant_for(session, user, match.participant_id, where, action=action, for_update=lock)
     except RefusedAccess as refused:
         raise refused.reworded(f"match {match_id} not found") from None
     return match_reads.get_match(session, match_id, for_update=True) if lock else match
 
 
-def replayed_decision(session: Session, user: User, request: Request, body: MatchCreate) -> None:
+def replayed_decision(session: Session, user: User, where: Where, body: MatchCreate) -> None:
     """A replayed answer shows the participant's record again: check and log it as a read."""
-    participant_for(session, user, body.participant_id, request, action="read")
+    participant_for(session, user, body.participant_id, where, action="read")
 
 
-def replayed_outcome(session: Session, user: User, request: Request, match_id: int) -> None:
+def replayed_outcome(session: Session, user: User, where: Where, match_id: int) -> None:
     """As :func:`replayed_decision`, for a replayed outcome of ``match_id``."""
-    visible_match(session, user, request, match_id, action="read")
+    visible_match(session, user, where, match_id, action="read")
 
 
 def decide(
     session: Session,
     user: User,
-    request: Request,
+    where: Where,
     body: MatchCreate,
     *,
     on: date,
@@ -86,7 +83,7 @@ def decide(
     if body.decision is Decision.accepted and body.reason_code is not None:
         raise _field_error("reason_code", "reason_code is for declines; use reason to explain")
     participant = participant_for(
-        session, user, body.participant_id, request, action="write", for_update=True
+        session, user, body.participant_id, where, action="write", for_update=True
     )
     placement = get_placement(session, body.placement_id)
     if placement is None:
@@ -145,7 +142,7 @@ def decide(
 def list_matches(
     session: Session,
     user: User,
-    request: Request,
+    where: Where,
     *,
     participant_id: int | None,
     placement_id: int | None,
@@ -155,7 +152,7 @@ def list_matches(
 ) -> tuple[list[Match], int]:
     """Decisions newest first; a caseworker's only of their unit; every participant logged."""
     if participant_id is not None:
-        participant_for(session, user, participant_id, request)
+        participant_for(session, user, participant_id, where)
     rows, total = match_reads.list_matches(
         session,
         unit_id=visible_unit(user),
@@ -166,14 +163,14 @@ def list_matches(
         limit=limit,
     )
     if participant_id is None:  # one log row for the list, naming everyone on it
-        record_list_access(session, user, request, [row.participant_id for row in rows])
+        record_list_access(session, user, where, [row.participant_id for row in rows])
     return rows, total
 
 
 def move(
     session: Session,
     user: User,
-    request: Request,
+    where: Where,
     match_id: int,
     to: MatchStatus,
     *,
@@ -181,7 +178,7 @@ def move(
     reason_text: str | None = None,
 ) -> Match:
     """Start, end or withdraw a match (leaving a booked status frees its slot)."""
-    match = visible_match(session, user, request, match_id, action="write", lock=True)
+    match = visible_match(session, user, where, match_id, action="write", lock=True)
     booking.change_status(
         session, match, to, by=user.id, reason_code=reason_code, reason_text=_text(reason_text)
     )
@@ -198,14 +195,14 @@ def _municipal_day(moment: datetime | None) -> date | None:
 
 
 def record_outcome(
-    session: Session, user: User, request: Request, match_id: int, body: OutcomeCreate
+    session: Session, user: User, where: Where, match_id: int, body: OutcomeCreate
 ) -> Outcome:
     """Record what happened after an accepted, started or ended match, if the rules of
     :mod:`models.outcome_rules` allow it (the first refusal answers 409 naming its code).
 
     The match is locked first, so two outcomes for one match are checked one at a time.
     """
-    match = visible_match(session, user, request, match_id, action="write", lock=True)
+    match = visible_match(session, user, where, match_id, action="write", lock=True)
     refusals = outcome_refusals(
         match_id=match.id,
         status=match.status,
@@ -227,7 +224,7 @@ def record_outcome(
     )
 
 
-def list_outcomes(session: Session, user: User, request: Request, match_id: int) -> list[Outcome]:
+def list_outcomes(session: Session, user: User, where: Where, match_id: int) -> list[Outcome]:
     """The outcomes of one visible match, oldest first."""
-    visible_match(session, user, request, match_id, action="read")
+    visible_match(session, user, where, match_id, action="read")
     return match_reads.list_outcomes(session, match_id)

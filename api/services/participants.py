@@ -12,11 +12,10 @@ at ``["body", "unit_id"]`` (never silently moved). An admin must give ``unit_id`
 
 from __future__ import annotations
 
-from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from api.access import participant_for, record_access, record_list_access, visible_unit
+from api.access import Where, participant_for, record_access, record_list_access, visible_unit
 from api.errors import Conflict
 from api.references import check_concepts, invalid_field, raise_references, reference_error
 from models.org import User
@@ -36,7 +35,7 @@ NULLABLE = frozenset({"last_job_end"})
 def caseload(
     session: Session,
     user: User,
-    request: Request,
+    where: Where,
     *,
     unit_id: int | None,
     active: bool | None,
@@ -62,13 +61,11 @@ def caseload(
         ref=ref,
         longest_waiting_first=longest_waiting_first,
     )
-    record_list_access(session, user, request, [row.id for row in rows])
+    record_list_access(session, user, where, [row.id for row in rows])
     return rows, total
 
 
-def register(
-    session: Session, user: User, request: Request, body: ParticipantCreate
-) -> Participant:
+def register(session: Session, user: User, where: Where, body: ParticipantCreate) -> Participant:
     """Register a participant in the caller's unit (an admin names the unit)."""
     unit_id = _owning_unit(session, user, body.unit_id)
     check_concepts(session, {"skills": body.skills, "interests": body.interests})
@@ -80,20 +77,20 @@ def register(
         )
     except IntegrityError:  # a concurrent request registered the same ref first
         raise Conflict(f"a participant with ref {body.ref!r} already exists") from None
-    record_access(session, user, request, participant.id, "write")
+    record_access(session, user, where, participant.id, "write")
     return participant
 
 
 def change(
     session: Session,
     user: User,
-    request: Request,
+    where: Where,
     participant_id: int,
     body: ParticipantUpdate,
 ) -> Participant:
     """Change a participant's matching details; the old state stays in the history."""
     participant = participant_for(
-        session, user, participant_id, request, action="write", for_update=True
+        session, user, participant_id, where, action="write", for_update=True
     )
     # null means "no change" except where the record itself may hold null (last_job_end)
     changes = {

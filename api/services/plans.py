@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from fastapi import Request
 from sqlmodel import Session
 
-from api.access import record_list_access
+from api.access import Where, record_list_access
 from api.catalog_cache import Catalog
 from api.errors import CapacityFull, Conflict, InvalidReference, NotFound
 from api.planning import (
@@ -58,9 +57,9 @@ def plan_or_404(session: Session, plan_id: int, *, for_update: bool = False) -> 
 
 
 def _log_participants(
-    session: Session, user: User, request: Request, ids: Iterable[int], action: str
+    session: Session, user: User, where: Where, ids: Iterable[int], action: str
 ) -> None:
-    record_list_access(session, user, request, ids, action)
+    record_list_access(session, user, where, ids, action)
 
 
 def _cohort(session: Session, body: PlanCreate) -> tuple[list[Participant], dict[int, str]]:
@@ -90,7 +89,7 @@ def _cohort(session: Session, body: PlanCreate) -> tuple[list[Participant], dict
 
 
 def propose(
-    session: Session, user: User, request: Request, body: PlanCreate, catalog: Catalog
+    session: Session, user: User, where: Where, body: PlanCreate, catalog: Catalog
 ) -> tuple[Plan, list[PlanRow]]:
     """Solve and save an optimal plan for a cohort against ``catalog`` (today's)."""
     participants, excluded = _cohort(session, body)
@@ -105,17 +104,15 @@ def propose(
         by=user.id,
     )
     save_plan(session, plan, rows)
-    _log_participants(session, user, request, [r.participant_id for r in rows], "plan")
+    _log_participants(session, user, where, [r.participant_id for r in rows], "plan")
     return plan, rows
 
 
-def read(
-    session: Session, user: User, request: Request, plan_id: int
-) -> tuple[Plan, list[PlanRow]]:
+def read(session: Session, user: User, where: Where, plan_id: int) -> tuple[Plan, list[PlanRow]]:
     """A plan and its rows; every participant named is logged as read."""
     plan = plan_or_404(session, plan_id)
     rows = plan_rows(session, plan_id)
-    _log_participants(session, user, request, [r.participant_id for r in rows], "read")
+    _log_participants(session, user, where, [r.participant_id for r in rows], "read")
     return plan, rows
 
 
@@ -126,7 +123,7 @@ def _live(rows: list[PlanRow]) -> list[PlanRow]:
 def edit_rows(
     session: Session,
     user: User,
-    request: Request,
+    where: Where,
     plan_id: int,
     body: PlanRowsEdit,
     catalog: Catalog,
@@ -178,14 +175,14 @@ def edit_rows(
     plan.total_score = round(sum(r.score or 0.0 for r in live), 4)
     plan.shortfalls = plan_shortfalls(department_capacities(catalog), rows)
     save_plan(session, plan, rows)
-    _log_participants(session, user, request, [r.participant_id for r in rows], "plan")
+    _log_participants(session, user, where, [r.participant_id for r in rows], "plan")
     return plan, rows
 
 
 def apply(
     session: Session,
     user: User,
-    request: Request,
+    where: Where,
     plan_id: int,
     *,
     on: date,
@@ -228,5 +225,5 @@ def apply(
     plan.applied_by = user.id
     plan.applied_at = utcnow()
     save_plan(session, plan, [])
-    _log_participants(session, user, request, [r.participant_id for r in live], "write")
+    _log_participants(session, user, where, [r.participant_id for r in live], "write")
     return plan, rows

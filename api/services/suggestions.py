@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
-from fastapi import Request
 from sqlmodel import Session
 
-from api.access import participant_for, record_list_access, visible_unit
+from api.access import Where, participant_for, record_list_access, visible_unit
 from api.catalog_cache import Catalog
 from api.errors import Conflict, NotFound
 from api.metrics import SUGGESTIONS
@@ -161,7 +160,7 @@ def _store_list(session, user, participant_id, policy_version, candidate_count, 
 def placements_for(
     session: Session,
     user: User,
-    request: Request,
+    where: Where,
     participant_id: int,
     catalog: Catalog,
     *,
@@ -177,7 +176,7 @@ def placements_for(
     live match (accepted or started) gets it back, with no items, unless
     ``despite_live_match``. Either way the answer is stored, so it can be cited.
     """
-    participant = participant_for(session, user, participant_id, request)
+    participant = participant_for(session, user, participant_id, where)
     if not participant.active:
         raise Conflict(f"participant {participant_id} is inactive: reactivate them first")
     live, declined = remembered_decisions(
@@ -249,7 +248,7 @@ def placements_for(
 
 
 def participants_for(
-    session: Session, user: User, request: Request, placement_id: int, catalog: Catalog, *,
+    session: Session, user: User, where: Where, placement_id: int, catalog: Catalog, *,
     limit: int, memory: Memory | None = None,
 ) -> CandidateList:  # fmt: skip
     """The best unplaced participants of the caller's unit for one open placement; stored,
@@ -294,7 +293,7 @@ def participants_for(
             for item in ranking.items
         ],
     )
-    record_list_access(session, user, request, [item.participant_id for item in ranking.items])
+    record_list_access(session, user, where, [item.participant_id for item in ranking.items])
     SUGGESTIONS.inc()
     answer = CandidateList(
         suggestion_id=suggestion.id,
@@ -327,7 +326,7 @@ def participants_for(
 def eligibility(
     session: Session,
     user: User,
-    request: Request,
+    where: Where,
     participant_id: int,
     placement_id: int,
     catalog: Catalog,
@@ -335,7 +334,7 @@ def eligibility(
 ) -> EligibilityAnswer:
     """Why (not) this placement: the rules or full capacity that exclude it, or its score,
     and whether a recent decline keeps it out of the lists (``memory_days``)."""
-    participant = participant_for(session, user, participant_id, request)
+    participant = participant_for(session, user, participant_id, where)
     _, declined = remembered_decisions(
         session, participant.id, declined_since(catalog.day, memory_days)
     )
