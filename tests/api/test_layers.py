@@ -73,3 +73,16 @@ def test_no_router_or_service_issues_sql(layer: Path):
         for use in sql_uses(path.read_text())
     ]
     assert offenders == []
+
+
+def test_no_service_takes_the_http_request():
+    """Services take the access log's ``Where``; only routers (and pages) see the request."""
+    offenders = [
+        f"{path.relative_to(API.parent)}:{node.lineno}"
+        for path in sorted((API / "services").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").split(".")[0] in {"fastapi", "starlette"}
+        and any(alias.name == "Request" for alias in node.names)
+    ]
+    assert offenders == []
