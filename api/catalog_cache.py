@@ -34,7 +34,6 @@ from models.convert import (
     placement_to_domain,
     placement_type_to_domain,
 )
-from models.registry import active_scorer
 from models.repo_matching_inputs import (
     catalog_key_row,
     concepts,
@@ -44,6 +43,7 @@ from models.repo_matching_inputs import (
     quotas_on,
     remaining_slots,
 )
+from models.repo_registry import active_scorer
 from models.repo_standing_plan import live_standing_plan, picks_of, prices_of
 
 

@@ -60,7 +60,7 @@ def retention_run(
 @retention_app.command("rules")
 def retention_rules() -> None:
     """List the retention rules in force (kind, days after the case closes, action)."""
-    from models.retention import retention_rules as rules_in_force
+    from models.repo_retention import retention_rules as rules_in_force
 
     with _transaction() as session:
         for rule in rules_in_force(session).values():
@@ -72,8 +72,8 @@ def audit_verify() -> None:
     """Walk the access log's and the match event log's hash chains; report the first broken
     link of each (exit code 1 when one is broken)."""
     from models.audit import AccessLog
-    from models.audit_chain import verify_chain
     from models.match import MatchEvent
+    from models.repo_audit_chain import verify_chain
 
     broken = False
     with _transaction() as session:

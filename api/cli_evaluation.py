@@ -267,7 +267,7 @@ def calibrate(
 @models_app.command("list")
 def models_list() -> None:
     """List registered models, newest first, with their status and held-out AUC."""
-    from models.registry import list_model_versions
+    from models.repo_registry import list_model_versions
 
     transaction, _ = _session()
     with transaction as session:
@@ -283,7 +283,7 @@ def models_activate(
     by: Annotated[str, typer.Option(help="The admin's username (recorded in the log).")],
 ) -> None:
     """Make a model (or the hand-weighted 'policy') the scorer suggestions use; logged."""
-    from models.registry import activate
+    from models.repo_registry import activate
 
     transaction, _ = _session()
     with transaction as session:

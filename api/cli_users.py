@@ -65,8 +65,8 @@ def users_grant(
     """Give a user a right beyond their role (or take it away with --revoke)."""
     from api.settings import get_settings
     from models.db import engine_for, transaction, upgrade
-    from models.history_import import give_grant, revoke_grant, user_by_name
     from models.org import Role
+    from models.repo_history_import import give_grant, revoke_grant, user_by_name
 
     settings = get_settings()
     upgrade(settings.database_url)

@@ -13,7 +13,8 @@ from fastapi import Depends, Request
 from api.catalog_cache import suggestions_paused
 from api.deps import SessionDep
 from api.errors import Conflict, Unavailable
-from models.oversight import OversightEvent, OversightState, latest_event, switch
+from models.oversight import OversightEvent, OversightState
+from models.repo_oversight import latest_event, switch
 
 #: what a paused route tells clients to wait before asking again (seconds)
 PAUSED_RETRY_AFTER = 300

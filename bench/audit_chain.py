@@ -24,11 +24,11 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from models.audit import AccessLog
-from models.audit_chain import verify_chain
 from models.base import utcnow
 from models.db import make_engine, upgrade
 from models.org import Role
 from models.repo_access_log import log_access
+from models.repo_audit_chain import verify_chain
 from tests.factories import make_participant, make_unit, make_user
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -23,11 +23,9 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, field_validator
 from pydantic import Field as PydField
-from sqlmodel import Field, Session, SQLModel, col, func, select
+from sqlmodel import Field, Session, SQLModel
 
 from models.base import json_dict_field, timestamp_field
-from models.match import BOOKED_STATUSES, Match
-from models.participant import Participant
 from models.strict_input import INT_MAX, StrictInput
 
 #: a 32-bit id column value
@@ -274,51 +272,7 @@ def save_plan(session: Session, plan: Plan, rows: list[PlanRow]) -> Plan:
     return plan
 
 
-def get_plan(session: Session, plan_id: int, *, for_update: bool = False) -> Plan | None:
-    return session.get(Plan, plan_id, with_for_update=for_update, populate_existing=for_update)
-
-
-def plan_rows(session: Session, plan_id: int) -> list[PlanRow]:
-    rows = session.exec(select(PlanRow).where(PlanRow.plan_id == plan_id).order_by(PlanRow.id))
-    return list(rows.all())
-
-
-def list_plans(
-    session: Session, *, status: PlanStatus | None, offset: int, limit: int
-) -> tuple[list[Plan], int]:
-    """Plans newest first."""
-    conditions = [] if status is None else [Plan.status == status]
-    rows = session.exec(
-        select(Plan)
-        .where(*conditions)
-        .order_by(col(Plan.created_at).desc(), col(Plan.id).desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    total = session.exec(select(func.count()).select_from(Plan).where(*conditions)).one()
-    return list(rows), total
-
-
 def plan_prices(plan: Plan) -> tuple[dict[int, float], dict[int, float]]:
     placement = {int(k): float(v) for k, v in plan.placement_prices.items()}
     department = {int(k): float(v) for k, v in plan.department_prices.items()}
     return placement, department
-
-
-def participants_by_id(session: Session, participant_ids: list[int]) -> list[Participant]:
-    """The participants with these ids (unknown ids are simply absent)."""
-    rows = session.exec(select(Participant).where(col(Participant.id).in_(participant_ids)))
-    return list(rows.all())
-
-
-def booked_participants(session: Session, participant_ids: list[int]) -> set[int]:
-    """Those of the participants holding a booked match (accepted or started)."""
-    if not participant_ids:
-        return set()
-    rows = session.exec(
-        select(Match.participant_id).where(
-            col(Match.participant_id).in_(participant_ids),
-            col(Match.status).in_(list(BOOKED_STATUSES)),
-        )
-    ).all()
-    return set(rows)

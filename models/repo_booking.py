@@ -32,12 +32,12 @@ from models.acceptance import (
     Refusal,
     acceptance_refusals,
 )
-from models.catalog_state import bump_catalog_version
 from models.clock import utcnow
 from models.match import BOOKED_STATUSES, Match, MatchEvent, MatchStatus, Outcome, OutcomeKind
 from models.org import Department, Quota
 from models.participant import Participant
 from models.placement import Placement
+from models.repo_catalog_state import bump_catalog_version
 from models.repo_matches import booked_match_of, covering_quota
 from models.taxonomy import PlacementType
 

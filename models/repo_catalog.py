@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel, col, func, select
 
 from models.base import utcnow
-from models.catalog_state import bump_catalog_version
-from models.history import record_revision
 from models.org import Department
 from models.placement import Placement
+from models.repo_catalog_state import bump_catalog_version
+from models.repo_history import record_revision
 from models.taxonomy import ConceptKind, PlacementType, SkillConcept
 
 Row = TypeVar("Row", bound=SQLModel)

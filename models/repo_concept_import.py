@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, select
 
-from models.catalog_state import bump_catalog_version
+from models.repo_catalog_state import bump_catalog_version
 from models.taxonomy import SkillConcept, SkillConceptCreate
 
 CSV_COLUMNS = ("id", "label_sv", "broader_id", "kind")

@@ -44,7 +44,6 @@ from models.convert import (
     placement_type_to_domain,
 )
 from models.history import Revision
-from models.history_import import imported_match_ids
 from models.match import (
     BOOKED_STATUSES,
     SUCCESS_OUTCOMES,
@@ -54,6 +53,7 @@ from models.match import (
     Outcome,
 )
 from models.org import Department, Unit
+from models.repo_history_import import imported_match_ids
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import SkillConcept
 

@@ -14,10 +14,10 @@ from models.catalog_state import ANY_CHANGE, LAYOUT, CatalogVersion
 from models.history import Revision
 from models.match import BOOKED_STATUSES, Match
 from models.org import Department, Quota
-from models.oversight import PAUSED
 from models.participant import Participant
 from models.placement import Placement
 from models.registry import ModelStatus, ModelVersion
+from models.repo_oversight import PAUSED
 from models.repo_standing_plan import live_standing_query
 from models.standing_plan import STANDING_MAX_AGE, StandingPlan
 from models.taxonomy import PlacementType, SkillConcept

@@ -12,10 +12,10 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from models.base import utcnow
-from models.history import record_revision
 from models.match import BOOKED_STATUSES, Match
 from models.org import Unit
 from models.participant import Participant
+from models.repo_history import record_revision
 
 
 def list_participants(

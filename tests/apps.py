@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 
 from api.app import create_app
+from api.services.replay_jobs import ReplayRunner
 from api.settings import Settings
 from models.clock import Clock
 from models.db import make_engine
@@ -65,4 +66,7 @@ def app_for(
     app.exception_handlers = own.exception_handlers
     app.middleware_stack = None  # built from the above on the first request
     app.dependency_overrides = {}
+    # test engines share one in-memory connection between threads: a background replay
+    # runs in the request's own thread instead (api.services.replay_jobs.ReplayRunner)
+    app.state.replay_runner = ReplayRunner(inline=True)
     return app

@@ -6,10 +6,10 @@ from datetime import date
 
 from sqlmodel import Session
 
-from models.history import record_revision
 from models.org import Department, Quota, Role, Unit, User
 from models.participant import Gender, Participant
 from models.placement import Placement
+from models.repo_history import record_revision
 from models.repo_users import create_user
 from models.suggestion import Suggestion, SuggestionItem
 from models.taxonomy import PlacementType, SkillConcept

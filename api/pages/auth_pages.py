@@ -22,7 +22,7 @@ from api.pages.signin import (
     set_cookie,
     signed_in_user,
 )
-from models import web_auth
+from models import repo_web_auth, web_auth
 from models.base import utcnow
 from models.org import Role
 
@@ -88,7 +88,7 @@ def sign_in(
     """
     settings = request.app.state.settings
     window = timedelta(minutes=settings.sign_in_window_minutes)
-    failures, oldest = web_auth.recent_failures(session, username, window)
+    failures, oldest = repo_web_auth.recent_failures(session, username, window)
     i18n.use_language(i18n.language_of(request))
     if failures >= settings.sign_in_max_failures:
         wait = max(int((oldest + window - utcnow()).total_seconds()), 1)
@@ -113,7 +113,7 @@ def sign_in(
             error=i18n.gettext("Wrong username or password."),
             status=401,
         )
-    web_auth.clear_failures(session, username)
+    repo_web_auth.clear_failures(session, username)
     cookie = new_session_cookie()
     web_auth.open_session(session, cookie_value=cookie, user_id=user.id)
     target = safe_next(next)
@@ -127,7 +127,7 @@ def sign_in(
 def sign_out(request: Request, session: SessionDep):
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        web_auth.end_session(session, cookie)
+        repo_web_auth.end_session(session, cookie)
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -26,7 +26,7 @@ from fastapi import Request, Response
 from sqlmodel import Session, select
 
 from api.errors import Forbidden
-from models import web_auth
+from models import repo_web_auth, web_auth
 from models.org import Role, User
 
 SESSION_COOKIE = "platsa_session"
@@ -64,7 +64,7 @@ class PasswordAuthenticator:
     def authenticate(self, session: Session, username: str, password: str) -> User | None:
         hasher = web_auth.password_hasher
         user = session.exec(select(User).where(User.username == username)).first()
-        stored = None if user is None else web_auth.password_hash_for(session, user.id)
+        stored = None if user is None else repo_web_auth.password_hash_for(session, user.id)
         try:
             hasher.verify(stored or _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
@@ -72,7 +72,7 @@ class PasswordAuthenticator:
         if stored is None or user is None or not user.active:
             return None
         if hasher.check_needs_rehash(stored):
-            web_auth.set_password_hash(session, user.id, hasher.hash(password))
+            repo_web_auth.set_password_hash(session, user.id, hasher.hash(password))
         return user
 
 
@@ -103,7 +103,7 @@ def signed_in_user(session: Session, request: Request) -> User:
     if not cookie:
         raise SignInRequired
     settings = request.app.state.settings
-    live = web_auth.live_session(
+    live = repo_web_auth.live_session(
         session,
         cookie,
         idle=timedelta(minutes=settings.session_idle_minutes),

@@ -31,9 +31,9 @@ from models.plans import (
     PlanRowsEdit,
     PlanStatus,
     PlanSummary,
-    list_plans,
     plan_prices,
 )
+from models.repo_plans import list_plans
 
 router = APIRouter(tags=["coordinators"])
 

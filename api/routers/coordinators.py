@@ -16,7 +16,8 @@ from api.pagination import Paged, PageDep
 from api.routers import coordinator_plans
 from api.services import quotas
 from models.org import QuotaCreate, QuotaPublic, QuotaUpdate, Role
-from models.quotas import FillRatePublic, QuotaRevisionPublic, list_quotas
+from models.quotas import FillRatePublic, QuotaRevisionPublic
+from models.repo_quotas import list_quotas
 
 router = APIRouter(tags=["coordinators"])
 router.include_router(coordinator_plans.router)

@@ -29,17 +29,16 @@ from api.services.evaluation import (
     window,
 )
 from models.org import Role
-from models.registry import (
-    ModelStatus,
+from models.registry import ModelStatus, store_replay
+from models.replay_job import ReplayJobPublic
+from models.repo_registry import (
     activate,
     activations,
     get_model_version,
     get_replay,
     list_model_versions,
     list_replays,
-    store_replay,
 )
-from models.replay_job import ReplayJobPublic
 from models.strict_input import Text
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation"])

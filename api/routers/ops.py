@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from api.deps import get_engine
 from api.errors import problem_response
 from api.metrics import REGISTRY, SUGGESTIONS_PAUSED
-from models.oversight import read_paused
+from models.repo_oversight import read_paused
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 

@@ -9,13 +9,8 @@ from api.deps import CurrentUser, SessionDep, roles
 from api.errors import problems
 from api.pagination import Paged, PageDep
 from models.org import Role
-from models.oversight import (
-    OversightEventPublic,
-    OversightState,
-    OversightSwitch,
-    latest_event,
-    list_events,
-)
+from models.oversight import OversightEventPublic, OversightState, OversightSwitch
+from models.repo_oversight import latest_event, list_events
 
 router = APIRouter(tags=["oversight"])
 

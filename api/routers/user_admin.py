@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from api.deps import IdPath, SessionDep, roles
 from api.errors import Conflict, InvalidReference, NotFound, problems
-from models import web_auth
+from models import repo_web_auth, web_auth
 from models.org import Role, User, UserPublic
 from models.repo_units import unit_by_code
 from models.repo_users import create_user, get_user
@@ -68,7 +68,7 @@ def add_user(session: SessionDep, body: UserCreate):
         where = {"loc": ["body", "unit_code"], "msg": text, "type": "reference"}
         raise InvalidReference(text, errors=[where]) from error
     if body.password:
-        web_auth.set_password_hash(session, user.id, web_auth.hash_password(body.password))
+        repo_web_auth.set_password_hash(session, user.id, web_auth.hash_password(body.password))
     return UserCreated.model_validate(user, update={"token": token})
 
 
@@ -107,7 +107,7 @@ def change_user(session: SessionDep, user_id: IdPath, body: UserChange):
     if body.active is not None:
         user.active = body.active
     session.add(user)
-    web_auth.end_sessions_of(session, user.id)
+    repo_web_auth.end_sessions_of(session, user.id)
     session.flush()
     return user
 
@@ -118,4 +118,4 @@ def change_user(session: SessionDep, user_id: IdPath, body: UserChange):
 def set_password(session: SessionDep, user_id: IdPath, body: PasswordSet):
     """Set a user's page password (their open sessions end)."""
     _user_or_404(session, user_id)
-    web_auth.set_password_hash(session, user_id, web_auth.hash_password(body.password))
+    repo_web_auth.set_password_hash(session, user_id, web_auth.hash_password(body.password))

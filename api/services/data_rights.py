@@ -10,9 +10,11 @@ from sqlmodel import Session
 
 from api.access import Where, participant_for
 from api.errors import Conflict, NotFound
-from models.data_rights import ParticipantErasure, participant_export, pseudonymise_participant
+from models.data_rights import ParticipantErasure
 from models.org import User
-from models.retention import LegalHold, active_hold, place_hold, release_hold
+from models.repo_data_rights import participant_export, pseudonymise_participant
+from models.repo_retention import active_hold, place_hold, release_hold
+from models.retention import LegalHold
 
 
 def export_participant(session: Session, user: User, where: Where, participant_id: int):

@@ -24,17 +24,9 @@ from matcher.replay_report import json_ready, off_policy_rows, replay_report
 from matcher.small_cells import DEFAULT_MIN_GROUP_N
 from matcher.training import outcome_labels, split_by_cut, train_at_cut
 from matcher.value import values
-from models.registry import (
-    CALIBRATED_POLICY,
-    POLICY,
-    ModelVersion,
-    active_scorer,
-    add_model_version,
-    get_model_version,
-    next_version,
-    scorer_of,
-)
+from models.registry import CALIBRATED_POLICY, POLICY, ModelVersion, add_model_version, scorer_of
 from models.repo_extract import build_extract, moment
+from models.repo_registry import active_scorer, get_model_version, next_version
 
 ALL_OF_TIME = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 DEFAULT_HORIZON_DAYS = 60

@@ -56,6 +56,10 @@ from models.history_import import (
     OutcomeFact,
     StatusChange,
     add_import,
+)
+from models.match import DeclineReason, MatchStatus, OutcomeKind
+from models.org import Role, User
+from models.repo_history_import import (
     first_states,
     has_grant,
     history_rows,
@@ -66,8 +70,6 @@ from models.history_import import (
     quotas_covering,
     write_decisions,
 )
-from models.match import DeclineReason, MatchStatus, OutcomeKind
-from models.org import Role, User
 
 MUNICIPAL_TZ = ZoneInfo("Europe/Stockholm")
 CSV_COLUMNS = (

@@ -21,7 +21,8 @@ from matcher.domain import Placement as EnginePlacement
 from matcher.policy import FACTORS
 from matcher.replay_data import GROUP_ATTRIBUTES
 from models.participant import Participant
-from models.registry import ReplayRun, active_model, latest_activation, latest_replay_of
+from models.registry import ReplayRun
+from models.repo_registry import active_model, latest_activation, latest_replay_of
 
 #: groups smaller than this are suppressed in every figure by group (small-cell rule)
 SMALL_CELL = 10

@@ -26,7 +26,6 @@ from api.planning import (
     reassign_row,
 )
 from models import repo_booking as booking
-from models.catalog_state import catalog_version
 from models.clock import utcnow
 from models.org import User
 from models.participant import Participant
@@ -38,15 +37,13 @@ from models.plans import (
     PlanRow,
     PlanRowsEdit,
     PlanStatus,
-    booked_participants,
-    get_plan,
-    participants_by_id,
-    plan_rows,
     save_plan,
 )
+from models.repo_catalog_state import catalog_version
 from models.repo_matching_inputs import unplaced_participants
 from models.repo_participants import get_participant, unit_exists
 from models.repo_plan_apply import book_rows, plan_conflicts
+from models.repo_plans import booked_participants, get_plan, participants_by_id, plan_rows
 
 
 def plan_or_404(session: Session, plan_id: int, *, for_update: bool = False) -> Plan:

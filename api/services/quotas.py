@@ -9,19 +9,16 @@ from sqlmodel import Session
 
 from api.errors import Conflict, InvalidReference, NotFound, PlatsaError
 from models.org import Quota, QuotaCreate, QuotaUpdate
-from models.quotas import (
-    FillRatePublic,
-    QuotaRevisionPublic,
-    add_quota,
+from models.quotas import FillRatePublic, QuotaRevisionPublic, add_quota, change_quota
+from models.repo_catalog import get_department
+from models.repo_quotas import (
     booked_against,
-    change_quota,
     department_fill_rates,
     get_quota,
     overlapping_quota,
     quota_history,
     work_area_fill_rates,
 )
-from models.repo_catalog import get_department
 
 
 class InvalidQuota(PlatsaError):

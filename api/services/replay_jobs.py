@@ -40,13 +40,19 @@ class ReplaysBusy(Unavailable):
 
 class ReplayRunner:
     """The threads of the replays this process started; ``join`` waits for them (tests,
-    and a clean shutdown)."""
+    and a clean shutdown). ``inline`` runs each replay in the caller's thread instead: for
+    an app on one shared in-memory connection (tests), where a second thread would share
+    the connection with the request."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, inline: bool = False) -> None:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self.inline = inline
 
     def start(self, target: Callable[[], None]) -> None:
+        if self.inline:
+            target()
+            return
         thread = threading.Thread(target=target, name="platsa-replay", daemon=True)
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]

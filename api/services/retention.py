@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from models.clock import SYSTEM_CLOCK, Clock
-from models.data_rights import pseudonymise_participant
+from models.repo_data_rights import pseudonymise_participant
 from models.repo_participants import get_participant
-from models.retention import (
-    RecordKind,
+from models.repo_retention import (
     closed_cases,
     delete_access_log,
     delete_free_text,
@@ -27,9 +26,9 @@ from models.retention import (
     expired_idempotency,
     free_text_count,
     held_participant_ids,
-    is_pseudonymised,
     retention_rules,
 )
+from models.retention import RecordKind, is_pseudonymised
 
 
 @dataclass

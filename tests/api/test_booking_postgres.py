@@ -18,10 +18,10 @@ from sqlmodel import Session, func, select
 
 from api.settings import Settings
 from models.audit import IdempotencyRecord
-from models.catalog_state import bump_catalog_version, catalog_version
 from models.match import Match, MatchEvent
 from models.org import Quota, Role
 from models.placement import Placement
+from models.repo_catalog_state import bump_catalog_version, catalog_version
 from tests.apps import app_for
 from tests.factories import (
     auth,

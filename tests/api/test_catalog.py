@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from models.catalog_state import catalog_version
 from models.history import Revision
 from models.org import Department
 from models.placement import Placement
+from models.repo_catalog_state import catalog_version
 from models.taxonomy import PlacementType, SkillConcept
 from tests.api.world import count_rows, placement_body, seed_world
 

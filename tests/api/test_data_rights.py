@@ -14,11 +14,12 @@ from api.services.evaluation import run_replay
 from matcher import load_policy
 from models.audit import AccessLog
 from models.clock import municipal_today
-from models.data_rights import PSEUDONYM_PREFIX, pseudonymise_participant
+from models.data_rights import PSEUDONYM_PREFIX
 from models.db import make_engine
 from models.history import Revision
 from models.match import Match
 from models.participant import Participant
+from models.repo_data_rights import pseudonymise_participant
 from tests.api.world import World, seed_world
 from tests.evaluation_demo import demo_url  # noqa: F401  (fixture)
 

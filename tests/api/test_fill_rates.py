@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from models.history import Revision, record_revision
+from models.history import Revision
 from models.match import Match, MatchEvent, MatchStatus
 from models.org import Role
 from models.quotas import trend_days
+from models.repo_history import record_revision
 from tests.factories import (
     auth,
     make_concept,

@@ -7,11 +7,12 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from models.history_import import HISTORY_IMPORT, HistoryImport, ImportedDecision, give_grant
+from models.history_import import HISTORY_IMPORT, HistoryImport, ImportedDecision
 from models.match import Match, MatchEvent, Outcome
 from models.org import User
 from models.participant import Participant
 from models.placement import Placement
+from models.repo_history_import import give_grant
 from tests.api.world import World, count_rows, seed_world
 
 URL = "/api/v1/history/imports"

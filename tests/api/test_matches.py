@@ -11,13 +11,13 @@ from sqlmodel import Session, func, select
 from api.metrics import BOOKINGS, CONFLICTS, REGISTRY
 from matcher.policy import EligibilityPolicy
 from models.audit import AccessLog
-from models.catalog_state import catalog_version
 from models.clock import municipal_today
-from models.history import booked_match_ids_as_of
 from models.match import Match, MatchEvent, Outcome
 from models.org import Quota, Role
 from models.participant import Participant
 from models.placement import Placement
+from models.repo_catalog_state import catalog_version
+from models.repo_history import booked_match_ids_as_of
 from tests.factories import (
     auth,
     make_concept,

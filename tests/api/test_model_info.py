@@ -14,7 +14,8 @@ from api.services.model_info import (
     stored_participant_fields,
 )
 from matcher import load_policy
-from models.registry import ModelVersion, ReplayRun, activate
+from models.registry import ModelVersion, ReplayRun
+from models.repo_registry import activate
 from tests.api.world import World, seed_world
 
 URL = "/api/v1/model-info"

@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import select
 
 from models.audit import AccessLog
-from models.catalog_state import catalog_version
 from models.history import Revision
 from models.participant import Participant
+from models.repo_catalog_state import catalog_version
 from tests.api.world import count_rows, participant_body, seed_world
 
 URL = "/api/v1/participants"

@@ -6,13 +6,13 @@ import pytest
 from sqlmodel import Session, select
 
 from models import repo_booking as booking
-from models.catalog_state import bump_catalog_version
 from models.clock import municipal_today
 from models.match import Match
 from models.org import Department, Quota, Unit
 from models.participant import Participant
 from models.placement import Placement
 from models.plans import Plan, PlanRow
+from models.repo_catalog_state import bump_catalog_version
 from models.taxonomy import PlacementType
 from tests.api.plan_world import Cohort, assert_feasible, post_plan, seed_cohort
 from tests.factories import make_participant, make_placement

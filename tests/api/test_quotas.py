@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from models.catalog_state import catalog_version
 from models.history import Revision
 from models.match import Match, MatchStatus
 from models.org import Department, Quota, Role, Unit
+from models.repo_catalog_state import catalog_version
 from tests.factories import (
     auth,
     make_concept,

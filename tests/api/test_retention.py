@@ -9,12 +9,13 @@ from sqlmodel import Session, select
 
 from api.services.retention import run_retention
 from models.audit import AccessLog, IdempotencyRecord
-from models.audit_chain import append_access, verify_chain
+from models.audit_chain import append_access
 from models.clock import FrozenClock
 from models.data_rights import PSEUDONYM_PREFIX
 from models.match import Match, MatchEvent, MatchStatus, Outcome, OutcomeKind
 from models.org import Role
 from models.participant import Participant
+from models.repo_audit_chain import verify_chain
 from models.retention import LegalHold, RecordKind, RetentionRule
 from tests.factories import (
     make_concept,
@@ -150,7 +151,8 @@ def test_the_rules_are_data(session, history):
 
 def test_the_migration_seeds_the_shipped_rules(tmp_path):
     from models.db import make_engine, upgrade
-    from models.retention import DEFAULT_RULES, retention_rules
+    from models.repo_retention import retention_rules
+    from models.retention import DEFAULT_RULES
 
     url = f"sqlite:///{tmp_path / 'rules.db'}"
     upgrade(url)

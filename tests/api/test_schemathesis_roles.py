@@ -78,7 +78,6 @@ def _check_as(role: str):
     )
     def check(case):
         case.call_and_validate(checks=ALL_CHECKS)
-        APP.state.replay_runner.join()  # one background replay at a time (503 otherwise)
 
     return check
 

@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from api.metrics import REGISTRY
 from models.audit import AccessLog
-from models.catalog_state import bump_catalog_version
 from models.org import Department, Unit
 from models.placement import Placement
+from models.repo_catalog_state import bump_catalog_version
 from models.suggestion import Suggestion, SuggestionItem
 from tests.api.world import count_rows, seed_world
 from tests.factories import make_participant, make_placement, make_placement_type

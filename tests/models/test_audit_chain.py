@@ -12,10 +12,10 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from models.audit import AccessLog
-from models.audit_chain import verify_chain
 from models.match import Match, MatchEvent, MatchStatus
 from models.org import Role
 from models.repo_access_log import log_access
+from models.repo_audit_chain import verify_chain
 from tests.factories import (
     make_concept,
     make_department,

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 
 from models import repo_booking as booking
 from models.acceptance import acceptance_refusals
-from models.catalog_state import catalog_version
 from models.match import Match, MatchEvent, MatchStatus
 from models.org import Quota
 from models.placement import Placement
+from models.repo_catalog_state import catalog_version
 from tests.factories import (
     make_concept,
     make_department,

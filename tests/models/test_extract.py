@@ -33,9 +33,9 @@ from models.convert import (
     placement_type_to_domain,
 )
 from models.db import make_engine
-from models.history import bookings_as_of, states_as_of
 from models.match import Match
 from models.repo_extract import build_extract
+from models.repo_history import bookings_as_of, states_as_of
 from models.taxonomy import SkillConcept
 from tests.evaluation_demo import demo_url  # noqa: F401
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from models.history import Revision, booked_match_ids_as_of, record_revision, states_as_of
+from models.history import Revision
 from models.match import Match, MatchEvent, MatchStatus
+from models.repo_history import booked_match_ids_as_of, record_revision, states_as_of
 from tests.factories import (
     make_concept,
     make_department,

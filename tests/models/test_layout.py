@@ -1,7 +1,6 @@
 """models/ follows one naming rule: tables and schemas in ``<thing>.py``, queries in
-``repo_<domain>.py``. A module that builds or runs SQL must be a repository, ``db.py``, or
-one of the modules listed below that still hold both (to be split); a repository
-declares no table. A new module that mixes the two fails here."""
+``repo_<domain>.py``. A module that builds or runs SQL must be a repository or ``db.py``;
+a repository declares no table. A new module that mixes the two fails here."""
 
 from __future__ import annotations
 
@@ -12,12 +11,6 @@ from tests.api.test_layers import sql_uses
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 SQL_ALLOWED = {"db.py"}
-#: table modules that still carry their own queries; each should move to repo_<domain>.py
-NOT_YET_SPLIT = {
-    "audit_chain.py", "catalog_state.py", "data_rights.py", "history.py",
-    "history_import.py", "oversight.py", "plans.py", "quotas.py", "registry.py",
-    "retention.py", "web_auth.py",
-}  # fmt: skip
 
 
 def _modules() -> list[Path]:
@@ -32,11 +25,10 @@ def _declares_a_table(source: str) -> bool:
 
 
 def test_only_repositories_issue_sql():
-    allowed = SQL_ALLOWED | NOT_YET_SPLIT
     offenders = [
         f"{path.name}:{use}"
         for path in _modules()
-        if not path.name.startswith("repo_") and path.name not in allowed
+        if not path.name.startswith("repo_") and path.name not in SQL_ALLOWED
         for use in sql_uses(path.read_text())
     ]
     assert offenders == []
@@ -49,8 +41,3 @@ def test_repositories_declare_no_tables():
         if p.name.startswith("repo_") and _declares_a_table(p.read_text())
     ]
     assert mixed == []
-
-
-def test_the_not_yet_split_list_names_only_modules_that_still_mix():
-    still_mixing = {p.name for p in _modules() if sql_uses(p.read_text())}
-    assert still_mixing >= NOT_YET_SPLIT

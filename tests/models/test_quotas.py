@@ -9,10 +9,9 @@ from sqlmodel import Session
 from models import repo_booking as booking
 from models.clock import municipal_today
 from models.org import QuotaCreate
-from models.quotas import (
-    add_quota,
+from models.quotas import add_quota, change_quota
+from models.repo_quotas import (
     booked_against,
-    change_quota,
     department_fill_rates,
     overlapping_quota,
     quota_history,

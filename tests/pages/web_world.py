@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from models import web_auth
+from models import repo_web_auth, web_auth
 from tests.api.world import World, seed_world
 
 PASSWORD = "correct horse battery staple"
@@ -18,7 +18,7 @@ def seed_web_world(session: Session) -> World:
     world = seed_world(session)
     hashed = web_auth.hash_password(PASSWORD)  # once: argon2 is slow on purpose
     for user_id in world.user_ids.values():
-        web_auth.set_password_hash(session, user_id, hashed)
+        repo_web_auth.set_password_hash(session, user_id, hashed)
     session.commit()
     return world
 
