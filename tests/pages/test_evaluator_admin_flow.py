@@ -75,3 +75,13 @@ def test_api_docs_render_with_the_network_cut_off(page, width):
     page.locator("h1").first.wait_for(timeout=60_000)
     assert "Platsa" in page.content()
     shot(page, "redoc", full_page=False)
+
+
+def test_the_sign_in_page_and_an_error_page_pass_the_accessibility_check(page, width):
+    page.goto("/sign-in")
+    check_page(page, "sign-in")
+    sign_in(page, "utvarderare")
+    page.wait_for_url(re.compile(r"/evaluation"))
+    answer = page.goto("/evaluation/replays/999999")
+    assert answer.status == 404
+    check_page(page, "not-found")
