@@ -51,11 +51,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from fixtures.loader import demo_users, load_demo  # noqa: E402
-from models.repo_catalog_state import bump_catalog_version  # noqa: E402
 from models.db import make_engine, upgrade  # noqa: E402
 from models.org import Department, User  # noqa: E402
 from models.participant import Participant  # noqa: E402
 from models.placement import Placement  # noqa: E402
+from models.repo_catalog_state import bump_catalog_version  # noqa: E402
 from models.taxonomy import PlacementType, SkillConcept  # noqa: E402
 
 OPEN_PLACEMENTS = 10_000

@@ -21,6 +21,7 @@ import argparse
 import json
 import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from functools import partial
@@ -108,10 +109,18 @@ def tally(engine, scene, answers: list[Answer], slots: list[int]) -> dict:
     }
 
 
+def stopwatch():
+    """A timer started now: the seconds since, when called (each request's answer time)."""
+    started = time.perf_counter()
+    return lambda: time.perf_counter() - started
+
+
 def scenario_burst(url, engine, attempts, pool) -> dict:
     scene = build(engine, slots=[3], quota=None, participants=attempts)
     with live_server(url, db_pool_size=pool, db_max_overflow=2) as server:
-        answers = burst(server.base_url, accepts(scene), timeout_s=CLIENT_TIMEOUT_S)
+        answers = burst(
+            server.base_url, accepts(scene), timeout_s=CLIENT_TIMEOUT_S, stopwatch=stopwatch
+        )
     return tally(engine, scene, answers, [3])
 
 
@@ -131,7 +140,13 @@ def scenario_terminate(url, engine, attempts, pool) -> dict:
                         {"name": server.application_name},
                     )
 
-        answers = burst(server.base_url, accepts(scene), timeout_s=CLIENT_TIMEOUT_S, on_answer=cut)
+        answers = burst(
+            server.base_url,
+            accepts(scene),
+            timeout_s=CLIENT_TIMEOUT_S,
+            on_answer=cut,
+            stopwatch=stopwatch,
+        )
     return tally(engine, scene, answers, [3])
 
 
@@ -148,7 +163,13 @@ def scenario_kill(url, engine, attempts, pool, kill_after) -> dict:
                     killed.set()
                     server.kill()
 
-        answers = burst(server.base_url, accepts(scene), timeout_s=CLIENT_TIMEOUT_S, on_answer=kill)
+        answers = burst(
+            server.base_url,
+            accepts(scene),
+            timeout_s=CLIENT_TIMEOUT_S,
+            on_answer=kill,
+            stopwatch=stopwatch,
+        )
     result = tally(engine, scene, answers, [half, attempts - half])
     result["killed"] = killed.is_set()
     return result

@@ -257,8 +257,7 @@ def pause(
     reason: ReasonForm,
     user: User = admits(oversight_api.pause),
 ):
-    calls.pause(session, user, OversightSwitch(reason=reason.strip()))
-    return RedirectResponse("/admin/oversight?done=paused", status_code=303)
+    return _switched(session, user, reason, paused=True)
 
 
 @router.post("/admin/oversight/resume")
@@ -268,5 +267,11 @@ def resume(
     reason: ReasonForm,
     user: User = admits(oversight_api.resume),
 ):
-    calls.resume(session, user, OversightSwitch(reason=reason.strip()))
-    return RedirectResponse("/admin/oversight?done=resumed", status_code=303)
+    return _switched(session, user, reason, paused=False)
+
+
+def _switched(session, user: User, reason: str, *, paused: bool) -> RedirectResponse:
+    calls.switch(session, user, OversightSwitch(reason=reason.strip()), paused=paused)
+    return RedirectResponse(
+        "/admin/oversight?done=" + ("paused" if paused else "resumed"), status_code=303
+    )

@@ -359,9 +359,6 @@ def oversight_events(session: Session, *, offset: int, limit: int):
     return oversight_api.events(session, Page(offset=offset, limit=limit))
 
 
-def pause(session: Session, user: User, body):
-    return oversight_api.pause(body, session, user)
-
-
-def resume(session: Session, user: User, body):
-    return oversight_api.resume(body, session, user)
+def switch(session: Session, user: User, body, *, paused: bool):
+    """Pause or resume suggestions (the stop switch's two API routes)."""
+    return (oversight_api.pause if paused else oversight_api.resume)(body, session, user)

@@ -5,8 +5,8 @@ thread pool and connection pool under a burst, and a process that can be killed 
 SIGKILL. Readiness is uvicorn's "Application startup complete" line on its log (read, not
 polled); a burst's bound is the client's timeout: a request that times out is reported.
 Nothing here waits on a clock: the start-up bound is an event wait on that log line.
-``Answer.seconds`` is measured for ``bench/faults.py`` (timing belongs in bench/); no test
-asserts on it.
+Nothing here times anything either: ``bench/faults.py`` hands :func:`burst` its own
+``stopwatch`` to fill ``Answer.seconds`` (timing belongs in bench/).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -98,8 +97,8 @@ class Answer:
     status: int | None
     body: dict | None
     error: str | None
-    seconds: float
     retry_after: str | None = None
+    seconds: float | None = None  # filled only with a stopwatch (bench/faults.py)
 
 
 def burst(
@@ -108,11 +107,14 @@ def burst(
     *,
     timeout_s: float,
     on_answer: Callable[[int, Answer], None] | None = None,
+    stopwatch: Callable[[], Callable[[], float]] | None = None,
 ) -> list[Answer]:
     """POST every (path, json, headers) at once from its own thread, the answers in order.
 
     ``timeout_s`` is the bound: a request not answered within it is an error "timeout".
     ``on_answer(index, answer)`` runs as each answer arrives (to kill mid-burst).
+    ``stopwatch()`` starts a timer and returns a function giving the seconds since; when
+    given, each answer's ``seconds`` is how long it took.
     """
     barrier = threading.Barrier(len(requests))
     limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=0)
@@ -122,22 +124,23 @@ def burst(
         def send(indexed) -> Answer:
             index, (path, body, headers) = indexed
             barrier.wait(timeout=timeout_s)
-            started = time.perf_counter()
+            since = stopwatch() if stopwatch is not None else None
             try:
                 response = client.post(path, json=body, headers=headers)
             except httpx.TimeoutException:
-                answer = Answer(None, None, "timeout", time.perf_counter() - started)
+                answer = Answer(None, None, "timeout")
             except httpx.TransportError as error:
-                answer = Answer(None, None, type(error).__name__, time.perf_counter() - started)
+                answer = Answer(None, None, type(error).__name__)
             else:
                 is_json = response.headers.get("content-type", "").endswith("json")
                 answer = Answer(
                     response.status_code,
                     response.json() if is_json else None,
                     None,
-                    time.perf_counter() - started,
                     response.headers.get("retry-after"),
                 )
+            if since is not None:
+                answer.seconds = since()
             if on_answer is not None:
                 on_answer(index, answer)
             return answer
