@@ -46,11 +46,11 @@ class Factor:
 REGISTRY: tuple[Factor, ...] = (
     Factor(
         "skills", PREDICTION, "the participant's credit towards each listed skill",
-        f.skills, r.skills_reason, 1.2, col.skills_over_placements, col.skills_over_participants,
+        f.skills, r.skills_reason, 0.6, col.skills_over_placements, col.skills_over_participants,
     ),
     Factor(
         "interests", PREDICTION, "how early the work area comes in the participant's interests",
-        f.interests, r.interests_reason, 1.0,
+        f.interests, r.interests_reason, 1.5,
         col.interests_over_placements, col.interests_over_participants,
     ),
     Factor(
@@ -65,17 +65,17 @@ REGISTRY: tuple[Factor, ...] = (
     ),
     Factor(
         "commute", PREDICTION, "a shorter commute",
-        f.commute, r.commute_reason, 0.3,
+        f.commute, r.commute_reason, 0.6,
         col.commute_over_placements, col.commute_over_participants,
     ),
     Factor(
         "parent_commute", PREDICTION, "a shorter commute, for a parent",
-        f.parent_commute, r.parent_commute_reason, 0.15,
+        f.parent_commute, r.parent_commute_reason, 0.3,
         col.parent_commute_over_placements, col.parent_commute_over_participants,
     ),
     Factor(
         "hours", PREDICTION, "fewer hours beyond the participant's maximum",
-        f.hours, r.hours_reason, 0.2,
+        f.hours, r.hours_reason, 0.4,
         col.hours_over_placements, col.hours_over_participants,
     ),
     Factor(

@@ -24,7 +24,7 @@ def _default_raw() -> dict:
 
 def test_default_policy_is_versioned_and_weights_every_factor():
     policy = load_policy()
-    assert policy.version == "hand-2026.3"
+    assert policy.version == "hand-2026.4"
     assert policy.book_ahead_days == policy.eligibility.book_ahead_days == 90
     assert tuple(policy.weights.as_dict()) == FACTORS == PREDICTORS + ADJUSTMENTS
     assert policy.weights.as_array().tolist() == list(policy.weights.as_dict().values())
@@ -58,8 +58,8 @@ def test_every_key_in_the_default_file_is_documented_by_a_comment():
 
 def test_a_municipality_file_changes_weights_without_code(tmp_path):
     text = DEFAULT_POLICY_PATH.read_text()
-    text = text.replace('version = "hand-2026.3"', 'version = "lund-2026.2"')
-    text = text.replace("skills = 1.2", "skills = 10.0")
+    text = text.replace('version = "hand-2026.4"', 'version = "lund-2026.2"')
+    text = text.replace("skills = 0.6", "skills = 10.0")
     text = text.replace("book_ahead_days = 90", "book_ahead_days = 30")
     path = tmp_path / "lund.toml"
     path.write_text(text)
