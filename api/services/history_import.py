@@ -23,8 +23,10 @@ that day. Nothing may lie in the future.
 The whole file is checked before anything is written (:func:`check`): every record
 against its schema, every reference known, each decision's status changes in an order
 the booking rules allow and after the decision, outcomes only for accepted decisions
-and not before them, no decision reference twice (in the file, or already imported),
-and no placement holding more bookings now than it has slots. Every problem is
+and by the rules a caseworker's outcome follows (:mod:`models.outcome_rules`: not before
+the decision, ``completed``/``ended_early`` only after a recorded start, one final outcome
+per decision, none for a withdrawn one), no decision reference twice (in the file, or
+already imported), and no placement holding more bookings now than it has slots. Every problem is
 reported with its line (1-based, as an editor counts, the CSV header being line 1) and
 field; one problem rejects the whole file.
 
@@ -59,6 +61,7 @@ from models.history_import import (
 )
 from models.match import DeclineReason, MatchStatus, OutcomeKind
 from models.org import Role, User
+from models.outcome_rules import outcome_refusals
 from models.repo_history_import import (
     first_states,
     has_grant,
@@ -348,13 +351,25 @@ def _timeline_errors(item: _Decision) -> list[dict]:
         status = to
     if item.record.status == "declined" and item.record.reason_code is None:
         errors.append(error(item.line, "reason_code", "a decline needs a reason_code", "missing"))
-    for line, outcome in item.outcomes:
+    started_on = next(
+        (_local_day(c.at) for _, c in item.changes if c.status == MatchStatus.started.value),
+        None,
+    )
+    recorded: list[tuple[OutcomeKind, date]] = []
+    for line, outcome in sorted(item.outcomes, key=lambda pair: (pair[1].occurred_on, pair[0])):
         if item.record.status != "accepted":
             msg = "outcomes are recorded for accepted decisions only"
             errors.append(error(line, "decision_ref", msg, "not_accepted"))
-        if outcome.occurred_on < _local_day(decided):
-            msg = f"{outcome.occurred_on} is before the decision day {_local_day(decided)}"
-            errors.append(error(line, "occurred_on", msg, "before_decision"))
+        else:  # the rules a caseworker's outcome follows (models.outcome_rules), by date
+            for refusal in outcome_refusals(
+                match_id=0, status=status, decided_on=_local_day(decided),
+                started_on=started_on, recorded=recorded,
+                kind=outcome.outcome, occurred_on=outcome.occurred_on,
+            ):  # fmt: skip
+                field_name = "occurred_on" if refusal.what != "status" else "decision_ref"
+                msg = refusal.detail.replace("match 0", f"decision {item.record.decision_ref}")
+                errors.append(error(line, field_name, msg, refusal.what))
+        recorded.append((outcome.outcome, outcome.occurred_on))
         start = datetime.combine(outcome.occurred_on, time(), tzinfo=UTC)
         if outcome.recorded_at is not None and outcome.recorded_at < start:
             msg = "an outcome cannot be recorded before it occurred"

@@ -160,17 +160,53 @@ def test_csv_with_the_same_records(client, engine, world):
     csv_text = (
         "kind,decision_ref,participant_ref,placement_ref,at,status,reason_code,outcome,occurred_on\n"
         f"decision,C-1,{a},PL-1,2025-03-04,accepted,,,\n"
+        "status,C-1,,,2025-03-10,started,,,\n"
         "outcome,C-1,,,,,,completed,2025-08-01\n"
         f"decision,C-2,{b},PL-1,2025-03-05,declined,,,\n"
     )
     headers = {"Content-Type": "text/csv", **world.headers("admin")}
     bad = client.post(URL, content=csv_text.encode(), headers=headers)
-    assert bad.status_code == 422  # the decline on line 4 has no reason
-    assert [e["loc"][1:] for e in bad.json()["errors"]] == [[4, "reason_code"]]
+    assert bad.status_code == 422  # the decline on line 5 has no reason
+    assert [e["loc"][1:] for e in bad.json()["errors"]] == [[5, "reason_code"]]
     good = client.post(URL, content=csv_text.replace("declined,,", "declined,hours,").encode(),
                        headers=headers)  # fmt: skip
     assert good.status_code == 201, good.text
     assert good.json()["counts"]["outcomes"] == 1
+
+
+@pytest.mark.parametrize(
+    ("records", "line", "code"),
+    [
+        # completed with no start recorded
+        ([("outcome", "completed", "2025-08-01")], 2, "completed-before-start"),
+        # ended early before the start day
+        ([("status", "started", "2025-03-20"), ("outcome", "ended_early", "2025-03-15")],
+         3, "completed-before-start"),
+        # two final outcomes: a placement ends once
+        ([("status", "started", "2025-03-10"), ("outcome", "completed", "2025-08-01"),
+          ("outcome", "ended_early", "2025-09-01")], 4, "contradictory-outcome"),
+        # withdrawn before it began: nothing followed from it
+        ([("status", "withdrawn", "2025-03-06"), ("outcome", "regular_job", "2025-06-01")],
+         3, "status"),
+    ],
+)  # fmt: skip
+def test_imported_outcomes_follow_the_rules_a_caseworker_does(client, engine, world, records,
+                                                              line, code):  # fmt: skip
+    """models.outcome_rules, the same rules as POST .../outcomes, checked on the file."""
+    a, _ = _refs(engine, world)
+    rows = [{"kind": "decision", "decision_ref": "R-1", "participant_ref": a,
+             "placement_ref": "PL-1", "at": "2025-03-04", "status": "accepted"}]  # fmt: skip
+    for kind, value, day in records:
+        if kind == "status":
+            rows.append({"kind": "status", "decision_ref": "R-1", "at": day, "status": value})
+        else:
+            rows.append({"kind": "outcome", "decision_ref": "R-1", "outcome": value,
+                         "occurred_on": day})  # fmt: skip
+    response = client.post(URL, content=_jsonl(rows), headers={**JSONL, **world.headers("admin")})
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [(e["loc"][1], e["type"]) for e in errors] == [(line, code)], errors
+    assert _written(engine) == (0, 0, 0, 0)
 
 
 def test_dry_run_checks_and_writes_nothing(client, engine, world):
