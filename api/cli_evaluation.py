@@ -137,7 +137,7 @@ def replay(
             report = run_replay(
                 session, start=start, stop=stop, scorer_name=scorer, policy=_policy(settings),
                 k=k, n_boot=n_boot, off_policy=off_policy, min_group_n=settings.min_group_size,
-                progress=bars,
+                decline_memory_days=settings.decline_memory_days, progress=bars,
             )  # fmt: skip
         except UnknownScorer as error:
             raise typer.BadParameter(str(error)) from error
@@ -192,6 +192,7 @@ def train(
                 session, cut=_day(cut), policy=_policy(settings),
                 trained_by=_user_id(session, by), horizon_days=horizon_days, C=c,
                 progress=bars, min_group_n=settings.min_group_size,
+                decline_memory_days=settings.decline_memory_days,
             )  # fmt: skip
         except NotEnoughData as error:
             typer.echo(f"cannot train: {error}", err=True)

@@ -21,6 +21,13 @@ with the definition of :func:`matcher.factors.capacity_feature`; everything else
 from :func:`matcher.pair_features` unchanged. A decided placement that is not eligible
 at its moment (full, closed, not in force, the type's rules exclude the person) has rank
 ``inf`` (the metrics' "not ranked").
+
+Decisions remembered. The live lists leave out a placement declined for the participant
+within the decline memory (``PLATSA_DECLINE_MEMORY_DAYS``, api.services.suggestions), so
+the replay can too (``decline_memory_days``): a placement the extract shows declined for
+the same participant in the ``days`` before a query's moment (strictly before it) is not
+ranked for that query, as the caseworker's list would not have shown it. Declines before
+the extract's window are not in it and are not remembered.
 """
 
 from __future__ import annotations
@@ -81,11 +88,14 @@ def replay_queries(
     k: int = 10,
     chunk_days: int = 30,
     progress: Callable[[int, int], None] | None = None,
+    decline_memory_days: int = 0,
 ) -> Replayed:
     """Re-rank every query as of its moment (see the module docstring); any query order.
 
     ``progress(done, total)`` is called now and then (every :data:`PROGRESS_EVERY`
     queries, and at the end), e.g. to draw a progress bar; it must not raise.
+    ``decline_memory_days`` > 0 leaves out what was declined for the participant within
+    that many days before the moment (0: nothing remembered).
     """
     n = len(queries)
     rank = np.full(n, np.inf)
@@ -102,6 +112,7 @@ def replay_queries(
     latest_types = {
         code: PlacementType(code, code, r) for code, r in zip(t.code, t.rules, strict=True)
     }
+    memory = _declines(extract, decline_memory_days)
     order = np.argsort(queries.at, kind="stable")
     width = np.timedelta64(int(chunk_days), "D")
     window, window_end = None, None
@@ -133,6 +144,8 @@ def replay_queries(
         eligible &= window.open_on(day) & allowed[window.compiled.type_index]
         eligible &= (slots_left > 0) & (quota_left[window.department] > 0)
         eligible &= pair_rules_mask(participant, window.compiled, policy)
+        if participant.id in memory:
+            eligible &= ~np.isin(window.placement_id, memory[participant.id].within(at))
         departments = timeline.departments[window.department]
         scores = scores_of(scorer, X, policy, departments)
         candidates[i] = np.count_nonzero(eligible)
@@ -150,6 +163,39 @@ def replay_queries(
     if progress is not None:
         progress(n, n)
     return Replayed(rank, top_ids, top_departments, chosen_X, candidates, chosen_department)
+
+
+@dataclass(frozen=True, eq=False)
+class _Declined:
+    """One participant's declines in the extract, in time order, and the memory's length."""
+
+    at: np.ndarray  # datetime64[us], sorted
+    placement_id: np.ndarray
+    memory: np.timedelta64
+
+    def within(self, at: np.datetime64) -> np.ndarray:
+        """Placements declined in ``[at - memory, at)``."""
+        lo = int(np.searchsorted(self.at, at - self.memory, side="left"))
+        hi = int(np.searchsorted(self.at, at, side="left"))
+        return self.placement_id[lo:hi]
+
+
+def _declines(extract: ReplayExtract, days: int) -> dict[int, _Declined]:
+    """Each participant's declined decisions in the extract (empty when ``days`` <= 0)."""
+    if days <= 0:
+        return {}
+    d = extract.decisions
+    memory = np.timedelta64(int(days), "D")
+    by_person: dict[int, list[int]] = {}
+    for i in np.flatnonzero(~np.asarray(d.accepted, dtype=bool)).tolist():
+        by_person.setdefault(d.queries.participant[i].id, []).append(i)
+    out = {}
+    for person, rows in by_person.items():
+        rows_arr = np.asarray(rows)
+        at = d.queries.at[rows_arr]
+        order = np.argsort(at, kind="stable")
+        out[person] = _Declined(at[order], d.queries.placement_id[rows_arr][order], memory)
+    return out
 
 
 def _chosen_row(window: Window, placement_id: int, at: np.datetime64) -> int:

@@ -152,6 +152,7 @@ def replay(
             session, start=start, stop=stop, scorer_name=body.scorer, policy=catalog.policy,
             k=body.k, off_policy=body.off_policy,
             min_group_n=settings.min_group_size,
+            decline_memory_days=settings.decline_memory_days,
         )  # fmt: skip
     except UnknownScorer as error:
         raise _unknown_scorer(error) from error
@@ -186,6 +187,7 @@ def start_replay_job(
             clock=clock, policy=catalog.policy, by=user.id, start=start, stop=stop,
             scorer=body.scorer, k=body.k, off_policy=body.off_policy,
             min_group_n=settings.min_group_size,
+            decline_memory_days=settings.decline_memory_days,
         )  # fmt: skip
     except UnknownScorer as error:
         raise _unknown_scorer(error) from error
@@ -270,6 +272,7 @@ def train(
             session, cut=body.cut, policy=catalog.policy, trained_by=user.id,
             horizon_days=body.horizon_days, C=body.C,
             min_group_n=settings.min_group_size,
+            decline_memory_days=settings.decline_memory_days,
         )  # fmt: skip
     except NotEnoughData as error:
         raise Conflict(f"cannot train: {error}") from error

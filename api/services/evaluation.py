@@ -80,32 +80,40 @@ def _labels(extract: ReplayExtract, at: np.datetime64) -> np.ndarray:
 def report_for(
     extract: ReplayExtract, label: str, scorer: Scorer, policy: Policy, *, k: int, n_boot: int,
     seed: int = DEFAULT_SEED, off_policy: bool = True, min_group_n: int = DEFAULT_MIN_GROUP_N,
-    progress: Progress | None = None,
+    progress: Progress | None = None, decline_memory_days: int = 0,
 ) -> dict:  # fmt: skip
-    """Replay the extract's decisions (and lists) with one scorer and build the report."""
+    """Replay the extract's decisions (and lists) with one scorer and build the report.
+
+    ``decline_memory_days``: what was declined for a participant within that many days is
+    not ranked for them, as the live lists leave it out (PLATSA_DECLINE_MEMORY_DAYS)."""
     decisions, lists = replays(
-        extract, scorer, policy, k=k, off_policy=off_policy, progress=progress
-    )
+        extract, scorer, policy, k=k, off_policy=off_policy, progress=progress,
+        decline_memory_days=decline_memory_days,
+    )  # fmt: skip
     if progress is not None:
         progress("bootstrap intervals", 0, 1)
-    return _report(extract, label, policy, decisions, lists, k=k, n_boot=n_boot, seed=seed,
-                   min_group_n=min_group_n)  # fmt: skip
+    report = _report(extract, label, policy, decisions, lists, k=k, n_boot=n_boot, seed=seed,
+                     min_group_n=min_group_n)  # fmt: skip
+    report["decline_memory_days"] = int(decline_memory_days)
+    return report
 
 
 def replays(
     extract: ReplayExtract, scorer: Scorer, policy: Policy, *, k: int, off_policy=True,
-    progress: Progress | None = None, label: str = "",
+    progress: Progress | None = None, label: str = "", decline_memory_days: int = 0,
 ):  # fmt: skip
     """(decisions, lists) replayed with one scorer; lists None without ``off_policy``."""
     decisions = replay_queries(
         extract, extract.decisions.queries, scorer, policy, k=k,
         progress=_phase(progress, f"replaying decisions {label}".strip()),
+        decline_memory_days=decline_memory_days,
     )  # fmt: skip
     lists = None
     if off_policy:
         lists = replay_queries(
             extract, extract.lists.queries, scorer, policy, k=1,
             progress=_phase(progress, f"replaying logged lists {label}".strip()),
+            decline_memory_days=decline_memory_days,
         )  # fmt: skip
     return decisions, lists
 
@@ -131,6 +139,7 @@ def run_replay(
     session: Session, *, start: datetime, stop: datetime, scorer_name: str, policy: Policy,
     k: int = 10, n_boot: int = 500, off_policy: bool = True,
     min_group_n: int = DEFAULT_MIN_GROUP_N, progress: Progress | None = None,
+    decline_memory_days: int = 0,
 ) -> dict:  # fmt: skip
     """The replay report of the decisions in ``[start, stop)`` with the named scorer."""
     label, scorer = resolve_scorer(session, scorer_name, policy)
@@ -141,7 +150,7 @@ def run_replay(
         progress("reading the history", 1, 1)
     report = report_for(
         extract, label, scorer, policy, k=k, n_boot=n_boot, off_policy=off_policy,
-        min_group_n=min_group_n, progress=progress,
+        min_group_n=min_group_n, progress=progress, decline_memory_days=decline_memory_days,
     )  # fmt: skip
     if progress is not None:
         progress("bootstrap intervals", 1, 1)
@@ -328,6 +337,7 @@ def train_model(
     horizon_days: int = DEFAULT_HORIZON_DAYS, C: float | None = None, k: int = 10,
     n_boot: int = 300,
     progress: Progress | None = None, min_group_n: int = DEFAULT_MIN_GROUP_N,
+    decline_memory_days: int = 0,
 ) -> ModelVersion:  # fmt: skip
     """Train a learned scorer with a global time cut and register it as a candidate.
 
@@ -352,7 +362,15 @@ def train_model(
     version = next_version(session)
     scorers = {"candidate": (version, result.scorer), "in_use": (in_use_label, in_use)}
     replayed = {
-        name: replays(held_out, s, policy, k=k, progress=progress, label=f"({name})")
+        name: replays(
+            held_out,
+            s,
+            policy,
+            k=k,
+            progress=progress,
+            label=f"({name})",
+            decline_memory_days=decline_memory_days,
+        )  # fmt: skip
         for name, (_, s) in scorers.items()
     }
     if progress is not None:

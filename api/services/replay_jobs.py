@@ -79,6 +79,7 @@ def start(
     k: int,
     off_policy: bool,
     min_group_n: int,
+    decline_memory_days: int = 0,
 ) -> ReplayJob:
     """Write the job, commit it, start the replay in a thread; UnknownScorer at once."""
     resolve_scorer(session, scorer, policy)
@@ -90,7 +91,8 @@ def start(
 
     def run() -> None:
         _run(engine, clock, job_id, by=by, start=start, stop=stop, scorer=scorer,
-             policy=policy, k=k, off_policy=off_policy, min_group_n=min_group_n)  # fmt: skip
+             policy=policy, k=k, off_policy=off_policy, min_group_n=min_group_n,
+             decline_memory_days=decline_memory_days)  # fmt: skip
 
     runner.start(run)
     return job
@@ -116,7 +118,7 @@ def _run(engine: Engine, clock: Clock, job_id: int, *, by: int, **replay) -> Non
                 session, start=replay["start"], stop=replay["stop"],
                 scorer_name=replay["scorer"], policy=replay["policy"], k=replay["k"],
                 off_policy=replay["off_policy"], min_group_n=replay["min_group_n"],
-                progress=progress,
+                decline_memory_days=replay["decline_memory_days"], progress=progress,
             )  # fmt: skip
             run = store_replay(
                 session, created_by=by, window_from=replay["start"], window_to=replay["stop"],

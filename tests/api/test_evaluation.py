@@ -99,6 +99,7 @@ def test_a_replay_is_stored_and_reads_back(demo, stored_replay):
     assert report["ranking"]["hit_at_10"]["ci_low"] <= report["ranking"]["hit_at_10"]["estimate"]
     assert set(report["groups"]) == {"gender", "age_band", "newcomer", "support_need", "unit"}
     assert report["off_policy"]["snips"]["ess"] > 0
+    assert report["decline_memory_days"] == 90  # ranked as the live lists: declines left out
     again = client.get(
         f"/api/v1/evaluation/replays/{stored_replay['id']}", headers=_as(tokens, "evaluator")
     )

@@ -260,3 +260,41 @@ def test_the_report_is_json_ready_and_uses_accepted_decisions(world):
     hit = report["ranking"]["hit_at_3"]["estimate"]
     assert hit == pytest.approx(np.mean(replayed.rank <= 3))
     assert set(report["groups"]) == {"gender", "age_band", "newcomer", "support_need", "unit"}
+
+
+@settings(max_examples=30, deadline=None, phases=(Phase.explicit, Phase.generate))
+@given(world=worlds())
+def test_a_declined_placement_is_not_ranked_within_the_decline_memory(world):
+    """As the live lists (api.services.suggestions): a placement declined for the
+    participant within the memory is left out of the later query's ranking, nothing else
+    moves, and a shorter memory than the time since the decline changes nothing."""
+    person = world.participants[0]
+    declined_at = _moment(world.as_of)
+    later = declined_at + np.timedelta64(10, "D")
+    k = 5
+
+    def replayed(declined_placement: int, days: int):
+        queries = Queries(
+            at=np.array([declined_at, later]),
+            participant=(person, person),
+            placement_id=np.array([declined_placement, declined_placement], dtype=np.int64),
+        )
+        extract = extract_of(world, queries=queries)
+        extract = replace(
+            extract, decisions=replace(extract.decisions, accepted=np.array([False, True]))
+        )
+        return replay_queries(
+            extract, queries, SCORER, POLICY, k=k, decline_memory_days=days
+        ).top_ids[1]
+
+    first = min(p.id for p in world.placements)
+    top = replayed(first, 0)
+    if top[0] < 0:
+        return  # nothing eligible at the later moment: nothing to remember
+    declined = int(top[0])
+    unremembered = replayed(declined, 0)
+    remembered = replayed(declined, 90)
+    assert declined not in remembered.tolist()
+    kept = [t for t in unremembered.tolist() if t not in (declined, -1)]
+    assert [t for t in remembered.tolist() if t != -1][: len(kept)] == kept  # moved up one
+    assert replayed(declined, 5).tolist() == unremembered.tolist()  # 10 days ago > 5
