@@ -13,6 +13,7 @@ from models.match import Match, MatchEvent, Outcome
 from models.participant import Participant
 from models.repo_audit_chain import set_anchor
 from models.retention import DEFAULT_RULES, LegalHold, RecordKind, RetentionRule
+from models.standing_plan import StandingPlan
 
 
 def active_hold(session: Session, participant_id: int) -> LegalHold | None:
@@ -118,6 +119,23 @@ def delete_access_log(session: Session, prefix: list[tuple]) -> None:
         session.exec(delete(AccessLog).where(col(AccessLog.id).in_(ids[start : start + 500])))
     _, seq, digest = prefix[-1]
     set_anchor(session, "accesslog", seq, digest)
+
+
+def expired_standing_plans(session: Session, cutoff: datetime) -> int:
+    """Standing plans written before ``cutoff``, the newest of all never among them (it
+    may still price the lists: models.standing_plan)."""
+    return session.exec(
+        select(func.count()).select_from(StandingPlan).where(_expired_plan(cutoff))
+    ).one()
+
+
+def delete_standing_plans(session: Session, cutoff: datetime) -> None:
+    session.exec(delete(StandingPlan).where(_expired_plan(cutoff)))
+
+
+def _expired_plan(cutoff: datetime):
+    newest = select(func.max(StandingPlan.id)).scalar_subquery()
+    return (StandingPlan.created_at < cutoff) & (col(StandingPlan.id) < newest)
 
 
 def expired_idempotency(session: Session, cutoff: datetime) -> int:

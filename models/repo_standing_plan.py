@@ -109,6 +109,15 @@ def save_standing_plan(session: Session, plan: StandingPlan) -> StandingPlan:
     return plan
 
 
+def standing_plans_page(
+    session: Session, *, offset: int, limit: int
+) -> tuple[list[StandingPlan], int]:
+    """A page of the standing plans, newest first, and how many there are."""
+    total = session.exec(select(func.count()).select_from(StandingPlan)).one()
+    query = select(StandingPlan).order_by(col(StandingPlan.id).desc()).offset(offset).limit(limit)
+    return list(session.exec(query).all()), total
+
+
 def standing_plans(session: Session, limit: int = 10) -> list[StandingPlan]:
     """The newest standing plans, newest first."""
     query = select(StandingPlan).order_by(col(StandingPlan.id).desc()).limit(limit)

@@ -24,11 +24,12 @@ class RecordKind(StrEnum):
     free_text = "free_text"  # reasons written on decisions and outcomes: deleted
     access_log = "access_log"  # who read what: deleted (the chain keeps an anchor)
     idempotency = "idempotency"  # stored first answers to retried requests: deleted
+    standing_plan = "standing_plan"  # the system's own plans (who it gave what): deleted
 
 
 class RetentionRule(SQLModel, table=True):
     """Keep ``kind`` for ``days`` after the case closes (after the row was written, for
-    rows that belong to no case: access log, idempotency records)."""
+    rows that belong to no case: access log, idempotency records, standing plans)."""
 
     kind: RecordKind = Field(primary_key=True)
     days: int = Field(ge=0)
@@ -36,12 +37,16 @@ class RetentionRule(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
 
 
+STANDING_PLAN_NOTE = (
+    "the standing plan's solves (who the plan gave what): 30 days; the newest is kept"
+)
 #: the shipped defaults (a municipality edits the rows, not the code)
 DEFAULT_RULES = (
     (RecordKind.participant, 5 * 365, "pseudonymise", "SoL case records: 5 years after closing"),
     (RecordKind.free_text, 2 * 365, "delete", "reasons in free text: 2 years after closing"),
     (RecordKind.access_log, 5 * 365, "delete", "log of reads and changes: 5 years"),
     (RecordKind.idempotency, 2, "delete", "a retried request's first answer: 2 days"),
+    (RecordKind.standing_plan, 30, "delete", STANDING_PLAN_NOTE),
 )
 
 

@@ -65,3 +65,10 @@ class StandingPlanPublic(SQLModel):
     objective: float
     solver_seconds: float
     n_priced: int = Field(description="placements and departments with a non-zero price")
+
+    @classmethod
+    def of(cls, plan: StandingPlan) -> StandingPlanPublic:
+        return cls(
+            **plan.model_dump(exclude={"placement_prices", "department_prices", "picks"}),
+            n_priced=len(plan.placement_prices) + len(plan.department_prices),
+        )

@@ -34,6 +34,8 @@ from models.plans import (
     plan_prices,
 )
 from models.repo_plans import list_plans
+from models.repo_standing_plan import standing_plans_page
+from models.standing_plan import StandingPlanPublic
 
 router = APIRouter(tags=["coordinators"])
 
@@ -69,6 +71,22 @@ def get_plans(session: SessionDep, page: PageDep, status: PlanStatus | None = No
     """List cohort plans, newest first."""
     rows, total = list_plans(session, status=status, offset=page.offset, limit=page.limit)
     data = [PlanSummary.from_row(plan) for plan in rows]
+    return Paged(data=data, count=total, offset=page.offset, limit=page.limit)
+
+
+@router.get(
+    "/standing-plans",
+    response_model=Paged[StandingPlanPublic],
+    openapi_extra=roles(*PLANNERS),
+    responses=problems(),
+)
+def get_standing_plans(session: SessionDep, page: PageDep):
+    """The system's own standing plan over everyone waiting, newest solve first: when and
+    why it was solved (``trigger``), against which scorer, how many of the waiting it
+    placed, and how many prices it set. The newest one younger than two days prices the
+    suggestions; a coordinator's plan never does."""
+    rows, total = standing_plans_page(session, offset=page.offset, limit=page.limit)
+    data = [StandingPlanPublic.of(plan) for plan in rows]
     return Paged(data=data, count=total, offset=page.offset, limit=page.limit)
 
 

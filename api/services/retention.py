@@ -22,8 +22,10 @@ from models.repo_retention import (
     delete_access_log,
     delete_free_text,
     delete_idempotency,
+    delete_standing_plans,
     expired_access_log,
     expired_idempotency,
+    expired_standing_plans,
     free_text_count,
     held_participant_ids,
     retention_rules,
@@ -41,6 +43,7 @@ class RetentionReport:
     free_texts_deleted: int = 0
     access_log_deleted: int = 0
     idempotency_deleted: int = 0
+    standing_plans_deleted: int = 0
     kept_for_hold: list[int] = field(default_factory=list)  # held participants that expired
 
     def describe(self) -> str:
@@ -52,6 +55,7 @@ class RetentionReport:
                 f"  free-text reasons deleted ({verb}): {self.free_texts_deleted}",
                 f"  access-log rows deleted ({verb}): {self.access_log_deleted}",
                 f"  idempotency records deleted ({verb}): {self.idempotency_deleted}",
+                f"  standing plans deleted ({verb}): {self.standing_plans_deleted}",
                 f"  kept under a legal hold: {len(self.kept_for_hold)} participant(s)"
                 + (f" {self.kept_for_hold}" if self.kept_for_hold else ""),
             ]
@@ -97,4 +101,8 @@ def run_retention(
     report.idempotency_deleted = expired_idempotency(session, idempotency_cutoff)
     if not dry_run:
         delete_idempotency(session, idempotency_cutoff)
+    plan_cutoff = now - timedelta(days=rules[RecordKind.standing_plan].days)
+    report.standing_plans_deleted = expired_standing_plans(session, plan_cutoff)
+    if report.standing_plans_deleted and not dry_run:
+        delete_standing_plans(session, plan_cutoff)
     return report

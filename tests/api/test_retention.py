@@ -163,3 +163,43 @@ def test_the_migration_seeds_the_shipped_rules(tmp_path):
     engine.dispose()
     assert {(r.kind, r.days, r.action, r.note) for r in stored} == set(DEFAULT_RULES)
     assert set(in_force) == set(RecordKind)
+
+
+def _standing_plan(session: Session, created_at: datetime):
+    from models.standing_plan import StandingPlan
+
+    plan = StandingPlan(
+        created_at=created_at, planned_on=created_at.date(), trigger="none",
+        scorer_version="hand", catalog_version=0, layout_version=0, caseload_version=0,
+        n_participants=1, n_placements=1, n_assigned=1, objective=0.5, solver_seconds=0.0,
+        placement_prices={}, department_prices={}, picks={"1": 1},
+    )  # fmt: skip
+    session.add(plan)
+    session.flush()
+    return plan.id
+
+
+def test_standing_plans_go_after_their_days_but_the_newest_stays(session, history):
+    """Each solve stores who the plan gave what: derived personal data with a rule of its
+    own (30 days), and the newest plan, which may still price the lists, is never cut."""
+    from models.standing_plan import StandingPlan
+
+    old = [_standing_plan(session, NOW - timedelta(days=d)) for d in (90, 60)]
+    newest_but_old = _standing_plan(session, NOW - timedelta(days=40))
+    session.commit()
+    dry = run_retention(session, clock=FrozenClock(NOW), dry_run=True)
+    session.rollback()
+    assert dry.standing_plans_deleted == 2 and "standing plans deleted (would): 2" in (
+        dry.describe()
+    )
+    report = run_retention(session, clock=FrozenClock(NOW))
+    session.commit()
+    kept = set(session.exec(select(StandingPlan.id)).all())
+    assert report.standing_plans_deleted == 2
+    assert kept == {newest_but_old} and not kept & set(old)
+    fresh = _standing_plan(session, NOW - timedelta(days=1))
+    session.commit()
+    again = run_retention(session, clock=FrozenClock(NOW))
+    session.commit()
+    assert again.standing_plans_deleted == 1  # the 40-day-old one, no longer the newest
+    assert set(session.exec(select(StandingPlan.id)).all()) == {fresh}

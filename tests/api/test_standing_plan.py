@@ -271,3 +271,20 @@ def test_a_place_worth_more_to_someone_else_waiting_is_marked_so(client, engine,
         if participant in left_out and items:
             assert items[0]["score"] <= 1e-6, items[0]
     assert marked > 0
+
+
+def test_coordinators_see_the_standing_plans_newest_first(client, engine, cohort):
+    """The ops view: when and why the system solved its plan, and what it placed."""
+    first = _solve(engine)
+    second = _solve(engine)
+    response = client.get("/api/v1/standing-plans", headers=cohort.headers(Role.coordinator))
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert page["count"] == 2 and [p["id"] for p in page["data"]] == [second.id, first.id]
+    newest = page["data"][0]
+    assert newest["trigger"] == "forced" and newest["n_participants"] == 5
+    assert newest["n_assigned"] == 3
+    assert newest["n_priced"] == len(second.placement_prices) + len(second.department_prices)
+    assert "picks" not in newest  # who the plan gave what stays out of the overview
+    denied = client.get("/api/v1/standing-plans", headers=cohort.headers(Role.caseworker))
+    assert denied.status_code == 403
