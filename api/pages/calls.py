@@ -235,6 +235,10 @@ def plans(session: Session, *, offset: int, limit: int):
     return plans_api.get_plans(session, Page(offset=offset, limit=limit), status=None)
 
 
+def standing_plans(session: Session, *, limit: int):
+    return plans_api.get_standing_plans(session, Page(offset=0, limit=limit))
+
+
 def create_plan(session: Session, user: User, request: Request, body):
     require_suggestions_open(request, session)
     return plans_api.create_plan(session, user, request, body, _todays(session, request))

@@ -107,8 +107,24 @@ def plans_page(request: Request, session: SessionDep, user: User = admits(plans_
             "title": _("Cohort plans"),
             "plans": calls.plans(session, offset=0, limit=50).data,
             "units": calls.units(session),
+            "standing": next(iter(calls.standing_plans(session, limit=1).data), None),
+            "triggers": standing_triggers(),
         },
     )
+
+
+def standing_triggers() -> dict[str, str]:
+    """Why the system solved its plan again (api.standing_plan.due), for the page."""
+    return {
+        "none": _("the first plan"),
+        "new_day": _("a new day"),
+        "scorer": _("another scorer"),
+        "catalog": _("placements changed"),
+        "bookings": _("bookings, withdrawals or quotas changed"),
+        "caseload": _("the caseload changed"),
+        "age": _("an hour passed with changes"),
+        "forced": _("solved on request"),
+    }
 
 
 @router.post("/plans")

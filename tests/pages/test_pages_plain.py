@@ -134,3 +134,18 @@ def test_the_participant_page_names_skills_by_their_labels_not_their_ids(web):
     page = caseworker.get(f"/participants/{world.participant_a}")
     assert page.status_code == 200
     assert "Matlagning" in page.text and "competence:cooking" not in page.text
+
+
+def test_the_plans_page_shows_the_systems_standing_plan_in_swedish(web):
+    """A coordinator (here the admin, who may plan too) sees when and why the system last
+    solved its own plan, and that a plan made on the page is only a proposal."""
+    from api.standing_plan import StandingPlanKeeper
+
+    admin, _, session, _ = web
+    before = admin.get("/plans")
+    assert before.status_code == 200 and "Systemets stående plan" in before.text
+    assert "Inte löst ännu" in before.text
+    plan = StandingPlanKeeper(session.get_bind(), interval=0).run_once(force=True)
+    after = admin.get("/plans").text
+    assert "Inte löst ännu" not in after and "löst på begäran" in after
+    assert f"{plan.n_assigned} / {plan.n_participants}" in after
