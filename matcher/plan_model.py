@@ -38,6 +38,7 @@ out while a usable eligible pair with a slot and quota left exists, whatever its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,7 +207,10 @@ class CohortPlan:
     taken_by, taken_places
         Per participant, for ``"capacity"`` only (else empty): the participants the plan
         gave the places to (those booked into each usable open placement that is full,
-        or into its department when the quota is what ran out), and those placements.
+        or into its department when the quota is what ran out), and those placements;
+        each entry is a tuple, in index order. A sequence that makes an entry's tuple
+        when it is read (:class:`matcher.plan_reasons.TakenLists`): at 20,000 x 5,000
+        they hold some 70 million numbers that most callers never read.
     shortfalls
         Department index -> bookings still short of its minimum after this plan; only
         departments that fall short are listed.
@@ -235,8 +239,8 @@ class CohortPlan:
     solver: str
     solver_seconds: float
     status: str
-    taken_by: tuple[tuple[int, ...], ...] = ()
-    taken_places: tuple[tuple[int, ...], ...] = ()
+    taken_by: Sequence[tuple[int, ...]] = ()
+    taken_places: Sequence[tuple[int, ...]] = ()
 
 
 def candidate_mask(
