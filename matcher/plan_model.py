@@ -243,31 +243,55 @@ class CohortPlan:
     taken_places: Sequence[tuple[int, ...]] = ()
 
 
+#: Participants (rows) pruned at a time: bounds the temporary memory of candidate_mask.
+CANDIDATE_ROWS = 1024
+
+
 def candidate_mask(
     scores: np.ndarray, eligible: np.ndarray, top_n: int | None, top_per_placement: int | None
 ) -> np.ndarray:
-    """The eligible pairs kept by pruning (see :meth:`CohortProblem.from_dense`)."""
+    """The eligible pairs kept by pruning (see :meth:`CohortProblem.from_dense`).
+
+    Ties are broken arbitrarily but repeatably. Done in blocks of rows, so that each
+    selection runs over contiguous memory: the best ``top_n`` of each row, and each
+    column's best ``top_per_placement`` within the block, merged at the end (a
+    whole-matrix ``argpartition``, and one over the transposed matrix, took 13 s of the
+    20,000 x 5,000 plan; the blocks take about 3 s).
+    """
     if top_n is None and top_per_placement is None:
         return eligible.copy()
-    masked = np.where(eligible, scores, -np.inf)
+    n, m = eligible.shape
     keep = np.zeros_like(eligible)
-    if top_n is not None:
-        keep |= best_in_rows(masked, top_n)
-    if top_per_placement is not None:
-        keep |= best_in_rows(masked.T, top_per_placement).T
+    column_cost, column_row = [], []
+    for start in range(0, n, CANDIDATE_ROWS):
+        rows = slice(start, min(start + CANDIDATE_ROWS, n))
+        cost = np.where(eligible[rows], scores[rows], -np.inf)
+        np.negative(cost, out=cost)  # best first
+        if top_n is not None:
+            best = _smallest(cost, top_n)
+            np.put_along_axis(keep[rows], best, True, axis=1)
+        if top_per_placement is not None:
+            by_placement = np.ascontiguousarray(cost.T)
+            best = _smallest(by_placement, top_per_placement)
+            column_cost.append(np.take_along_axis(by_placement, best, axis=1))
+            column_row.append(best + start)
+    if top_per_placement is not None and top_per_placement > 0 and n > 0:
+        cost, row = np.hstack(column_cost), np.hstack(column_row)
+        best = _smallest(cost, top_per_placement)
+        row, cost = np.take_along_axis(row, best, 1), np.take_along_axis(cost, best, 1)
+        listed = np.isfinite(cost)
+        keep[row[listed], np.nonzero(listed)[0]] = True
     return keep & eligible
 
 
-def best_in_rows(masked: np.ndarray, k: int) -> np.ndarray:
-    """Mask of the ``k`` largest entries of each row (ties broken arbitrarily but repeatably)."""
-    keep = np.zeros(masked.shape, dtype=bool)
-    if k <= 0 or masked.size == 0:
-        return keep
-    if k >= masked.shape[1]:
-        return np.ones(masked.shape, dtype=bool)
-    top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
-    np.put_along_axis(keep, top, True, axis=1)
-    return keep
+def _smallest(cost: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the ``k`` smallest entries of each row (all when k >= width)."""
+    width = cost.shape[1]
+    if k <= 0 or width == 0:
+        return np.zeros((len(cost), 0), dtype=np.intp)
+    if k >= width:
+        return np.broadcast_to(np.arange(width), cost.shape).copy()
+    return np.argpartition(cost, k - 1, axis=1)[:, :k]
 
 
 def priority_weights(support_need: np.ndarray | None, n: int, priority_weight: float) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matcher import plan_model
 from matcher.plan import CohortProblem, solve_cohort
 from matcher.plan_certify import solve_pruned
 from tests.matcher.test_plan import check_reasons
@@ -88,3 +89,46 @@ def test_a_plan_that_needs_no_repair_is_certified_in_one_round():
     plan, _, certificate = solve_pruned(**cohort, top_n=1, top_per_placement=None)
     assert plan.assignment.tolist() == [0, 1]
     assert (certificate.rounds, certificate.pairs_added) == (1, 0)
+
+
+def kth_best(values: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the k-th largest finite value (-inf when the row has fewer)."""
+    ordered = -np.sort(-values, axis=1)
+    padded = np.hstack([ordered, np.full((len(values), k), -np.inf)])
+    return padded[:, k - 1]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(1, 9), st.integers(1, 7), st.integers(0, 2**32 - 1),
+    st.sampled_from([None, 1, 3, 8]), st.sampled_from([None, 1, 2, 12]), st.integers(1, 4),
+)  # fmt: skip
+def test_candidates_are_each_rows_and_each_columns_best(n, m, seed, top_n, per_placement, block):
+    """The blocked selection keeps exactly a best ``top_n`` of each row and a best
+    ``top_per_placement`` of each column, ties aside, whatever the block height."""
+    rng = np.random.default_rng(seed)
+    scores = np.round(rng.uniform(0, 1, (n, m)), 1)  # many ties
+    eligible = rng.random((n, m)) < 0.7
+    saved = plan_model.CANDIDATE_ROWS
+    plan_model.CANDIDATE_ROWS = block  # several blocks even in a small matrix
+    try:
+        keep = plan_model.candidate_mask(scores, eligible, top_n, per_placement)
+    finally:
+        plan_model.CANDIDATE_ROWS = saved
+    if top_n is None and per_placement is None:
+        assert (keep == eligible).all()
+        return
+    assert not (keep & ~eligible).any()
+    masked = np.where(eligible, scores, -np.inf)
+    row_cut = kth_best(masked, top_n) if top_n else np.full(n, np.inf)
+    column_cut = kth_best(masked.T, per_placement) if per_placement else np.full(m, np.inf)
+    better = (masked > row_cut[:, None]) | (masked > column_cut[None, :])
+    assert not (better & eligible & ~keep).any()  # strictly better ones are all kept
+    tied_or_better = (masked >= row_cut[:, None]) | (masked >= column_cut[None, :])
+    assert not (keep & ~tied_or_better).any()  # nothing worse than a cut is kept
+    if top_n:
+        by_row = keep & (masked >= row_cut[:, None])
+        assert (by_row.sum(axis=1) >= np.minimum(top_n, eligible.sum(axis=1))).all()
+    if per_placement:
+        by_column = keep & (masked >= column_cut[None, :])
+        assert (by_column.sum(axis=0) >= np.minimum(per_placement, eligible.sum(axis=0))).all()
