@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher import plan_model
+from matcher import plan_certify, plan_model
 from matcher.plan import CohortProblem, solve_cohort
 from matcher.plan_certify import solve_pruned
 from tests.matcher.test_plan import check_reasons
@@ -132,3 +132,39 @@ def test_candidates_are_each_rows_and_each_columns_best(n, m, seed, top_n, per_p
     if per_placement:
         by_column = keep & (masked >= column_cut[None, :])
         assert (by_column.sum(axis=0) >= np.minimum(per_placement, eligible.sum(axis=0))).all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(1, 9), st.integers(1, 7), st.integers(0, 2**32 - 1),
+    st.sampled_from([None, 1, 3]), st.sampled_from([0.0, 3.0]), st.sampled_from([1, 8, 64]),
+)  # fmt: skip
+def test_pricing_finds_every_left_out_pair_below_the_margin(n, m, seed, top_n, margin, cells):
+    """The prefix bound skips only pairs that cannot price out: the same pairs as pricing
+    every cell, whatever the potentials (some placements unreachable) and block size."""
+    rng = np.random.default_rng(seed)
+    scores = np.round(rng.uniform(-0.3, 1.0, (n, m)), 1)  # ties with the cut
+    eligible = rng.random((n, m)) < 0.7
+    usable = eligible & (rng.random((n, m)) < 0.8)
+    scores[~eligible & (rng.random((n, m)) < 0.5)] = np.nan
+    keep, row_cut = plan_model.candidates(scores, eligible, top_n, 1)
+    weights = rng.choice([1.0, 1.25, 2.0], n)
+    scale = 10.0  # costs of a few units, so that reduced costs fall on the bound and margin
+    participant_d = -rng.integers(0, 30, n).astype(float)
+    placement_d = np.where(rng.random(m) < 0.2, -np.inf, -rng.integers(0, 30, m))
+    saved = plan_certify.CELLS
+    plan_certify.CELLS = cells
+    try:
+        person, place, reduced = plan_certify.priced_pairs(
+            scores, usable, keep, weights, scale, (participant_d, placement_d), row_cut, margin
+        )
+    finally:
+        plan_certify.CELLS = saved
+    with np.errstate(invalid="ignore"):
+        every = -np.rint(weights[:, None] * np.where(usable, scores, 0.0) * scale)
+        every += participant_d[:, None] - placement_d[None, :]
+    expected = usable & ~keep & (every < margin)
+    found = np.zeros((n, m), dtype=bool)
+    found[person, place] = True
+    assert len(person) == expected.sum() and (found == expected).all()
+    assert np.array_equal(reduced, every[person, place])
