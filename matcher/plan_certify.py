@@ -30,14 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.plan import _plan_from
+from matcher.plan_candidates import candidates
 from matcher.plan_flow import FlowNetwork, flow_solution, solve_network, source_potentials
-from matcher.plan_model import (
-    CohortPlan,
-    CohortProblem,
-    candidates,
-    prepare,
-    priority_weights,
-)
+from matcher.plan_model import CohortPlan, CohortProblem, prepare, priority_weights
 
 #: Cells (pairs) priced at a time: bounds the temporary memory of the pricing.
 CELLS = 1 << 21
@@ -187,7 +182,7 @@ def priced_pairs(
     negative one is a pair that could improve the plan. The arc of ``(i, j)`` would cost
     ``c_ij = -rint(weight_i * score_ij * cost_scale)``, so its reduced cost is
     ``c_ij + d_i - d_j``. No left-out pair of participant ``i`` scores more than
-    ``row_cut[i]`` (:func:`matcher.plan_model.candidates`), so only placements whose
+    ``row_cut[i]`` (:func:`matcher.plan_candidates.candidates`), so only placements whose
     ``d_j`` exceeds ``-rint(weight_i * row_cut_i * cost_scale) + d_i - margin`` can
     qualify: with placements in falling ``d_j``, each participant needs only a prefix of
     them, and participants with similar prefixes are priced together. At 20,000 x 5,000

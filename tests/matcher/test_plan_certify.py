@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher import plan_certify, plan_model
+from matcher import plan_candidates, plan_certify
 from matcher.plan import CohortProblem, solve_cohort
 from matcher.plan_certify import solve_pruned
 from tests.matcher.test_plan import check_reasons
@@ -109,12 +109,12 @@ def test_candidates_are_each_rows_and_each_columns_best(n, m, seed, top_n, per_p
     rng = np.random.default_rng(seed)
     scores = np.round(rng.uniform(0, 1, (n, m)), 1)  # many ties
     eligible = rng.random((n, m)) < 0.7
-    saved = plan_model.CANDIDATE_ROWS
-    plan_model.CANDIDATE_ROWS = block  # several blocks even in a small matrix
+    saved = plan_candidates.CANDIDATE_ROWS
+    plan_candidates.CANDIDATE_ROWS = block  # several blocks even in a small matrix
     try:
-        keep = plan_model.candidate_mask(scores, eligible, top_n, per_placement)
+        keep = plan_candidates.candidate_mask(scores, eligible, top_n, per_placement)
     finally:
-        plan_model.CANDIDATE_ROWS = saved
+        plan_candidates.CANDIDATE_ROWS = saved
     if top_n is None and per_placement is None:
         assert (keep == eligible).all()
         return
@@ -147,7 +147,7 @@ def test_pricing_finds_every_left_out_pair_below_the_margin(n, m, seed, top_n, m
     eligible = rng.random((n, m)) < 0.7
     usable = eligible & (rng.random((n, m)) < 0.8)
     scores[~eligible & (rng.random((n, m)) < 0.5)] = np.nan
-    keep, row_cut = plan_model.candidates(scores, eligible, top_n, 1)
+    keep, row_cut = plan_candidates.candidates(scores, eligible, top_n, 1)
     weights = rng.choice([1.0, 1.25, 2.0], n)
     scale = 10.0  # costs of a few units, so that reduced costs fall on the bound and margin
     participant_d = -rng.integers(0, 30, n).astype(float)
