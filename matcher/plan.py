@@ -43,6 +43,7 @@ from matcher.plan_model import (
     prepare,
     priority_weights,
 )
+from matcher.plan_reasons import unassigned_reasons
 
 __all__ = [
     "BELOW_MIN_PROBABILITY",
@@ -179,69 +180,6 @@ def scarcity_prices(
     return opportunity_cost(problem, plan)
 
 
-def unassigned_reasons(
-    assignment: np.ndarray,
-    eligible_rows: np.ndarray,
-    usable_rows: np.ndarray,
-    slots: np.ndarray,
-    quota_cap: np.ndarray,
-    placement_department: np.ndarray,
-    place_first: bool = True,
-) -> tuple[list[str], list[tuple[int, ...]], list[tuple[int, ...]]]:
-    """The true reason each unassigned participant is left out, and who took the places.
-
-    ``eligible_rows`` and ``usable_rows`` (eligible and at or above the minimum
-    probability) are boolean matrices, one row per unassigned participant (in order of
-    ``np.flatnonzero(assignment < 0)``) and one column per placement. A placement is
-    *open* when it had a slot and its department quota before the plan. The reason is
-
-    - ``no_eligible_placement``: no eligible open placement;
-    - ``below_min_probability``: eligible open ones exist, none reaches the minimum;
-    - ``capacity``: usable open ones exist and the plan used up each one's slots (or its
-      department's quota); ``taken_by`` lists whom it gave them to, ``taken_places`` the
-      placements.
-
-    A usable open placement with a slot and quota still left after the plan would make
-    the plan wrong (it places first): that raises instead of giving a false reason. Only
-    a plan made with ``place_first=False`` may do so, and then the reason is
-    ``negative_value`` (every such pair's value is below 0).
-    """
-    placed = assignment[assignment >= 0]
-    slot_left = slots - np.bincount(placed, minlength=len(slots))
-    department_of = placement_department
-    booked = np.bincount(department_of[placed], minlength=len(quota_cap))
-    quota_left = quota_cap - booked
-    is_open = (slots > 0) & (quota_cap[department_of] > 0)
-    room = (slot_left > 0) & (quota_left[department_of] > 0)
-    reasons, taken_by, taken_places = [], [], []
-    for eligible, usable in zip(eligible_rows, usable_rows, strict=True):
-        if not (eligible & is_open).any():
-            reasons.append(NO_ELIGIBLE)
-        elif not (usable & is_open).any():
-            reasons.append(BELOW_MIN_PROBABILITY)
-        else:
-            places = np.flatnonzero(usable & is_open)
-            if room[places].any():
-                if place_first:
-                    raise RuntimeError("the plan left a participant out beside a place with room")
-                reasons.append(NEGATIVE_VALUE)
-                taken_by.append(())
-                taken_places.append(())
-                continue
-            reasons.append(CAPACITY)
-            slot_full = places[slot_left[places] <= 0]
-            quota_full = np.unique(department_of[places[slot_left[places] > 0]])
-            whom = np.isin(assignment, slot_full) | (
-                (assignment >= 0) & np.isin(department_of[np.maximum(assignment, 0)], quota_full)
-            )
-            taken_by.append(tuple(np.flatnonzero(whom).tolist()))
-            taken_places.append(tuple(places.tolist()))
-            continue
-        taken_by.append(())
-        taken_places.append(())
-    return reasons, taken_by, taken_places
-
-
 def _plan_from(
     prepared: PreparedCohort,
     solution: FlowSolution,
@@ -276,10 +214,10 @@ def _plan_from(
         problem.placement_department, prepared.place_first,
     )  # fmt: skip
     reasons = [""] * n
-    taken_by: list[tuple[int, ...]] = [()] * n
-    taken_places: list[tuple[int, ...]] = [()] * n
     for k, i in enumerate(left.tolist()):
-        reasons[i], taken_by[i], taken_places[i] = found[k], whom[k], where[k]
+        reasons[i] = found[k]
+    row_of = np.full(n, -1, dtype=np.int64)
+    row_of[left] = np.arange(len(left))
     booked = np.bincount(
         problem.placement_department[assignment[assignment >= 0]],
         minlength=problem.n_departments,
@@ -296,6 +234,6 @@ def _plan_from(
         solver=solver,
         solver_seconds=solution.solver_seconds,
         status=status,
-        taken_by=tuple(taken_by),
-        taken_places=tuple(taken_places),
+        taken_by=whom.reindexed(row_of),
+        taken_places=where.reindexed(row_of),
     )

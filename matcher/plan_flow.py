@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -79,14 +80,37 @@ class FlowSolution:
     place_bonus: int = 0  # the bonus per participant placed: M, or 0 without place_first
 
 
-def solve_flow(prepared: PreparedCohort, *, certifying: bool = False) -> FlowSolution:
-    """Solve the prepared cohort exactly with OR-Tools' min-cost flow.
+@dataclass(frozen=True, eq=False)
+class FlowNetwork:
+    """The network of a prepared cohort with its optimal flow; arcs in the order added.
 
-    ``certifying`` also returns potentials measured from the source, another optimal
-    dual, under which a placed participant keeps a surplus over their alternatives; the
-    prices' potentials (from a virtual root, all <= 0) often leave it at 0 and then fail
-    to certify an optimal pruned plan (tests/matcher/test_plan_certify.py has a case).
+    Blocks of arcs: ``n`` source -> participant, ``n_pairs`` pairs, ``m`` placement ->
+    department, ``n_dep`` minimum and ``n_dep`` rest-of-quota department -> sink, one
+    source -> sink (see the module docstring).
     """
+
+    tails: np.ndarray
+    heads: np.ndarray
+    capacities: np.ndarray
+    costs: np.ndarray
+    flows: np.ndarray
+    n_pairs: int
+    scale: float  # integer cost units per unit of weighted score
+    bonus: int
+    place_bonus: int
+    solver_seconds: float
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.heads[-1]) + 1  # the last arc ends in the sink, the last node
+
+    @cached_property
+    def residual(self) -> ResidualGraph:
+        return ResidualGraph.of(self)
+
+
+def solve_network(prepared: PreparedCohort) -> FlowNetwork:
+    """Build the min-cost flow network of a prepared cohort and solve it (OR-Tools)."""
     problem = prepared.problem
     n, m, n_dep = problem.n_participants, problem.n_placements, problem.n_departments
     source, sink = n + m + n_dep, n + m + n_dep + 1
@@ -145,11 +169,47 @@ def solve_flow(prepared: PreparedCohort, *, certifying: bool = False) -> FlowSol
     solver_seconds = time.perf_counter() - started
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
-    flows = flow.flows(arcs)
+    return FlowNetwork(
+        tails, heads, capacities, costs, flow.flows(arcs), len(pair_cost), scale, bonus,
+        place_bonus, solver_seconds,
+    )  # fmt: skip
 
-    potential = residual_potentials(tails, heads, capacities, costs, flows, sink + 1)
+
+def source_potentials(network: FlowNetwork) -> np.ndarray:
+    """Potentials measured from the source: the dual matcher.plan_certify prices with."""
+    source = network.n_nodes - 2
+    return network.residual.distances(root=source)
+
+
+def solve_flow(prepared: PreparedCohort, *, certifying: bool = False) -> FlowSolution:
+    """Solve the prepared cohort exactly with OR-Tools' min-cost flow.
+
+    ``certifying`` also returns potentials measured from the source, another optimal
+    dual, under which a placed participant keeps a surplus over their alternatives; the
+    prices' potentials (from a virtual root, all <= 0) often leave it at 0 and then fail
+    to certify an optimal pruned plan (tests/matcher/test_plan_certify.py has a case).
+    """
+    network = solve_network(prepared)
+    return flow_solution(prepared, network, source_potentials(network) if certifying else None)
+
+
+def flow_solution(
+    prepared: PreparedCohort, network: FlowNetwork, potential: np.ndarray | None = None
+) -> FlowSolution:
+    """The used pairs and the prices of a solved network (``potential`` passed through)."""
+    problem = prepared.problem
+    n, m, n_dep = problem.n_participants, problem.n_placements, problem.n_departments
+    sink = network.n_nodes - 1
+    tails, heads, flows, capacities = (
+        network.tails,
+        network.heads,
+        network.flows,
+        network.capacities,
+    )
+    departments = n + m + np.arange(n_dep)
+    prices_potential = network.residual.distances()
     # Arc blocks, in the order they were added.
-    first_slot = n + len(pair_cost)
+    first_slot = n + network.n_pairs
     slot_arcs = np.arange(first_slot, first_slot + m)
     rest_arcs = np.arange(first_slot + m + n_dep, first_slot + m + 2 * n_dep)
     min_arcs = rest_arcs - n_dep
@@ -157,22 +217,19 @@ def solve_flow(prepared: PreparedCohort, *, certifying: bool = False) -> FlowSol
     booked = flows[min_arcs] + flows[rest_arcs]
     quota_full = prepared.quota_finite & (booked >= prepared.quota_cap)
     placement_raw = np.where(
-        slot_full, potential[heads[slot_arcs]] - potential[tails[slot_arcs]], 0
+        slot_full, prices_potential[heads[slot_arcs]] - prices_potential[tails[slot_arcs]], 0
     )
-    department_raw = np.where(quota_full, potential[sink] - potential[departments], 0)
+    department_raw = np.where(quota_full, prices_potential[sink] - prices_potential[departments], 0)
+    bonus, scale = network.bonus, network.scale
     return FlowSolution(
-        pair_used=flows[n : n + len(pair_cost)] > 0,
+        pair_used=flows[n : n + network.n_pairs] > 0,
         placement_prices=_score_part(placement_raw, bonus) / scale,
         department_prices=_score_part(department_raw, bonus) / scale,
-        solver_seconds=solver_seconds,
-        potential=(
-            residual_potentials(tails, heads, capacities, costs, flows, sink + 1, root=source)
-            if certifying
-            else None
-        ),
+        solver_seconds=network.solver_seconds,
+        potential=potential,
         cost_scale=scale,
         bonus=bonus,
-        place_bonus=place_bonus,
+        place_bonus=network.place_bonus,
     )
 
 
@@ -183,42 +240,56 @@ def _score_part(raw: np.ndarray, bonus: int) -> np.ndarray:
     return np.maximum(raw - bonuses * bonus, 0).astype(float)
 
 
-def residual_potentials(
-    tails: np.ndarray,
-    heads: np.ndarray,
-    capacities: np.ndarray,
-    costs: np.ndarray,
-    flows: np.ndarray,
-    n_nodes: int,
-    root: int | None = None,
-) -> np.ndarray:
-    """Shortest-path distances in the residual network of an optimal flow.
+@dataclass(frozen=True, eq=False)
+class ResidualGraph:
+    """The residual arcs of a flow, grouped by head, for shortest-path relaxations."""
 
-    Starts every node at 0 (a virtual root) and relaxes all residual arcs at once until
-    nothing changes. With ``root``, distances are from that node instead: it starts at 0
-    and every other node at a bound longer than any path (a virtual root reaching it at
-    that cost), so nodes the root cannot reach keep a feasible, large potential. An
-    optimal flow has no negative cycle, so this ends within
-    ``n_nodes`` rounds; in practice a few dozen, as chains of displacements are short.
-    """
-    forward = flows < capacities
-    backward = flows > 0
-    res_tail = np.concatenate([tails[forward], heads[backward]])
-    res_head = np.concatenate([heads[forward], tails[backward]])
-    res_cost = np.concatenate([costs[forward], -costs[backward]])
-    order = np.argsort(res_head, kind="stable")
-    res_tail, res_head, res_cost = res_tail[order], res_head[order], res_cost[order]
-    targets, starts = np.unique(res_head, return_index=True)
-    distance = np.zeros(n_nodes, dtype=np.int64)
-    if root is not None:
-        distance[:] = (n_nodes + 1) * (int(np.abs(costs).max(initial=0)) + 1)
-        distance[root] = 0
-    if len(res_head) == 0:
-        return distance
-    for _ in range(n_nodes + 1):
-        best = np.minimum.reduceat(distance[res_tail] + res_cost, starts)
-        improved = best < distance[targets]
-        if not improved.any():
+    tail: np.ndarray
+    cost: np.ndarray
+    targets: np.ndarray  # heads with at least one residual arc in
+    starts: np.ndarray  # where each target's arcs start
+    n_nodes: int
+    longest: int  # a bound on the length of any path
+
+    @classmethod
+    def of(cls, network: FlowNetwork) -> ResidualGraph:
+        return cls.from_arcs(
+            network.tails, network.heads, network.capacities, network.costs, network.flows,
+            network.n_nodes,
+        )  # fmt: skip
+
+    @classmethod
+    def from_arcs(cls, tails, heads, capacities, costs, flows, n_nodes: int) -> ResidualGraph:
+        forward = flows < capacities
+        backward = flows > 0
+        res_tail = np.concatenate([tails[forward], heads[backward]])
+        res_head = np.concatenate([heads[forward], tails[backward]])
+        res_cost = np.concatenate([costs[forward], -costs[backward]])
+        order = np.argsort(res_head, kind="stable")
+        targets, starts = np.unique(res_head[order], return_index=True)
+        longest = (n_nodes + 1) * (int(np.abs(costs).max(initial=0)) + 1)
+        return cls(res_tail[order], res_cost[order], targets, starts, n_nodes, longest)
+
+    def distances(self, root: int | None = None) -> np.ndarray:
+        """Shortest-path distances in the residual network of an optimal flow.
+
+        Starts every node at 0 (a virtual root) and relaxes all residual arcs at once
+        until nothing changes. With ``root``, distances are from that node instead: it
+        starts at 0 and every other node at a bound longer than any path (a virtual root
+        reaching it at that cost), so nodes the root cannot reach keep a feasible, large
+        potential. An optimal flow has no negative cycle, so this ends within
+        ``n_nodes`` rounds; in practice a few dozen, as chains of displacements are short.
+        """
+        distance = np.zeros(self.n_nodes, dtype=np.int64)
+        if root is not None:
+            distance[:] = self.longest
+            distance[root] = 0
+        if len(self.tail) == 0:
             return distance
-        distance[targets[improved]] = best[improved]
-    raise RuntimeError("negative cycle in the residual network: the flow is not optimal")
+        for _ in range(self.n_nodes + 1):
+            best = np.minimum.reduceat(distance[self.tail] + self.cost, self.starts)
+            improved = best < distance[self.targets]
+            if not improved.any():
+                return distance
+            distance[self.targets[improved]] = best[improved]
+        raise RuntimeError("negative cycle in the residual network: the flow is not optimal")

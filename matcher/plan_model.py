@@ -38,9 +38,12 @@ out while a usable eligible pair with a slot and quota left exists, whatever its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from matcher.plan_candidates import candidate_mask
 
 #: Why a participant is left without a placement (``""`` for the assigned).
 NO_ELIGIBLE = "no_eligible_placement"  # no eligible pair with a slot and quota left
@@ -206,7 +209,10 @@ class CohortPlan:
     taken_by, taken_places
         Per participant, for ``"capacity"`` only (else empty): the participants the plan
         gave the places to (those booked into each usable open placement that is full,
-        or into its department when the quota is what ran out), and those placements.
+        or into its department when the quota is what ran out), and those placements;
+        each entry is a tuple, in index order. A sequence that makes an entry's tuple
+        when it is read (:class:`matcher.plan_reasons.TakenLists`): at 20,000 x 5,000
+        they hold some 70 million numbers that most callers never read.
     shortfalls
         Department index -> bookings still short of its minimum after this plan; only
         departments that fall short are listed.
@@ -235,35 +241,8 @@ class CohortPlan:
     solver: str
     solver_seconds: float
     status: str
-    taken_by: tuple[tuple[int, ...], ...] = ()
-    taken_places: tuple[tuple[int, ...], ...] = ()
-
-
-def candidate_mask(
-    scores: np.ndarray, eligible: np.ndarray, top_n: int | None, top_per_placement: int | None
-) -> np.ndarray:
-    """The eligible pairs kept by pruning (see :meth:`CohortProblem.from_dense`)."""
-    if top_n is None and top_per_placement is None:
-        return eligible.copy()
-    masked = np.where(eligible, scores, -np.inf)
-    keep = np.zeros_like(eligible)
-    if top_n is not None:
-        keep |= best_in_rows(masked, top_n)
-    if top_per_placement is not None:
-        keep |= best_in_rows(masked.T, top_per_placement).T
-    return keep & eligible
-
-
-def best_in_rows(masked: np.ndarray, k: int) -> np.ndarray:
-    """Mask of the ``k`` largest entries of each row (ties broken arbitrarily but repeatably)."""
-    keep = np.zeros(masked.shape, dtype=bool)
-    if k <= 0 or masked.size == 0:
-        return keep
-    if k >= masked.shape[1]:
-        return np.ones(masked.shape, dtype=bool)
-    top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
-    np.put_along_axis(keep, top, True, axis=1)
-    return keep
+    taken_by: Sequence[tuple[int, ...]] = ()
+    taken_places: Sequence[tuple[int, ...]] = ()
 
 
 def priority_weights(support_need: np.ndarray | None, n: int, priority_weight: float) -> np.ndarray:

@@ -312,15 +312,16 @@ def check_reasons(problem: CohortProblem, plan, min_probability) -> None:
             assert len(open_places) > 0 and len(usable_open) == 0
         else:
             assert reason == CAPACITY and len(usable_open) > 0
-            assert set(plan.taken_places[i]) == set(usable_open.tolist())
-            takers = set(plan.taken_by[i])
-            assert takers and all(plan.assignment[k] >= 0 for k in takers)
-            for j in usable_open.tolist():  # each place went to someone listed
+            assert plan.taken_places[i] == tuple(sorted(set(usable_open.tolist())))
+            takers = set()  # each place went to someone listed, and nobody else is
+            for j in usable_open.tolist():
                 if slot_left[j] <= 0:
-                    assert set(np.flatnonzero(plan.assignment == j).tolist()) <= takers
+                    takers |= set(np.flatnonzero(plan.assignment == j).tolist())
                 else:
                     same = (plan.assignment >= 0) & (department[plan.assignment] == department[j])
-                    assert set(np.flatnonzero(same).tolist()) <= takers
+                    takers |= set(np.flatnonzero(same).tolist())
+            assert takers and plan.taken_by[i] == tuple(sorted(takers))
+    assert len(plan.taken_by) == len(plan.taken_places) == problem.n_participants
 
 
 @FAST
