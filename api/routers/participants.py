@@ -15,6 +15,7 @@ from api.access import Where, participant_for
 from api.deps import MAX_ID, CurrentUser, SessionDep, roles
 from api.errors import problems
 from api.pagination import Paged, PageDep
+from api.responses import model_json
 from api.services import participants
 from models.org import Role
 from models.participant import ParticipantCreate, ParticipantPublic, ParticipantUpdate
@@ -119,8 +120,11 @@ def read_participant(
     session: SessionDep, user: CurrentUser, request: Request, participant_id: ParticipantId
 ):
     """Read one participant's record (logged)."""
-    return ParticipantPublic.from_row(
-        participant_for(session, user, participant_id, Where.of(request))
+    # serialised here: FastAPI would validate the model again in one more thread hop
+    return model_json(
+        ParticipantPublic.from_row(
+            participant_for(session, user, participant_id, Where.of(request))
+        )
     )
 
 
