@@ -60,7 +60,8 @@ def make_engine(url: str, limits: DbLimits | None = None, **kwargs) -> Engine:
     """An engine with SQLite set up for a web service: WAL, foreign keys, a busy timeout.
 
     On PostgreSQL, ``limits`` (default :class:`DbLimits`) sizes the pool and sets the
-    per-connection timeouts.
+    per-connection timeouts, and a pooled connection the server has ended is swapped for
+    a fresh one at checkout (:func:`_alive_or_replaced`, unless ``pool_pre_ping`` is given).
     """
     url = normalise_url(url)
     limits = limits or DbLimits()
