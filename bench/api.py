@@ -14,16 +14,22 @@ demo municipality plus synthetic placements up to 10,000 open ones, then:
    participant (authenticate, read, access log, commit) and of a suggestion list, and
    their ratios to ``/healthz`` (``read_cpu_ratio``, ``suggestion_cpu_ratio``): ratios
    in one run hold on a machine whose speed moves by 2x between days;
-4. suggestions paced at 80 % of the measured 2-worker saturation rate: p99 latency,
-   counted from each request's scheduled moment.
+4. suggestions paced at 80 % of the measured 2-worker saturation rate: p50 and p99
+   latency counted from each request's scheduled moment, from bench/paced.c (an
+   open-loop constant-rate C client on 32 keep-alive connections, built here with ``cc``;
+   without a compiler, from 8 paced Python threads);
+5. the engine's part of a suggestion (rank + reasons, ``rank_remembering``) timed in this
+   process on the catalog the service compiles, so the report separates it from the stack.
 
 Every request is a full suggestion: authenticate, load the participant, log the access,
 rank, store the list and its 10 items, commit. Needs PostgreSQL at 127.0.0.1:5432
 (user postgres) for the PG figures; prints null for them when none is reachable.
 
 Run: ``python bench/api.py`` with any Python that has the project installed.
-``python bench/api.py --cpu-only --url postgresql://...`` runs step 3 alone on a database
-step 1 built (for A/B runs of one change). The last line is one JSON object.
+``python bench/api.py --cpu-only --url postgresql://...`` runs steps 3 and 5 alone on a
+database step 1 built (for A/B runs of one change). The last line is one JSON object.
+Prerequisites beyond the project: PostgreSQL, ``wrk`` (``apt-get install wrk``) and a C
+compiler (``cc``, for bench/paced.c); without them the Python-thread clients stand in.
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ THROUGHPUT_SECONDS = 15
 LATENCY_SECONDS = 10
 FLOOR_SECONDS = 5
 CLIENT_THREADS = 8
+PACED_CONNECTIONS = 32
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -373,6 +380,59 @@ def drive(
     return sum(counts), elapsed, [t for part in latencies for t in part]
 
 
+def build_paced_client() -> str | None:
+    """bench/paced.c compiled into a temporary directory (None without a C compiler)."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        return None
+    binary = Path(tempfile.mkdtemp()) / "paced"
+    subprocess.run([compiler, "-O2", "-o", str(binary), str(ROOT / "bench" / "paced.c"), "-lm"],
+                   check=True)  # fmt: skip
+    return str(binary)
+
+
+def paced(
+    binary: str, server: Server, token: str, ids: list[int], rate: float, seconds: float
+) -> dict:
+    """bench/paced.c at ``rate`` requests/s for ``seconds``: open loop, 32 keep-alive
+    connections, each latency counted from the request's due moment (its JSON report)."""
+    command = [binary, "127.0.0.1", str(server.port), f"{rate:.2f}", str(seconds),
+               str(PACED_CONNECTIONS), SUGGESTIONS, token, *map(str, ids)]  # fmt: skip
+    report = json.loads(subprocess.run(command, capture_output=True, text=True,
+                                       check=True).stdout)  # fmt: skip
+    if report["non_2xx"] or report["errors"]:
+        print(f"  paced client: {report['non_2xx']} non-2xx, {report['errors']} errors")
+    return report
+
+
+def engine_cpu_ms(url: str, ids: list[int], rounds: int = 5) -> float:
+    """CPU ms (this process, ``time.process_time``) of the engine's part of a suggestion:
+    ``rank_remembering`` (rank 10,000 placements, top 10 with their reasons) on the
+    catalog the service compiles, for the same participants; median of ``rounds`` passes.
+    The service's suggestion CPU minus this is the stack's part (HTTP, auth, SQL, JSON)."""
+    from api.catalog_cache import CatalogCache
+    from api.services.suggestions import rank_remembering
+    from api.settings import Settings
+    from matcher import load_policy
+    from models.clock import SYSTEM_CLOCK
+    from models.convert import participant_to_domain
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        catalog = CatalogCache(load_policy(Settings().policy_path), SYSTEM_CLOCK).get(session)
+        subjects = [participant_to_domain(session.get(Participant, i), catalog.day) for i in ids]
+    engine.dispose()
+    for subject in subjects:  # warm-up
+        rank_remembering(subject, catalog, limit=10, hidden=set())
+    passes = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for subject in subjects:
+            rank_remembering(subject, catalog, limit=10, hidden=set())
+        passes.append(1000 * (time.process_time() - started) / len(subjects))
+    return statistics.median(passes)
+
+
 def cpu_per_request(
     server: Server, database: str, token: str, ids: list[int], path: str, seconds: float
 ) -> tuple[float, float]:
@@ -427,6 +487,7 @@ def cpu_only(url: str, seconds: int) -> None:
         }
     finally:
         server.stop()
+    costs["engine"] = engine_cpu_ms(url, ids)
     print(json.dumps({
         **{f"{name}_cpu_ms": round(ms, 3) for name, ms in costs.items()},
         "read_cpu_ratio": round(costs["participant"] / costs["healthz"], 2),
@@ -445,6 +506,9 @@ def main() -> None:
     client = "wrk" if shutil.which("wrk") else "python-threads"
     latency = latency_wrk if client == "wrk" else latency_httpx
     print(f"load client: {client}")
+    paced_binary = build_paced_client()
+    paced_client = "paced.c" if paced_binary else "python-threads"
+    print(f"paced client (80 % of saturation): {paced_client}")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         token, ids = prepare(url)
@@ -489,20 +553,33 @@ def main() -> None:
                     )
                 }
                 rps_2 = costs["suggestions"][0]
-                done, _, paced = drive(server.base, token, ids, SUGGESTIONS,
-                                       THROUGHPUT_SECONDS, rate=0.8 * rps_2)  # fmt: skip
+                if paced_binary is not None:
+                    report = paced(paced_binary, server, token, ids, 0.8 * rps_2,
+                                   THROUGHPUT_SECONDS)  # fmt: skip
+                    done, p50_paced, p99_paced = (report["answered"], report["p50_ms"],
+                                                  report["p99_ms"])  # fmt: skip
+                else:
+                    done, _, times = drive(server.base, token, ids, SUGGESTIONS,
+                                           THROUGHPUT_SECONDS, rate=0.8 * rps_2)  # fmt: skip
+                    p50_paced = float(np.median(times))
+                    p99_paced = float(np.percentile(times, 99))
             finally:
                 server.stop()
+            engine_ms = engine_cpu_ms(pg, ids)
             healthz_ms = costs["healthz"][1]
-            p99_paced = float(np.percentile(paced, 99))
             for name, (rps, ms) in costs.items():
                 print(f"PostgreSQL, 2 workers, {name}: {rps:.0f} requests/s at saturation, "
                       f"CPU per request (service + PostgreSQL) {ms:.2f} ms "
                       f"({ms / healthz_ms:.1f}x /healthz)")  # fmt: skip
             print(f"  suggestions with 1 worker: {rps_1:.0f} requests/s; 2 over 1: "
                   f"{rps_2 / rps_1:.2f}")  # fmt: skip
-            print(f"  paced at 80 % of saturation ({0.8 * rps_2:.0f}/s, {done} answered): "
-                  f"p50 {np.median(paced):.1f} ms, p99 {p99_paced:.1f} ms")  # fmt: skip
+            print(f"  paced at 80 % of saturation ({0.8 * rps_2:.0f}/s, {done} answered, "
+                  f"{paced_client}): p50 {p50_paced:.1f} ms, p99 {p99_paced:.1f} ms")  # fmt: skip
+            suggestion_ms = costs["suggestions"][1]
+            print(
+                f"  of a suggestion's {suggestion_ms:.2f} ms, the engine (rank + reasons, "
+                f"in process) {engine_ms:.2f} ms, the rest {suggestion_ms - engine_ms:.2f} ms"
+            )
             results.update(
                 pg_p50_ms=round(p50, 2),
                 pg_p99_ms=round(p99, 2),
@@ -514,6 +591,10 @@ def main() -> None:
                 suggestion_cpu_ms=round(costs["suggestions"][1], 3),
                 read_cpu_ratio=round(costs["participant"][1] / healthz_ms, 2),
                 suggestion_cpu_ratio=round(costs["suggestions"][1] / healthz_ms, 2),
+                engine_cpu_ms=round(engine_ms, 3),
+                suggestion_cpu_ms_besides_engine=round(suggestion_ms - engine_ms, 3),
+                paced_client=paced_client,
+                p50_ms_at_80pct_saturation=round(p50_paced, 1),
                 p99_ms_at_80pct_saturation=round(p99_paced, 1),
             )
         finally:

@@ -11,8 +11,9 @@ is held only for the last instant of a transaction: the hook moves the head row 
 :class:`ChainHead` with ``UPDATE ... RETURNING`` (a row lock on PostgreSQL, the write
 lock on SQLite, released by the commit right after), appends the transaction's rows
 after the head and stores the new head. Access-log rows are buffered in the session and
-inserted sealed (one statement more per request than a plain insert on PostgreSQL, where
-the row's INSERT rides in the head's UPDATE; two on SQLite); match events are
+inserted sealed (on PostgreSQL a transaction's one row is sealed by one statement that
+locks the head, inserts the row with its hash computed by the database and moves the
+head, no more than a plain insert; two statements more on SQLite); match events are
 rarer and inserted as usual, then sealed by id.
 
 When retention deletes the oldest access-log rows it records the last deleted row's

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -59,7 +60,8 @@ def make_engine(url: str, limits: DbLimits | None = None, **kwargs) -> Engine:
     """An engine with SQLite set up for a web service: WAL, foreign keys, a busy timeout.
 
     On PostgreSQL, ``limits`` (default :class:`DbLimits`) sizes the pool and sets the
-    per-connection timeouts.
+    per-connection timeouts, and a pooled connection the server has ended is swapped for
+    a fresh one at checkout (:func:`_alive_or_replaced`, unless ``pool_pre_ping`` is given).
     """
     url = normalise_url(url)
     limits = limits or DbLimits()
@@ -78,7 +80,7 @@ def make_engine(url: str, limits: DbLimits | None = None, **kwargs) -> Engine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    liveness_check = "pool_pre_ping" not in kwargs  # else the caller chose
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", limits.pool_size)
         kwargs.setdefault("max_overflow", limits.max_overflow)
@@ -87,7 +89,37 @@ def make_engine(url: str, limits: DbLimits | None = None, **kwargs) -> Engine:
     connect_args.setdefault("options", limits.libpq_options())
     connect_args.setdefault("application_name", limits.application_name)
     connect_args.setdefault("connect_timeout", limits.connect_timeout_s)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if liveness_check:
+        event.listen(engine, "checkout", _alive_or_replaced(engine.dialect))
+    return engine
+
+
+def _alive_or_replaced(dialect):
+    """A pool checkout hook in place of ``pool_pre_ping``: ping a pooled connection only
+    when the server has spoken on its socket since it went idle.
+
+    An idle connection's socket has nothing to read until the server says goodbye: a
+    terminated backend, a restart or an idle timeout send an error and close it, which
+    makes the socket readable. Checking that costs a ``select`` with no wait; the
+    pre-ping's ``SELECT 1`` cost a round trip on every request. A readable socket gets
+    the real ping, and a failed one raises ``DisconnectionError``, on which the pool
+    drops the connection and checks out a fresh one, as with the pre-ping.
+    """
+
+    def check(dbapi_connection, _record, _proxy) -> None:
+        try:
+            readable = select.select([dbapi_connection.fileno()], [], [], 0)[0]
+        except (OSError, ValueError) as error:  # closed on this side already
+            raise exc.DisconnectionError("the pooled connection is closed") from error
+        if not readable:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError("the server closed the pooled connection") from error
+
+    return check
 
 
 @cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Integer, bindparam, event, insert, select, update
+from sqlalchemy import Integer, Text, bindparam, cast, event, func, insert, literal, select, update
 from sqlmodel import Session, col
 
 from models.audit import AccessLog
@@ -17,6 +17,7 @@ from models.audit_chain import (
     BrokenLink,
     ChainHead,
     _forget_loaded_head,
+    _payload,
     _problem,
     link_hash,
 )
@@ -59,21 +60,66 @@ def _store_head(session: Session, name: str, head: str) -> None:
     _forget_loaded_head(session, name)
 
 
-def _insert_one_and_store_head():
-    """One statement for the common case of one sealed row (PostgreSQL): the row's INSERT
-    as a data-modifying CTE of the head's UPDATE, so the seal costs two round trips (claim,
-    then this) instead of three. Built once; the values are parameters."""
+_ROW_COLUMNS = _ACCESS_COLUMNS[:-3]  # the row's own fields, without seq, prev_hash, hash
+
+
+def _seal_one_in_sql():
+    """The whole seal of one row as one statement (PostgreSQL): lock the head, insert the
+    row after it with its hash computed by the database, move the head to it.
+
+    ``WITH head AS (SELECT seq, hash ... FOR UPDATE), sealed AS (INSERT ... SELECT ...,
+    head.seq + 1, head.hash, encode(sha256(convert_to('accesslog|' || (head.seq + 1) || '|'
+    || head.hash || '|' || :payload, 'UTF8')), 'hex') FROM head RETURNING seq, hash)
+    UPDATE chainhead SET seq = sealed.seq, hash = sealed.hash FROM sealed ...``.
+    The hashed text is :func:`models.audit_chain.link_hash`'s, its payload built in
+    Python (``_payload``), so verification recomputes the same digest. Under READ
+    COMMITTED the ``FOR UPDATE`` waits for a concurrent seal and then reads the head it
+    committed, and the UPDATE follows that same row version: one chain, no gap. One round
+    trip instead of two (claim, then insert + store), and no hashing in Python."""
     table = AccessLog.__table__
-    row = insert(table).values(
-        {name: bindparam(f"row_{name}", type_=table.c[name].type) for name in _ACCESS_COLUMNS}
+    head = (
+        select(_HEADS.c.seq, _HEADS.c.hash)
+        .where(_HEADS.c.name == "accesslog")
+        .with_for_update()
+        .cte("head")
     )
-    return _STORE_HEAD.add_cte(row.cte("sealed_row"))
+    seq = head.c.seq + 1
+    text = (
+        literal("accesslog|", Text) + cast(seq, Text) + "|" + head.c.hash + "|"
+        + bindparam("payload", type_=Text)
+    )  # fmt: skip
+    digest = func.encode(func.sha256(func.convert_to(text, "UTF8")), "hex")
+    values = [bindparam(f"row_{name}", type_=table.c[name].type) for name in _ROW_COLUMNS]
+    sealed = (
+        insert(table)
+        .from_select(list(_ACCESS_COLUMNS), select(*values, seq, head.c.hash, digest))
+        .returning(table.c.seq, table.c.hash)
+        .cte("sealed")
+    )
+    return (
+        update(_HEADS)
+        .where(_HEADS.c.name == "accesslog")
+        .values(seq=sealed.c.seq, hash=sealed.c.hash)
+        .add_cte(head)
+        .add_cte(sealed)
+    )
 
 
-_INSERT_ONE_AND_STORE_HEAD = _insert_one_and_store_head()
+_SEAL_ONE_IN_SQL = _seal_one_in_sql()
 
 
 def _seal_access(session: Session, rows: list[dict]) -> None:
+    if len(rows) == 1 and session.get_bind().dialect.name == "postgresql":
+        params = {f"row_{name}": rows[0][name] for name in _ROW_COLUMNS}
+        params["payload"] = _payload("accesslog", rows[0])
+        if session.execute(_SEAL_ONE_IN_SQL, params).rowcount == 0:
+            # no head row (a database built without the migration's seed rows): nothing
+            # was inserted; add the head and seal again
+            session.add(ChainHead(name="accesslog"))
+            session.flush()
+            session.execute(_SEAL_ONE_IN_SQL, params)
+        _forget_loaded_head(session, "accesslog")
+        return
     seq, head = _claim(session, "accesslog", len(rows))
     sealed = []
     for row in rows:
@@ -81,11 +127,6 @@ def _seal_access(session: Session, rows: list[dict]) -> None:
         digest = link_hash("accesslog", seq, head, row)
         sealed.append({**row, "seq": seq, "prev_hash": head, "hash": digest})
         head = digest
-    if len(sealed) == 1 and session.get_bind().dialect.name == "postgresql":
-        params = {f"row_{name}": sealed[0][name] for name in _ACCESS_COLUMNS}
-        session.execute(_INSERT_ONE_AND_STORE_HEAD, {**params, "chain": "accesslog", "head": head})
-        _forget_loaded_head(session, "accesslog")
-        return
     session.execute(insert(AccessLog.__table__), sealed)
     _store_head(session, "accesslog", head)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from models.match import BOOKED_STATUSES, Match, MatchEvent, MatchStatus, Outcome
@@ -86,20 +87,27 @@ def booked_matches_of(session: Session, participant_ids: list[int]) -> dict[int,
     return {match.participant_id: match for match in rows}
 
 
+# built once, values as parameters: building the statement cost more Python than running it
+_REMEMBERED = select(Match).where(
+    Match.participant_id == bindparam("participant_id"),
+    col(Match.status).in_(BOOKED_STATUSES)
+    | (
+        (Match.status == MatchStatus.declined)
+        & (Match.decided_at >= bindparam("declined_since", type_=Match.__table__.c.decided_at.type))
+    ),
+)
+
+
 def remembered_decisions(
     session: Session, participant_id: int, declined_since: datetime
 ) -> tuple[Match | None, list[int]]:
     """The participant's live match (accepted or started), if any, and the placements
     declined for them at or after ``declined_since`` (each once, in id order).
 
-    One round trip: the suggestions ask it on every list.
+    One round trip, of a statement built once: the suggestions ask it on every list.
     """
     rows = session.exec(
-        select(Match).where(
-            Match.participant_id == participant_id,
-            col(Match.status).in_(BOOKED_STATUSES)
-            | ((Match.status == MatchStatus.declined) & (Match.decided_at >= declined_since)),
-        )
+        _REMEMBERED, params={"participant_id": participant_id, "declined_since": declined_since}
     ).all()
     live = next((m for m in rows if m.status in BOOKED_STATUSES), None)
     declined = sorted({m.placement_id for m in rows if m.status is MatchStatus.declined})

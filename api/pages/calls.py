@@ -91,7 +91,7 @@ def caseload(
 
 
 def participant(session: Session, user: User, request: Request, participant_id: int):
-    return participants_api.read_participant(session, user, request, participant_id)
+    return participants_api.participant_record(session, user, request, participant_id)
 
 
 def matches_of(session: Session, user: User, request: Request, participant_id: int):
