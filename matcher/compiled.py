@@ -70,22 +70,30 @@ class SkillColumns:
             required=_frozen(rows < n),
         )
 
-    def credit_sums(
-        self, credit: np.ndarray, n_rows: int, required_weight: float, useful_weight: float
-    ) -> np.ndarray:
-        """Per placement: required_weight * sum of required credits + useful_weight * useful."""
+    def credit_entries(
+        self, credit: np.ndarray, required_weight: float, useful_weight: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(placement position, weight * credit) of every listed skill the credit touches,
+        concept by concept (a placement appears once per touched skill it lists)."""
         concepts = np.flatnonzero(credit)
         starts, ends = self.indptr[concepts], self.indptr[concepts + 1]
         lengths = ends - starts
         total = int(lengths.sum())
-        if total == 0:
-            return np.zeros(n_rows)
         # Positions of every entry in the touched columns, without a Python loop.
         offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
         entries = offsets + np.arange(total)
         weights = np.where(self.required[entries], required_weight, useful_weight)
         weights *= np.repeat(credit[concepts], lengths)
-        return np.bincount(self.rows[entries], weights=weights, minlength=n_rows)
+        return self.rows[entries], weights
+
+    def credit_sums(
+        self, credit: np.ndarray, n_rows: int, required_weight: float, useful_weight: float
+    ) -> np.ndarray:
+        """Per placement: required_weight * sum of required credits + useful_weight * useful."""
+        rows, weights = self.credit_entries(credit, required_weight, useful_weight)
+        if len(rows) == 0:
+            return np.zeros(n_rows)
+        return np.bincount(rows, weights=weights, minlength=n_rows)
 
 
 def _column(values, dtype, count: int) -> np.ndarray:
