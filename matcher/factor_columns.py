@@ -38,8 +38,9 @@ class PlacementsSide:
     prices: np.ndarray | None
     credit: np.ndarray
     # ``compiled.skill_columns.credit_sums(credit, ...)`` over every placement, when the
-    # caller has it (the pruned ranking): the skills column on ``rows`` is then the
-    # exhaustive one's, bit for bit
+    # caller has it (the pruned ranking: anything ``sums[rows]`` reads, see
+    # matcher.pruning.SparseSums): the skills column on ``rows`` is then the exhaustive
+    # one's, bit for bit
     skill_sums: np.ndarray | None = None
     _km: np.ndarray | None = field(default=None, repr=False)
     # the participant's small look-up tables (by work area, language code, supervision),

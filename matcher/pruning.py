@@ -74,8 +74,8 @@ KM_SLACK = 1e-6
 #: catalogs smaller than this are scored exhaustively (the bounds would cost more)
 MIN_PLACEMENTS = 2_000
 #: placements per block the grid aims at, and the rows scored before the threshold is set
-BLOCK_ROWS = 12
-FIRST_BATCH = 1_024
+BLOCK_ROWS = 24
+FIRST_BATCH = 512
 FIRST_PER_ITEM = 4  # and at least this many rows per item asked for
 
 _N_CODES = 2 * (MAX_LEVEL + 1)
@@ -224,6 +224,22 @@ class Scored:
     valued: Valued
 
 
+class SparseSums:
+    """Per-placement skill sums where the credit touches a listed skill, 0 elsewhere;
+    ``sums[rows]`` reads them like the full-length array."""
+
+    def __init__(self, touched: np.ndarray, weights: np.ndarray):
+        self.rows, inverse = np.unique(touched, return_inverse=True)
+        self.sums = np.bincount(inverse.reshape(-1), weights=weights, minlength=len(self.rows))
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self.rows, rows)
+        at = np.minimum(at, max(len(self.rows) - 1, 0))
+        if len(self.rows) == 0:
+            return np.zeros(len(rows))
+        return np.where(self.rows[at] == rows, self.sums[at], 0.0)
+
+
 def _range_table(table: np.ndarray) -> np.ndarray:
     """``out[i, j]``: the max of ``table[i..j]`` (``i <= j``)."""
     n = len(table)
@@ -247,9 +263,11 @@ class Request:
         touched, weights = compiled.skill_columns.credit_entries(
             credit, s.required_weight, s.useful_weight
         )
-        self.touched = touched
-        # the exhaustive path's sums (``credit_sums``), bit for bit
-        skill_sums = np.bincount(touched, weights=weights, minlength=len(compiled))
+        # the exhaustive path's sums (``credit_sums``: the same entries added in the same
+        # order, so bit for bit), kept for the touched placements only: a full-length
+        # array costs a fresh page-faulted allocation per request in a large catalog
+        skill_sums = SparseSums(touched, weights)
+        self.skill_sums = skill_sums
         self.side = col.PlacementsSide(
             participant, compiled, policy, slice(None), prices, credit, skill_sums
         )
@@ -300,10 +318,10 @@ class Request:
         # skills: exact where the credit touches a listed skill, 0 elsewhere, and
         # empty_coverage where a placement lists none
         skills_hi = np.zeros(n_blocks)
-        if len(self.touched):
+        listed, sums = self.skill_sums.rows, self.skill_sums.sums
+        if len(listed):
             denominator, _ = col._skills_denominator(c, policy)
-            coverage = side.skill_sums[self.touched] / denominator[self.touched]
-            np.maximum.at(skills_hi, blocks.block_of[self.touched], coverage)
+            np.maximum.at(skills_hi, blocks.block_of[listed], sums / denominator[listed])
         empty = policy.skills.empty_coverage
         skills_lo = np.where(blocks.has_empty, min(empty, 0.0), 0.0)
         skills_hi = np.where(blocks.has_empty, np.maximum(skills_hi, empty), skills_hi)
