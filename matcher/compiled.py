@@ -20,6 +20,9 @@ from matcher.geo import Sites
 from matcher.language import MAX_LEVEL
 from matcher.taxonomy import Taxonomy
 
+#: memo keys (first element) of derived values that no capacity column enters
+CAPACITY_FREE_MEMOS = frozenset({"rank_blocks", "skills_denominator"})
+
 _NO_DATE_BEFORE = np.iinfo(np.int64).min
 _NO_DATE_AFTER = np.iinfo(np.int64).max
 
@@ -250,7 +253,8 @@ class CompiledPlacements:
         and the skill matrices, sites and the rest are shared, so this costs a small
         fraction of :meth:`build`. ``remaining_slots`` maps every compiled placement id to
         its slots left (``KeyError`` when one is missing). Derived arrays are recomputed
-        on first use, since some of them depend on capacity.
+        on first use, since some of them depend on capacity; those listed in
+        :data:`CAPACITY_FREE_MEMOS` (the ranking's blocks, say) are kept.
         """
         placements = tuple(
             p
@@ -266,7 +270,7 @@ class CompiledPlacements:
             remaining_slots=slots,
             short_of_minimum=short_of_minimum,
             has_room=has_room,
-            _memo={},
+            _memo={k: v for k, v in self._memo.items() if k[0] in CAPACITY_FREE_MEMOS},
         )
 
     def __len__(self) -> int:

@@ -3,11 +3,12 @@
 The compiled placements are grouped, once per catalog, into blocks of the same placement
 type and work area and, in a large catalog, the same cell of a grid over the sites
 (:class:`Blocks`). Per request, an upper bound of the ranking value of every placement in
-a block is computed from a few numbers per block (:func:`block_bounds`); the blocks are
-scored exactly in order of their bound, a first batch to find a threshold ``tau`` (the
-``k``-th best eligible value found), then every block whose bound reaches ``tau``; the
-rest are never scored. The result is the exhaustive ranking's top ``k``, bit for bit: the
-same values, computed by the same column expressions on the rows that are scored.
+a block is computed from a few numbers per block (:meth:`Request.bounds`); the blocks
+with the highest bounds (about :data:`FIRST_BATCH` placements) are scored exactly to find
+a threshold ``tau`` (the ``k``-th best eligible value found), then every other block
+whose bound reaches ``tau``; the rest are never scored. The result is the exhaustive
+ranking's top ``k``, bit for bit: the same values, computed by the same column
+expressions on the rows that are scored.
 
 **Why the bound holds.** The value of a pair is ``v = expit(z) + a`` with
 ``z = intercept + sum_j c_j x_j`` (prediction factors, added in factor order, plus a
@@ -19,14 +20,15 @@ pair in the block that can be eligible:
   same sums the exhaustive path divides), 0 for the others (no credit: a numerator of
   exactly 0), ``empty_coverage`` where a placement lists no skill;
 * interests, priority: exact (one work area per block; one participant);
-* language and support: the min/max of the factor's table over the language codes and
-  supervision levels present in the block that the hard rules admit;
+* language and support: the min/max of the factor's table over the range of language
+  codes and of supervision levels in the block (a superset of those present);
 * hours: the feature at the block's fewest and most hours (it is monotone in hours);
 * commute: the feature at ``max(d - r, 0)`` and ``d + r`` km, where ``d`` is the distance
   to the block's centre and ``r`` the largest distance from the centre to a site in the
   block (triangle inequality of the great-circle distance; ``r`` is widened by
   :data:`KM_SLACK` against the haversine's rounding);
-* capacity and scarcity: the block's min/max of the capacity column and of ``-price``.
+* capacity and scarcity: the block's min/max of the capacity column and of ``-price``;
+* a learned model's department effect: the largest effect of a department in the block.
 
 ``c * x`` over ``x`` in ``[lo, hi]`` is largest at an end, and IEEE rounding is monotone
 (``x <= x'`` gives ``fl(x * c) <= fl(x' * c)`` for ``c >= 0`` and the reverse for
@@ -36,8 +38,9 @@ monotone up to its last-bit rounding, far below :data:`MARGIN`. So a block with
 ``bound + MARGIN < tau`` holds no pair with a value ``>= tau``: at least ``k`` eligible
 scored pairs beat each of its pairs strictly, whatever the id tie-break, and the top
 ``k`` of the scored pairs is the top ``k`` of all pairs. A block that cannot hold an
-eligible pair (the type's rules, no room or not open, the hours, language or
-supervision rules for every code present) is skipped too.
+eligible pair (the type's rules, no room or not open, the hours rule at the block's
+lowest hours, no admitted language code or supervision level in the block's ranges) is
+skipped too.
 
 What is not bounded falls back to the exhaustive path (:func:`supported`): a scorer
 without ``coefficients()``, a registry with factors this module does not know, negative

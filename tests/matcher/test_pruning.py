@@ -217,3 +217,20 @@ def test_a_policy_change_keeps_the_pruned_ranking_exact():
         exhaustive = rank_placements_exhaustive(person, compiled, scorer, **kwargs)
         with _always_prune(first=20):
             assert rank_placements(person, compiled, scorer, **kwargs) == exhaustive
+
+
+def test_a_booking_keeps_the_blocks_and_the_ranking_stays_exact():
+    compiled, people = _catalog(3_000, seed=5)
+    scorer = PolicyScorer.from_policy(POLICY)
+    kwargs = dict(k=10, as_of=AS_OF, policy=POLICY)
+    before = rank_placements(people[0], compiled, scorer, **kwargs)
+    # fill every placement the first list shows, and empty one department's quota
+    full = {item.placement_id for item in before.items}
+    slots = {int(i): 0 if int(i) in full else 2 for i in compiled.ids}
+    capacities = {**compiled.capacities, 1: DepartmentCapacity(1, remaining_quota=0)}
+    booked = compiled.with_capacity(slots, capacities)
+    assert pruning.blocks_of(booked) is pruning.blocks_of(compiled)
+    for person in people[:10]:
+        after = rank_placements(person, booked, scorer, **kwargs)
+        assert after == rank_placements_exhaustive(person, booked, scorer, **kwargs)
+    assert not full & {item.placement_id for item in after.items}
