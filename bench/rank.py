@@ -13,7 +13,8 @@ participants, and the speed-up is the ratio of medians.
 The anchor (``bench/_rank_plain.py``): the straightforward numpy/scipy.sparse ranking on
 the same compiled catalog and participants, timed in the same run at 10,000 and 100,000
 placements, both with the ten explanations (``rank_speedup_numpy_*``) and on the scoring
-and top-10 alone (``core_speedup_numpy_*``), after checking that both pick the same ten.
+and top-10 alone (``core_speedup_numpy_*``; the engine's side is its pruned path,
+:mod:`matcher.pruning`), after checking that both pick the same ten.
 The last line is one JSON object.
 """
 
@@ -126,9 +127,9 @@ def time_ms(call, repeat: int) -> np.ndarray:
 
 def anchor_figures(results, label, compiled, scorer, people, policy) -> None:
     """The plain numpy ranking beside the engine, on the same catalog and participants."""
-    from matcher.features import pair_features
+    from matcher import pruning
+    from matcher.features import credit_vector
     from matcher.ranking import top_k
-    from matcher.value import values
 
     plain = PlainRanker(compiled, scorer, policy)
     same = sum(
@@ -148,9 +149,13 @@ def anchor_figures(results, label, compiled, scorer, people, policy) -> None:
         plain.top(people[r], AS_OF)
 
     def engine_core(r: int) -> None:
-        features = pair_features(people[r], compiled, AS_OF, policy)
-        valued = values(scorer, features.X, policy, compiled.department_ids)
-        top_k(valued.value, compiled.ids, features.eligible, 10)
+        # what rank_placements does before the items: bounds, the blocks that can reach
+        # the top 10 scored exactly, top-k and the eligible count
+        credit = credit_vector(people[r], compiled, policy)
+        request = pruning.Request(people[r], compiled, scorer, AS_OF, policy, None, credit)
+        scored = pruning.pruned_scores(request, 10)
+        top_k(scored.valued.value, compiled.ids[scored.rows], np.ones(len(scored.rows), bool), 10)
+        pruning.eligible_count(request)
 
     calls = (engine_rank, plain_rank, engine_core, plain_core)
     for warm in range(5):

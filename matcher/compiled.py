@@ -20,6 +20,9 @@ from matcher.geo import Sites
 from matcher.language import MAX_LEVEL
 from matcher.taxonomy import Taxonomy
 
+#: memo keys (first element) of derived values that no capacity column enters
+CAPACITY_FREE_MEMOS = frozenset({"rank_blocks", "skills_denominator"})
+
 _NO_DATE_BEFORE = np.iinfo(np.int64).min
 _NO_DATE_AFTER = np.iinfo(np.int64).max
 
@@ -70,22 +73,30 @@ class SkillColumns:
             required=_frozen(rows < n),
         )
 
-    def credit_sums(
-        self, credit: np.ndarray, n_rows: int, required_weight: float, useful_weight: float
-    ) -> np.ndarray:
-        """Per placement: required_weight * sum of required credits + useful_weight * useful."""
+    def credit_entries(
+        self, credit: np.ndarray, required_weight: float, useful_weight: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(placement position, weight * credit) of every listed skill the credit touches,
+        concept by concept (a placement appears once per touched skill it lists)."""
         concepts = np.flatnonzero(credit)
         starts, ends = self.indptr[concepts], self.indptr[concepts + 1]
         lengths = ends - starts
         total = int(lengths.sum())
-        if total == 0:
-            return np.zeros(n_rows)
         # Positions of every entry in the touched columns, without a Python loop.
         offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
         entries = offsets + np.arange(total)
         weights = np.where(self.required[entries], required_weight, useful_weight)
         weights *= np.repeat(credit[concepts], lengths)
-        return np.bincount(self.rows[entries], weights=weights, minlength=n_rows)
+        return self.rows[entries], weights
+
+    def credit_sums(
+        self, credit: np.ndarray, n_rows: int, required_weight: float, useful_weight: float
+    ) -> np.ndarray:
+        """Per placement: required_weight * sum of required credits + useful_weight * useful."""
+        rows, weights = self.credit_entries(credit, required_weight, useful_weight)
+        if len(rows) == 0:
+            return np.zeros(n_rows)
+        return np.bincount(rows, weights=weights, minlength=n_rows)
 
 
 def _column(values, dtype, count: int) -> np.ndarray:
@@ -242,7 +253,8 @@ class CompiledPlacements:
         and the skill matrices, sites and the rest are shared, so this costs a small
         fraction of :meth:`build`. ``remaining_slots`` maps every compiled placement id to
         its slots left (``KeyError`` when one is missing). Derived arrays are recomputed
-        on first use, since some of them depend on capacity.
+        on first use, since some of them depend on capacity; those listed in
+        :data:`CAPACITY_FREE_MEMOS` (the ranking's blocks, say) are kept.
         """
         placements = tuple(
             p
@@ -258,7 +270,7 @@ class CompiledPlacements:
             remaining_slots=slots,
             short_of_minimum=short_of_minimum,
             has_room=has_room,
-            _memo={},
+            _memo={k: v for k, v in self._memo.items() if k[0] in CAPACITY_FREE_MEMOS},
         )
 
     def __len__(self) -> int:

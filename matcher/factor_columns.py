@@ -12,7 +12,7 @@ a vectorised form here falls back to its pair definition (see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,11 +37,29 @@ class PlacementsSide:
     rows: np.ndarray | slice
     prices: np.ndarray | None
     credit: np.ndarray
+    # ``compiled.skill_columns.credit_sums(credit, ...)`` over every placement, when the
+    # caller has it (the pruned ranking: anything ``sums[rows]`` reads, see
+    # matcher.pruning.SparseSums): the skills column on ``rows`` is then the exhaustive
+    # one's, bit for bit
+    skill_sums: np.ndarray | None = None
     _km: np.ndarray | None = field(default=None, repr=False)
+    # the participant's small look-up tables (by work area, language code, supervision),
+    # built once per side: a side may be reused for several ``rows`` (see ``at``)
+    _tables: dict = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
         return len(self.compiled) if isinstance(self.rows, slice) else len(self.rows)
+
+    def at(self, rows: np.ndarray | slice) -> PlacementsSide:
+        """The same participant against other placements, sharing the tables."""
+        return replace(self, rows=rows, _km=None)
+
+    def table(self, name: str, compute) -> np.ndarray:
+        value = self._tables.get(name)
+        if value is None:
+            value = self._tables[name] = compute(self)
+        return value
 
     def km(self) -> np.ndarray:
         if self._km is None:
@@ -101,8 +119,14 @@ def skills_over_placements(side: PlacementsSide) -> np.ndarray:
     rw, uw = policy.skills.required_weight, policy.skills.useful_weight
     denominator, empty = _skills_denominator(c, policy)
     if isinstance(rows, slice):
-        out = c.skill_columns.credit_sums(credit, len(c), rw, uw) / denominator
+        sums = side.skill_sums
+        if sums is None:
+            sums = c.skill_columns.credit_sums(credit, len(c), rw, uw)
+        out = sums / denominator
         out[empty] = policy.skills.empty_coverage
+    elif side.skill_sums is not None:
+        out = side.skill_sums[rows] / denominator[rows]
+        out[np.isin(rows, empty)] = policy.skills.empty_coverage
     else:
         numerator = rw * (c.required[rows] @ credit) + uw * (c.useful[rows] @ credit)
         out = numerator / denominator[rows]
@@ -110,33 +134,46 @@ def skills_over_placements(side: PlacementsSide) -> np.ndarray:
     return out
 
 
-def interests_over_placements(side: PlacementsSide) -> np.ndarray:
+def interest_table(side: PlacementsSide) -> np.ndarray:
+    """The interests feature per work area (``compiled.areas`` order)."""
     c, p = side.compiled, side.participant
     table = np.zeros(len(c.areas), dtype=np.float64)
     for area in p.interests:
         position = c.area_position.get(area)
         if position is not None:
             table[position] = f.interest_feature(p.interests, area, side.policy)
-    return table[c.area_index[side.rows]]
+    return table
 
 
-def language_over_placements(side: PlacementsSide) -> np.ndarray:
-    # Indexed by min_level * 2 + language_practice, as compiled.language_code.
+def language_table(side: PlacementsSide) -> np.ndarray:
+    """The language feature per code ``min_level * 2 + language_practice`` (as
+    ``compiled.language_code``)."""
     level = side.participant.language_level
-    table = np.array(
+    return np.array(
         [
             f.language_feature(level, minimum, bool(practice), side.policy)
             for minimum in range(MAX_LEVEL + 1)
             for practice in (0, 1)
         ]
     )
-    return table[side.compiled.language_code[side.rows]]
+
+
+def support_table(side: PlacementsSide) -> np.ndarray:
+    """The support feature per supervision level 0..3."""
+    need = side.participant.support_need
+    return np.array([f.support_feature(need, s, side.policy) for s in range(4)])
+
+
+def interests_over_placements(side: PlacementsSide) -> np.ndarray:
+    return side.table("interests", interest_table)[side.compiled.area_index[side.rows]]
+
+
+def language_over_placements(side: PlacementsSide) -> np.ndarray:
+    return side.table("language", language_table)[side.compiled.language_code[side.rows]]
 
 
 def support_over_placements(side: PlacementsSide) -> np.ndarray:
-    need = side.participant.support_need
-    table = np.array([f.support_feature(need, s, side.policy) for s in range(4)])
-    return table[side.compiled.supervision[side.rows]]
+    return side.table("support", support_table)[side.compiled.supervision[side.rows]]
 
 
 def _commute(km: np.ndarray, policy: Policy) -> np.ndarray:

@@ -20,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 
+from matcher import pruning
 from matcher.compiled import CompiledPlacements
 from matcher.domain import Participant, Placement
 from matcher.eligibility import (
@@ -28,13 +29,22 @@ from matcher.eligibility import (
     placement_exclusions,
     rule_exclusions,
 )
-from matcher.factor_registry import REGISTRY
+from matcher.factor_registry import ADJUSTMENTS, PREDICTORS, REGISTRY
 from matcher.factors import Pair
-from matcher.features import Scorer, pair_features
+from matcher.features import Scorer, check_prices, credit_vector, pair_features
+from matcher.item_reasons import item_reasons
 from matcher.placement_features import placement_features
 from matcher.policy import Policy, load_policy
 from matcher.reasons import Reason
-from matcher.value import baseline, calibration_n, explained_row, values
+from matcher.value import (
+    adjustments,
+    baseline,
+    calibration_n,
+    department_offsets,
+    explained_row,
+    prediction_contributions,
+    values,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +161,71 @@ def _item(scorer, X, valued, policy, row: int, department: int, **fields) -> Ran
     )
 
 
+def _items(
+    participant: Participant,
+    compiled: CompiledPlacements,
+    scorer: Scorer,
+    policy: Policy,
+    prices: np.ndarray | None,
+    credit: np.ndarray,
+    X: np.ndarray,
+    valued,
+    local: list[int],
+    positions: list[int],
+) -> list[RankedItem]:
+    """The items of a placement ranking: rows ``local`` of ``X``/``valued`` are the
+    compiled ``positions``. Equal to one :func:`_item` and :func:`explain` per row; the
+    contributions of a linear scorer are formed for all rows at once (element-wise, so
+    the same floats) and the reasons come from :func:`matcher.item_reasons.item_reasons`."""
+    if getattr(scorer, "coefficients", None) is None or not local:
+        return [
+            _item(
+                scorer, X, valued, policy, row, int(compiled.department_ids[position]),
+                subject_id=int(compiled.ids[position]), rank=rank,
+                reasons=explain(participant, compiled.placements[position], compiled, policy,
+                                _price(prices, position)),
+            )
+            for rank, (row, position) in enumerate(zip(local, positions, strict=True), start=1)
+        ]  # fmt: skip
+    rows = X[local]
+    contributions = prediction_contributions(scorer, rows).tolist()
+    adjusted = adjustments(rows, policy).tolist()
+    offsets = department_offsets(scorer, compiled.department_ids[positions])
+    base, n_outcomes = baseline(scorer), calibration_n(scorer)
+    value = valued.value[local].tolist()
+    log_odds = valued.log_odds[local].tolist()
+    probability = valued.probability[local].tolist()
+    ids = compiled.ids[positions].tolist()
+    reasons = item_reasons(
+        participant,
+        [compiled.placements[position] for position in positions],
+        [_price(prices, position) for position in positions],
+        compiled,
+        policy,
+        credit,
+    )
+    items = []
+    for i in range(len(positions)):
+        named = dict(zip(PREDICTORS, contributions[i], strict=True))
+        if offsets is not None:
+            named["department"] = float(offsets[i])
+        items.append(
+            RankedItem(
+                subject_id=ids[i],
+                rank=i + 1,
+                score=value[i],
+                contributions=named,
+                reasons=reasons[i],
+                log_odds=log_odds[i],
+                probability=probability[i],
+                baseline=base,
+                adjustments=dict(zip(ADJUSTMENTS, adjusted[i], strict=True)),
+                calibration_n=n_outcomes,
+            )
+        )
+    return items
+
+
 def rank_placements(
     participant: Participant,
     compiled: CompiledPlacements,
@@ -168,33 +243,36 @@ def rank_placements(
     scarcity factor as ``-w_scarcity * price``. ``preferred`` (a compiled position: the
     standing plan's placement for this participant) goes first among the items it ties
     with (:func:`prefer`); an ineligible one is ignored.
+
+    A large catalog is not scored exhaustively: :mod:`matcher.pruning` bounds the value
+    of whole blocks of placements and scores only those that can reach the top ``k``;
+    the result equals :func:`rank_placements_exhaustive`'s.
     """
-    features = pair_features(participant, compiled, as_of, policy, prices=prices)
-    valued = values(scorer, features.X, policy, compiled.department_ids)
-    best = top_k(valued.value, compiled.ids, features.eligible, k)
-    if preferred is not None and features.eligible[preferred]:
-        best = prefer(best, valued.value, preferred, k)
-    candidate_count = int(np.count_nonzero(features.eligible))
-    items = [
-        _item(
-            scorer,
-            features.X,
-            valued,
-            policy,
-            position,
-            int(compiled.department_ids[position]),
-            subject_id=int(compiled.ids[position]),
-            rank=rank,
-            reasons=explain(
-                participant,
-                compiled.placements[position],
-                compiled,
-                policy,
-                _price(prices, position),
-            ),
-        )
-        for rank, position in enumerate(best.tolist(), start=1)
-    ]
+    prices = check_prices(prices, compiled)
+    if k <= 0 or not pruning.supported(compiled, scorer, policy):
+        return rank_placements_exhaustive(
+            participant, compiled, scorer, k=k, as_of=as_of, policy=policy, prices=prices,
+            preferred=preferred,
+        )  # fmt: skip
+    credit = credit_vector(participant, compiled, policy)
+    request = pruning.Request(participant, compiled, scorer, as_of, policy, prices, credit)
+    scored = pruning.pruned_scores(request, k, preferred)
+    value = scored.valued.value
+    best = top_k(value, compiled.ids[scored.rows], np.ones(len(value), dtype=bool), k)
+    if preferred is not None:
+        mine = np.flatnonzero(scored.rows == preferred)  # scored when eligible
+        if len(mine):
+            best = prefer(best, value, int(mine[0]), k)
+    candidate_count = pruning.eligible_count(request)
+    local = best.tolist()
+    items = _items(
+        participant, compiled, scorer, policy, prices, credit, scored.X, scored.valued,
+        local, scored.rows[best].tolist(),
+    )  # fmt: skip
+    return _placement_ranking(items, candidate_count, compiled, policy, as_of)
+
+
+def _placement_ranking(items, candidate_count: int, compiled, policy: Policy, as_of) -> Ranking:
     return Ranking(
         items=items,
         candidate_count=candidate_count,
@@ -202,6 +280,33 @@ def rank_placements(
         policy_version=policy.version,
         as_of=as_of,
     )
+
+
+def rank_placements_exhaustive(
+    participant: Participant,
+    compiled: CompiledPlacements,
+    scorer: Scorer,
+    *,
+    k: int = 10,
+    as_of: date,
+    policy: Policy,
+    prices: np.ndarray | None = None,
+    preferred: int | None = None,
+) -> Ranking:
+    """:func:`rank_placements` scoring every placement (the definition the pruned path
+    is tested against, and the path for scorers and catalogs it does not bound)."""
+    features = pair_features(participant, compiled, as_of, policy, prices=prices)
+    valued = values(scorer, features.X, policy, compiled.department_ids)
+    best = top_k(valued.value, compiled.ids, features.eligible, k)
+    if preferred is not None and features.eligible[preferred]:
+        best = prefer(best, valued.value, preferred, k)
+    candidate_count = int(np.count_nonzero(features.eligible))
+    positions = best.tolist()
+    items = _items(
+        participant, compiled, scorer, policy, check_prices(prices, compiled),
+        credit_vector(participant, compiled, policy), features.X, valued, positions, positions,
+    )  # fmt: skip
+    return _placement_ranking(items, candidate_count, compiled, policy, as_of)
 
 
 def rank_participants(

@@ -1,0 +1,485 @@
+"""One participant's top-``k`` placements without scoring every placement exactly.
+
+The compiled placements are grouped, once per catalog, into blocks of the same placement
+type and work area and, in a large catalog, the same cell of a grid over the sites
+(:class:`Blocks`). Per request, an upper bound of the ranking value of every placement in
+a block is computed from a few numbers per block (:meth:`Request.bounds`); the blocks
+with the highest bounds (about :data:`FIRST_BATCH` placements) are scored exactly to find
+a threshold ``tau`` (the ``k``-th best eligible value found), then every other block
+whose bound reaches ``tau``; the rest are never scored. The result is the exhaustive
+ranking's top ``k``, bit for bit: the same values, computed by the same column
+expressions on the rows that are scored.
+
+**Why the bound holds.** The value of a pair is ``v = expit(z) + a`` with
+``z = intercept + sum_j c_j x_j`` (prediction factors, added in factor order, plus a
+learned model's department effect) and ``a = sum_j w_j y_j`` (the adjustments, in order).
+For each factor the block gives an interval ``[lo, hi]`` holding the feature of every
+pair in the block that can be eligible:
+
+* skills: the exact coverage of every placement the participant's credit touches (the
+  same sums the exhaustive path divides), 0 for the others (no credit: a numerator of
+  exactly 0), ``empty_coverage`` where a placement lists no skill;
+* interests, priority: exact (one work area per block; one participant);
+* language and support: the min/max of the factor's table over the range of language
+  codes and of supervision levels in the block (a superset of those present);
+* hours: the feature at the block's fewest and most hours (it is monotone in hours);
+* commute: the feature at ``max(d - r, 0)`` and ``d + r`` km, where ``d`` is the distance
+  to the block's centre and ``r`` the largest distance from the centre to a site in the
+  block (triangle inequality of the great-circle distance; ``r`` is widened by
+  :data:`KM_SLACK` against the haversine's rounding);
+* capacity and scarcity: the block's min/max of the capacity column and of ``-price``;
+* a learned model's department effect: the largest effect of a department in the block.
+
+``c * x`` over ``x`` in ``[lo, hi]`` is largest at an end, and IEEE rounding is monotone
+(``x <= x'`` gives ``fl(x * c) <= fl(x' * c)`` for ``c >= 0`` and the reverse for
+``c < 0``, ``fl(s + t) <= fl(s' + t')``), so the bound summed in the same order with the
+same floats is at least the computed ``z`` (and ``a``) of every pair. ``expit`` is
+monotone up to its last-bit rounding, far below :data:`MARGIN`. So a block with
+``bound + MARGIN < tau`` holds no pair with a value ``>= tau``: at least ``k`` eligible
+scored pairs beat each of its pairs strictly, whatever the id tie-break, and the top
+``k`` of the scored pairs is the top ``k`` of all pairs. A block that cannot hold an
+eligible pair (the type's rules, no room or not open, the hours rule at the block's
+lowest hours, no admitted language code or supervision level in the block's ranges) is
+skipped too.
+
+What is not bounded falls back to the exhaustive path (:func:`supported`): a scorer
+without ``coefficients()``, a registry with factors this module does not know, negative
+skill weights or credits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from scipy.special import expit
+
+from matcher import factor_columns as col
+from matcher.compiled import CompiledPlacements
+from matcher.factor_registry import N_PREDICTORS, REGISTRY
+from matcher.factors import (
+    language_tolerance,
+    priority_feature,
+    required_supervision,
+)
+from matcher.features import N_FACTORS, _by_definition
+from matcher.features import type_allowed as _type_allowed
+from matcher.geo import EARTH_RADIUS_KM, Sites
+from matcher.language import MAX_LEVEL
+from matcher.policy import Policy
+from matcher.value import Valued, department_offsets, values
+
+#: a block is skipped only when its bound is below the threshold by more than this
+MARGIN = 1e-9
+#: km added to each block's radius against the rounding of the haversine (about 1e-12 km)
+KM_SLACK = 1e-6
+#: catalogs smaller than this are scored exhaustively (the bounds would cost more)
+MIN_PLACEMENTS = 2_000
+#: placements per block the grid aims at, and the rows scored before the threshold is set
+BLOCK_ROWS = 24
+FIRST_BATCH = 512
+FIRST_PER_ITEM = 4  # and at least this many rows per item asked for
+
+_N_CODES = 2 * (MAX_LEVEL + 1)
+#: the factors (and their column forms) the bounds are written for
+_KNOWN = {
+    "skills": col.skills_over_placements,
+    "interests": col.interests_over_placements,
+    "language": col.language_over_placements,
+    "support": col.support_over_placements,
+    "commute": col.commute_over_placements,
+    "parent_commute": col.parent_commute_over_placements,
+    "hours": col.hours_over_placements,
+    "parent_hours": col.parent_hours_over_placements,
+    "priority": col.priority_over_placements,
+    "capacity": col.capacity_over_placements,
+    "scarcity": col.scarcity_over_placements,
+}
+_REGISTRY_KNOWN = tuple(f.name for f in REGISTRY) == tuple(_KNOWN) and all(
+    f.over_placements is _KNOWN[f.name] for f in REGISTRY
+)
+
+
+def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Element-wise great-circle distance in km between arrays of degrees."""
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    a = (
+        np.sin((phi2 - phi1) / 2) ** 2
+        + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+@dataclass(frozen=True, eq=False)
+class Blocks:
+    """Placements grouped by (type, work area, grid cell); per-block summaries."""
+
+    order: np.ndarray  # positions, block after block, ascending inside a block
+    starts: np.ndarray  # offsets into ``order``, one per block
+    sizes: np.ndarray  # rows per block
+    block_of: np.ndarray  # the block of each position
+    type_index: np.ndarray  # per block
+    area_index: np.ndarray  # per block
+    codes_lo: np.ndarray  # lowest language code (min_level * 2 + practice) in the block
+    codes_hi: np.ndarray
+    supervision_lo: np.ndarray  # least supervision in the block
+    supervision_hi: np.ndarray
+    hours_lo: np.ndarray  # fewest hours_per_week in the block
+    hours_hi: np.ndarray
+    lowest_hours_lo: np.ndarray  # smallest lowest_hours (the hours rule)
+    centres: Sites
+    radius_km: np.ndarray  # largest centre-to-site distance, plus KM_SLACK
+    has_empty: np.ndarray  # bool: a placement listing no skill
+    is_empty: np.ndarray  # bool per position
+    department_pairs: tuple[np.ndarray, np.ndarray]  # (block, department) present, unique
+    departments: np.ndarray  # distinct department ids
+
+    @classmethod
+    def build(cls, compiled: CompiledPlacements) -> Blocks:
+        n = len(compiled)
+        lat = np.fromiter((p.site_lat for p in compiled.placements), np.float64, n)
+        lon = np.fromiter((p.site_lon for p in compiled.placements), np.float64, n)
+        classes = len(compiled.type_codes) * max(len(compiled.areas), 1)
+        side = int(np.clip(np.rint(np.sqrt(n / (classes * BLOCK_ROWS))), 1, 32)) if n else 1
+
+        def cell(values: np.ndarray) -> np.ndarray:
+            low, high = values.min(), values.max()
+            width = (high - low) / side if high > low else 1.0
+            return np.minimum(((values - low) / width).astype(np.int64), side - 1)
+
+        key = (compiled.type_index * len(compiled.areas) + compiled.area_index) * side * side
+        if n:
+            key = key + cell(lat) * side + cell(lon)
+        order = np.argsort(key, kind="stable")
+        _, starts = np.unique(key[order], return_index=True)
+        sizes = np.diff(np.append(starts, n))
+        block_of = np.empty(n, dtype=np.int64)
+        block_of[order] = np.repeat(np.arange(len(starts)), sizes)
+        first = order[starts]
+
+        centre_lat = np.add.reduceat(lat[order], starts) / sizes
+        centre_lon = np.add.reduceat(lon[order], starts) / sizes
+        spread = _haversine(centre_lat[block_of], centre_lon[block_of], lat, lon)
+        radius = np.maximum.reduceat(spread[order], starts) + KM_SLACK
+        is_empty = (compiled.n_required + compiled.n_useful) == 0
+        departments, department_index = np.unique(compiled.department_ids, return_inverse=True)
+        pairs = np.unique(block_of * len(departments) + department_index)
+        hours = compiled.hours_per_week[order]
+        return cls(
+            order=order,
+            starts=starts,
+            sizes=sizes,
+            block_of=block_of,
+            type_index=compiled.type_index[first],
+            area_index=compiled.area_index[first],
+            codes_lo=np.minimum.reduceat(compiled.language_code[order], starts),
+            codes_hi=np.maximum.reduceat(compiled.language_code[order], starts),
+            supervision_lo=np.minimum.reduceat(compiled.supervision[order], starts),
+            supervision_hi=np.maximum.reduceat(compiled.supervision[order], starts),
+            hours_lo=np.minimum.reduceat(hours, starts),
+            hours_hi=np.maximum.reduceat(hours, starts),
+            lowest_hours_lo=np.minimum.reduceat(compiled.lowest_hours[order], starts),
+            centres=Sites.from_degrees(centre_lat, centre_lon),
+            radius_km=radius,
+            has_empty=np.logical_or.reduceat(is_empty[order], starts),
+            is_empty=is_empty,
+            department_pairs=(pairs // len(departments), pairs % len(departments)),
+            departments=departments,
+        )
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def reduce(self, ufunc, column: np.ndarray) -> np.ndarray:
+        """``ufunc.reduceat`` of a per-position column over each block."""
+        return ufunc.reduceat(column[self.order], self.starts)
+
+    def rows_of(self, chosen: np.ndarray) -> np.ndarray:
+        """The positions in the blocks ``chosen``, block after block."""
+        lengths = self.sizes[chosen]
+        total = int(lengths.sum())
+        offsets = np.repeat(self.starts[chosen] - np.cumsum(lengths) + lengths, lengths)
+        return self.order[offsets + np.arange(total)]
+
+
+def blocks_of(compiled: CompiledPlacements) -> Blocks:
+    return compiled.memo(("rank_blocks",), lambda: Blocks.build(compiled))
+
+
+def supported(compiled: CompiledPlacements, scorer, policy: Policy) -> bool:
+    """Whether the bounds of this module apply (else rank exhaustively)."""
+    s = policy.skills
+    return (
+        _REGISTRY_KNOWN
+        and len(compiled) >= MIN_PLACEMENTS
+        and getattr(scorer, "coefficients", None) is not None
+        and min(s.required_weight, s.useful_weight, s.broader_credit, s.sibling_credit) >= 0
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Scored:
+    """Exact features and values of the eligible placements among some (``rows``)."""
+
+    rows: np.ndarray
+    X: np.ndarray
+    valued: Valued
+
+
+class SparseSums:
+    """Per-placement skill sums where the credit touches a listed skill, 0 elsewhere;
+    ``sums[rows]`` reads them like the full-length array."""
+
+    def __init__(self, touched: np.ndarray, weights: np.ndarray):
+        self.rows, inverse = np.unique(touched, return_inverse=True)
+        self.sums = np.bincount(inverse.reshape(-1), weights=weights, minlength=len(self.rows))
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self.rows, rows)
+        at = np.minimum(at, max(len(self.rows) - 1, 0))
+        if len(self.rows) == 0:
+            return np.zeros(len(rows))
+        return np.where(self.rows[at] == rows, self.sums[at], 0.0)
+
+
+def _range_table(table: np.ndarray) -> np.ndarray:
+    """``out[i, j]``: the max of ``table[i..j]`` (``i <= j``)."""
+    n = len(table)
+    upper = np.where(np.arange(n)[None, :] >= np.arange(n)[:, None], table[None, :], -np.inf)
+    return np.maximum.accumulate(upper, axis=1)
+
+
+def _term(lo, hi, c: float) -> np.ndarray:
+    """The largest ``fl(x * c)`` over ``x`` in ``[lo, hi]``."""
+    return hi * c if c >= 0 else lo * c
+
+
+class Request:
+    """One participant's ranking: the small per-participant tables, built once, shared by
+    the bounds and the exact scoring of each batch."""
+
+    def __init__(self, participant, compiled, scorer, as_of, policy, prices, credit):
+        self.participant, self.compiled, self.scorer = participant, compiled, scorer
+        self.as_of, self.policy, self.prices = as_of, policy, prices
+        s = policy.skills
+        touched, weights = compiled.skill_columns.credit_entries(
+            credit, s.required_weight, s.useful_weight
+        )
+        # the exhaustive path's sums (``credit_sums``: the same entries added in the same
+        # order, so bit for bit), kept for the touched placements only: a full-length
+        # array costs a fresh page-faulted allocation per request in a large catalog
+        skill_sums = SparseSums(touched, weights)
+        self.skill_sums = skill_sums
+        self.side = col.PlacementsSide(
+            participant, compiled, policy, slice(None), prices, credit, skill_sums
+        )
+        p = participant
+        self.allowed = _type_allowed(p, compiled, as_of)
+        self.room = compiled.room_and_open(as_of, policy.book_ahead_days)
+        level = p.language_level
+        self.language_ok = np.array(
+            [
+                minimum - level <= language_tolerance(bool(practice), policy)
+                for minimum in range(MAX_LEVEL + 1)
+                for practice in (0, 1)
+            ]
+        )
+        needed = required_supervision(p.support_need, policy)
+        self.supervision_ok = np.arange(4) >= needed - policy.support.max_missing_steps
+
+    def eligible(self, rows: np.ndarray) -> np.ndarray:
+        """:func:`matcher.features.eligible_mask` on ``rows`` (the same expressions)."""
+        c = self.compiled
+        return (
+            self.allowed[c.type_index[rows]]
+            & self.room[rows]
+            & (c.lowest_hours[rows] <= self.participant.max_hours)
+            & self.language_ok[c.language_code[rows]]
+            & self.supervision_ok[c.supervision[rows]]
+        )
+
+    def score(self, rows: np.ndarray) -> Scored:
+        """The exhaustive path's features and values of the eligible placements among
+        ``rows`` (the same column expressions element by element and the same skill sums,
+        so bit-equal); the ineligible ones are dropped, as a ranking never shows them."""
+        rows = rows[self.eligible(rows)]
+        side = self.side.at(rows)
+        X = np.empty((len(rows), N_FACTORS), dtype=np.float64, order="F")
+        for j, factor in enumerate(REGISTRY):
+            vectorised = factor.over_placements
+            X[:, j] = _by_definition(factor, side) if vectorised is None else vectorised(side)
+        c = self.compiled
+        return Scored(rows, X, values(self.scorer, X, self.policy, c.department_ids[rows]))
+
+    def bounds(self, blocks: Blocks) -> tuple[np.ndarray, np.ndarray]:
+        """(upper bound of the value of every pair in each block, can the block hold an
+        eligible pair); see the module docstring for why the bound holds."""
+        p, c, policy, side = self.participant, self.compiled, self.policy, self.side
+        intercept, coef = self.scorer.coefficients(N_PREDICTORS)
+        n_blocks = len(blocks)
+        # skills: exact where the credit touches a listed skill, 0 elsewhere, and
+        # empty_coverage where a placement lists none
+        skills_hi = np.zeros(n_blocks)
+        listed, sums = self.skill_sums.rows, self.skill_sums.sums
+        if len(listed):
+            denominator, _ = col._skills_denominator(c, policy)
+            np.maximum.at(skills_hi, blocks.block_of[listed], sums / denominator[listed])
+        empty = policy.skills.empty_coverage
+        skills_lo = np.where(blocks.has_empty, min(empty, 0.0), 0.0)
+        skills_hi = np.where(blocks.has_empty, np.maximum(skills_hi, empty), skills_hi)
+        interests = side.table("interests", col.interest_table)[blocks.area_index]
+        # language and support: over the range of codes in the block
+        language = side.table("language", col.language_table)
+        language_hi = _range_table(language)[blocks.codes_lo, blocks.codes_hi]
+        language_lo = -_range_table(-language)[blocks.codes_lo, blocks.codes_hi]
+        support = side.table("support", col.support_table)
+        support_hi = _range_table(support)[blocks.supervision_lo, blocks.supervision_hi]
+        support_lo = -_range_table(-support)[blocks.supervision_lo, blocks.supervision_hi]
+        # commute: triangle inequality around the block's centre
+        d = blocks.centres.km_from(p.home_lat, p.home_lon)
+        commute_hi = col._commute(np.maximum(d - blocks.radius_km, 0.0), policy)
+        commute_lo = col._commute(d + blocks.radius_km, policy)
+        hours_hi = col._hours(blocks.hours_lo, p.max_hours, policy)
+        hours_lo = col._hours(blocks.hours_hi, p.max_hours, policy)
+        parent = 1.0 if p.parent else 0.0
+        ranges = (
+            (skills_lo, skills_hi),
+            (interests, interests),
+            (language_lo, language_hi),
+            (support_lo, support_hi),
+            (commute_lo, commute_hi),
+            (commute_lo * parent, commute_hi * parent),
+            (hours_lo, hours_hi),
+            (hours_lo * parent, hours_hi * parent),
+        )
+        total = _term(*ranges[0], coef[0])
+        for j in range(1, N_PREDICTORS):
+            total = total + _term(*ranges[j], coef[j])
+        z = intercept + total
+        offsets = department_offsets(self.scorer, blocks.departments)
+        if offsets is not None:
+            block, department = blocks.department_pairs
+            best = np.full(n_blocks, -np.inf)
+            np.maximum.at(best, block, offsets[department])
+            z = z + best
+        probability = expit(z)
+        # adjustments, in ADJUSTMENTS order: priority, capacity, scarcity
+        w = policy.adjustment_weights
+        priority = priority_feature(p.months_on_assistance, p.months_since_last_job, policy)
+        capacity_lo, capacity_hi = _capacity_range(c, blocks, policy)
+        if self.prices is None:
+            scarcity_lo = scarcity_hi = np.zeros(n_blocks)
+        else:
+            scarcity_hi = -blocks.reduce(np.minimum, self.prices)
+            scarcity_lo = -blocks.reduce(np.maximum, self.prices)
+        adjustment = priority * w[0] + _term(capacity_lo, capacity_hi, w[1])
+        adjustment = adjustment + _term(scarcity_lo, scarcity_hi, w[2])
+        bound = probability + adjustment
+        any_language = _range_table(self.language_ok.astype(np.float64))
+        any_supervision = _range_table(self.supervision_ok.astype(np.float64))
+        possible = (
+            self.allowed[blocks.type_index]
+            & _room_any(c, blocks, self.as_of, int(policy.book_ahead_days))
+            & (any_language[blocks.codes_lo, blocks.codes_hi] > 0)
+            & (any_supervision[blocks.supervision_lo, blocks.supervision_hi] > 0)
+            & (blocks.lowest_hours_lo <= p.max_hours)
+        )
+        return bound, possible
+
+
+def _capacity_range(compiled: CompiledPlacements, blocks: Blocks, policy: Policy):
+    cap = policy.capacity
+    key = ("rank_blocks_capacity", cap.below_minimum_boost, cap.slack_bonus, cap.slack_cap)
+
+    def compute():
+        side = col.PlacementsSide(None, compiled, policy, slice(None), None, None)
+        column = col.capacity_over_placements(side)
+        return np.stack([blocks.reduce(np.minimum, column), blocks.reduce(np.maximum, column)])
+
+    return compiled.memo(key, compute)
+
+
+def _room_any(compiled: CompiledPlacements, blocks: Blocks, as_of: date, ahead: int):
+    return compiled.memo(
+        ("rank_blocks_room", as_of, ahead),
+        lambda: blocks.reduce(np.logical_or, compiled.room_and_open(as_of, ahead)),
+    )
+
+
+def kth_value(scored: Scored, k: int) -> float:
+    """The ``k``-th best value among ``scored`` (-inf with fewer)."""
+    candidates = scored.valued.value
+    if len(candidates) < k:
+        return -np.inf
+    return float(-np.partition(-candidates, k - 1)[k - 1])
+
+
+def pruned_scores(request: Request, k: int, preferred: int | None = None) -> Scored:
+    """Exact features and values of a set of eligible placements that contains the
+    exhaustive top ``k`` (and ``preferred``, when given and eligible)."""
+    compiled = request.compiled
+    blocks = blocks_of(compiled)
+    bound, possible = request.bounds(blocks)
+    candidates = np.flatnonzero(possible)
+    # the first batch: the blocks with the highest bounds, about FIRST_BATCH rows
+    wanted = max(FIRST_BATCH, FIRST_PER_ITEM * k) * len(blocks) // max(len(compiled), 1) + 1
+    if wanted < len(candidates):
+        split = np.argpartition(-bound[candidates], wanted)
+        first, rest = candidates[split[:wanted]], candidates[split[wanted:]]
+    else:
+        first, rest = candidates, candidates[:0]
+    scored = request.score(blocks.rows_of(first))
+    tau = kth_value(scored, k)
+    more = rest[bound[rest] + MARGIN >= tau]
+    extra = blocks.rows_of(more)
+    if preferred is not None and not np.isin(blocks.block_of[preferred], [*first, *more]):
+        extra = np.append(extra, preferred)
+    if len(extra) == 0:
+        return scored
+    second = request.score(extra)
+    if len(second.rows) == 0:
+        return scored
+    valued = Valued(
+        *(
+            np.concatenate([getattr(scored.valued, name), getattr(second.valued, name)])
+            for name in ("log_odds", "probability", "adjustment", "value")
+        )
+    )
+    return Scored(
+        np.concatenate([scored.rows, second.rows]), np.concatenate([scored.X, second.X]), valued
+    )
+
+
+def eligible_count(request: Request) -> int:
+    """How many placements the participant is eligible for (``eligible_mask(...).sum()``),
+    from a per-date histogram of the open placements with room by type, language code,
+    supervision and lowest hours, so without a pass over the placements."""
+    compiled, policy, as_of = request.compiled, request.policy, request.as_of
+    ahead = int(policy.book_ahead_days)
+
+    def compute():
+        lowest, hours_index = np.unique(compiled.lowest_hours, return_inverse=True)
+        shape = (len(compiled.type_codes), _N_CODES, 4, len(lowest))
+        counts = np.zeros(shape, dtype=np.int64)
+        room = compiled.room_and_open(as_of, ahead)
+        np.add.at(
+            counts,
+            (
+                compiled.type_index[room],
+                compiled.language_code[room],
+                compiled.supervision[room],
+                hours_index.reshape(-1)[room],
+            ),
+            1,
+        )
+        return counts, lowest
+
+    counts, lowest = compiled.memo(("rank_eligible_counts", as_of, ahead), compute)
+    mask = (
+        request.allowed[:, None, None, None]
+        & request.language_ok[None, :, None, None]
+        & request.supervision_ok[None, None, :, None]
+        & (lowest <= request.participant.max_hours)[None, None, None, :]
+    )
+    return int(counts[mask].sum())
