@@ -36,7 +36,7 @@ def serve(
             help="Seconds between checks whether the standing plan (scarcity prices) is due "
             "a new solve; 0 turns the background thread off (run 'platsa standing-plan')."
         ),
-    ] = 60.0,
+    ] = 10.0,
 ) -> None:
     """Migrate the database, load the demo if empty, serve."""
     import uvicorn

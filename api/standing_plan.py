@@ -14,8 +14,11 @@ names the trigger, in this order:
 - ``none``: there is no standing plan yet;
 - ``new_day``: it was planned on another day (quota periods and "open today" move);
 - ``scorer``: the scorer in use (hand policy version or active model) changed;
-- and, once the plan is at least :data:`MIN_INTERVAL` old (never more than one solve in
-  that time for these):
+- and, once the plan is at least :func:`min_interval` old (never more than one solve in
+  that time for these; the last solve's own time times :data:`DUTY`, between
+  :data:`MIN_INTERVAL_FLOOR` and :data:`MIN_INTERVAL`, so a small municipality's prices
+  follow its bookings within seconds and a large one's optimiser (``solver_seconds``;
+  the catalog build beside it is covered by the floor) takes at most 1/DUTY of a core):
   - ``catalog``: the layout counter moved (a placement opened, closed or changed);
   - ``bookings``: the any-change counter moved by :data:`CHANGES` or more (bookings,
     withdrawals, quota edits);
@@ -57,16 +60,27 @@ from models.standing_plan import StandingPlan
 
 logger = logging.getLogger(__name__)
 
-#: the least time between two solves that capacity, caseload or age trigger
+#: the most time between two solves that capacity, caseload or age trigger may be made to
+#: wait (a large municipality whose solve takes 6 s or more waits this long)
 MIN_INTERVAL = timedelta(minutes=2)
+#: the least time between two such solves, however fast the solve
+MIN_INTERVAL_FLOOR = timedelta(seconds=10)
+#: the wait is this many times the last solve's own time (at most 1/DUTY of one core)
+DUTY = 20
 #: solve again after this long if anything at all changed
 MAX_AGE = timedelta(hours=1)
 #: steps of the any-change counter (bookings, withdrawals, quota edits) that trigger
 CHANGES = 5
 #: participant revisions that trigger
 CASELOAD_CHANGES = 5
-#: seconds between the keeper's checks
-INTERVAL_SECONDS = 60.0
+#: seconds between the keeper's checks (one read of the change counters and the newest plan)
+INTERVAL_SECONDS = 10.0
+
+
+def min_interval(latest: StandingPlan) -> timedelta:
+    """How long after ``latest`` capacity, caseload or age may trigger the next solve."""
+    wait = timedelta(seconds=DUTY * max(0.0, latest.solver_seconds))
+    return min(MIN_INTERVAL, max(MIN_INTERVAL_FLOOR, wait))
 
 
 def due(
@@ -79,7 +93,7 @@ def due(
         return "new_day"
     if latest.scorer_version != scorer_version:
         return "scorer"
-    if now - latest.created_at < MIN_INTERVAL:
+    if now - latest.created_at < min_interval(latest):
         return None
     if counters.layout_version != latest.layout_version:
         return "catalog"

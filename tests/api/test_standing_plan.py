@@ -173,18 +173,42 @@ def test_due_names_its_trigger():
     st.integers(0, 50),
     st.integers(0, 3),
     st.integers(0, 600),
+    st.floats(0, 30),
 )
-def test_no_capacity_trigger_inside_the_minimum_interval(bookings, people, layout, seconds):
-    """However much moved, capacity and caseload never solve twice within MIN_INTERVAL."""
-    recent = _plan(created_at=SYSTEM_CLOCK.now() - timedelta(seconds=seconds))
+def test_no_capacity_trigger_inside_the_minimum_interval(
+    bookings, people, layout, seconds, solve_seconds
+):
+    """However much moved, capacity and caseload never solve twice within the minimum
+    interval, and that interval is 20 solve-times, at least 10 s and at most 2 minutes."""
+    recent = _plan(
+        created_at=SYSTEM_CLOCK.now() - timedelta(seconds=seconds), solver_seconds=solve_seconds
+    )
     counters = Counters(10 + bookings, 3 + layout, 20 + people, None)
     trigger = _due(recent, counters)
-    if timedelta(seconds=seconds) < keeper_module.MIN_INTERVAL:
+    wait = keeper_module.min_interval(recent)
+    assert keeper_module.MIN_INTERVAL_FLOOR <= wait <= keeper_module.MIN_INTERVAL
+    assert wait >= min(keeper_module.MIN_INTERVAL, timedelta(seconds=20 * solve_seconds))
+    if timedelta(seconds=seconds) < wait:
         assert trigger is None
     elif layout:
         assert trigger == "catalog"
     elif trigger is None:
         assert bookings < keeper_module.CHANGES and people < keeper_module.CASELOAD_CHANGES
+
+
+def test_a_fast_solve_follows_bookings_within_seconds_a_slow_one_waits_longer():
+    moved = SAME._replace(catalog_version=10 + keeper_module.CHANGES)
+    now = SYSTEM_CLOCK.now()
+
+    def plan(age_s: float, solve_s: float):
+        return _plan(created_at=now - timedelta(seconds=age_s), solver_seconds=solve_s)
+
+    assert _due(plan(11, 0.05), moved) == "bookings"  # the 10 s floor
+    assert _due(plan(9, 0.05), moved) is None
+    assert _due(plan(19, 1.0), moved) is None  # 20 solve-times
+    assert _due(plan(21, 1.0), moved) == "bookings"
+    assert _due(plan(119, 30.0), moved) is None  # at most 2 minutes
+    assert _due(plan(121, 30.0), moved) == "bookings"
 
 
 def test_change_counters_follow_bookings_and_the_caseload(engine, cohort):
