@@ -47,7 +47,7 @@ FINAL_OUTCOMES = frozenset({OutcomeKind.completed, OutcomeKind.ended_early})
 
 def outcome_refusals(
     *,
-    match_id: int,
+    subject: str,
     status: MatchStatus,
     decided_on: date,
     started_on: date | None,
@@ -57,14 +57,16 @@ def outcome_refusals(
 ) -> list[Refusal]:
     """Every rule that refuses recording ``kind`` on ``occurred_on``; [] if none.
 
-    ``decided_on`` is the decision's municipal day, ``started_on`` the day of the match's
-    start event (None: never started), ``recorded`` the outcomes already recorded.
+    ``subject`` names the decision in the sentences ("match 12", or an imported file's
+    "decision R-1"), ``decided_on`` is the decision's municipal day, ``started_on`` the day
+    of the match's start event (None: never started), ``recorded`` the outcomes already
+    recorded.
     """
     if status not in OUTCOME_STATUSES:
         return [
             Refusal(
                 NOT_TAKEN_UP,
-                f"match {match_id} is {status.value}; outcomes are recorded only for "
+                f"{subject} is {status.value}; outcomes are recorded only for "
                 "accepted, started or ended matches",
             )
         ]
@@ -81,7 +83,7 @@ def outcome_refusals(
             refusals.append(
                 Refusal(
                     BEFORE_START,
-                    f"match {match_id} has no recorded start; {kind.value} needs one "
+                    f"{subject} has no recorded start; {kind.value} needs one "
                     "(record the start first)",
                 )
             )
@@ -97,7 +99,7 @@ def outcome_refusals(
             refusals.append(
                 Refusal(
                     CONTRADICTORY,
-                    f"match {match_id} already has the final outcome {final[0].value} "
+                    f"{subject} already has the final outcome {final[0].value} "
                     f"on {final[1]}; a placement ends once",
                 )
             )

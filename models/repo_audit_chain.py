@@ -120,15 +120,22 @@ def _seal_access(session: Session, rows: list[dict]) -> None:
             session.execute(_SEAL_ONE_IN_SQL, params)
         _forget_loaded_head(session, "accesslog")
         return
-    seq, head = _claim(session, "accesslog", len(rows))
-    sealed = []
+    links, head = _links(session, "accesslog", rows)
+    session.execute(insert(AccessLog.__table__), [{**row, **link} for row, link in links])
+    _store_head(session, "accesslog", head)
+
+
+def _links(session: Session, name: str, rows) -> tuple[list[tuple[dict, dict]], str]:
+    """Claim ``len(rows)`` places on chain ``name`` and link the rows in order: each row
+    with its ``seq``, ``prev_hash`` and ``hash``, and the chain's new head."""
+    seq, head = _claim(session, name, len(rows))
+    links = []
     for row in rows:
         seq += 1
-        digest = link_hash("accesslog", seq, head, row)
-        sealed.append({**row, "seq": seq, "prev_hash": head, "hash": digest})
+        digest = link_hash(name, seq, head, row)
+        links.append((row, {"seq": seq, "prev_hash": head, "hash": digest}))
         head = digest
-    session.execute(insert(AccessLog.__table__), sealed)
-    _store_head(session, "accesslog", head)
+    return links, head
 
 
 def _seal_events(session: Session, ids) -> None:
@@ -140,13 +147,8 @@ def _seal_events(session: Session, ids) -> None:
     unsealed = session.execute(query.order_by(MatchEvent.id)).mappings().all()
     if not unsealed:
         return
-    seq, head = _claim(session, "matchevent", len(unsealed))
-    updates = []
-    for row in unsealed:
-        seq += 1
-        digest = link_hash("matchevent", seq, head, row)
-        updates.append({"row_id": row["id"], "seq": seq, "prev_hash": head, "hash": digest})
-        head = digest
+    links, head = _links(session, "matchevent", unsealed)
+    updates = [{"row_id": row["id"], **link} for row, link in links]
     table = MatchEvent.__table__
     session.execute(
         update(table)

@@ -116,9 +116,3 @@ def standing_plans_page(
     total = session.exec(select(func.count()).select_from(StandingPlan)).one()
     query = select(StandingPlan).order_by(col(StandingPlan.id).desc()).offset(offset).limit(limit)
     return list(session.exec(query).all()), total
-
-
-def standing_plans(session: Session, limit: int = 10) -> list[StandingPlan]:
-    """The newest standing plans, newest first."""
-    query = select(StandingPlan).order_by(col(StandingPlan.id).desc()).limit(limit)
-    return list(session.exec(query).all())

@@ -61,7 +61,7 @@ from models.history_import import (
 )
 from models.match import DeclineReason, MatchStatus, OutcomeKind
 from models.org import Role, User
-from models.outcome_rules import outcome_refusals
+from models.outcome_rules import NOT_TAKEN_UP, outcome_refusals
 from models.repo_history_import import (
     first_states,
     has_grant,
@@ -362,13 +362,13 @@ def _timeline_errors(item: _Decision) -> list[dict]:
             errors.append(error(line, "decision_ref", msg, "not_accepted"))
         else:  # the rules a caseworker's outcome follows (models.outcome_rules), by date
             for refusal in outcome_refusals(
-                match_id=0, status=status, decided_on=_local_day(decided),
+                subject=f"decision {item.record.decision_ref}", status=status,
+                decided_on=_local_day(decided),
                 started_on=started_on, recorded=recorded,
                 kind=outcome.outcome, occurred_on=outcome.occurred_on,
             ):  # fmt: skip
-                field_name = "occurred_on" if refusal.what != "status" else "decision_ref"
-                msg = refusal.detail.replace("match 0", f"decision {item.record.decision_ref}")
-                errors.append(error(line, field_name, msg, refusal.what))
+                field_name = "decision_ref" if refusal.what == NOT_TAKEN_UP else "occurred_on"
+                errors.append(error(line, field_name, refusal.detail, refusal.what))
         recorded.append((outcome.outcome, outcome.occurred_on))
         start = datetime.combine(outcome.occurred_on, time(), tzinfo=UTC)
         if outcome.recorded_at is not None and outcome.recorded_at < start:

@@ -204,7 +204,7 @@ def record_outcome(
     """
     match = visible_match(session, user, where, match_id, action="write", lock=True)
     refusals = outcome_refusals(
-        match_id=match.id,
+        subject=f"match {match.id}",
         status=match.status,
         decided_on=_municipal_day(match.decided_at),
         started_on=_municipal_day(match_reads.first_start(session, match.id)),

@@ -5,11 +5,7 @@ unless PLATSA_REQUIRE_POSTGRES=1."""
 
 from __future__ import annotations
 
-import pytest
-from fastapi.testclient import TestClient
-
-from api.app import create_app
-from api.settings import Settings
+from tests.api.on_postgres import client, engine  # noqa: F401
 from tests.api.test_decision_memory import (  # noqa: F401  (collected here too)
     test_a_decline_is_remembered_for_the_period_only,
     test_a_declined_placement_is_left_out_and_named,
@@ -21,15 +17,3 @@ from tests.api.test_outcome_rules import (  # noqa: F401
     test_completed_dated_before_the_start_is_refused,
     test_two_final_outcomes_contradict,
 )
-
-
-@pytest.fixture
-def engine(pg_engine):
-    return pg_engine
-
-
-@pytest.fixture
-def client(pg_url, pg_engine):
-    app = create_app(settings=Settings(database_url=pg_url, db_slot_timeout_s=30), engine=pg_engine)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client

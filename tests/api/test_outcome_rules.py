@@ -143,7 +143,7 @@ def test_malformed_outcomes_are_422_naming_the_field(client, world):
 
 def _rules(**overrides):
     fields = {
-        "match_id": 1,
+        "subject": "match 1",
         "status": MatchStatus.started,
         "decided_on": date(2026, 3, 1),
         "started_on": date(2026, 3, 10),

@@ -6,14 +6,12 @@ item. Skips without a server unless PLATSA_REQUIRE_POSTGRES=1."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from api.app import create_app
-from api.settings import Settings
 from models.audit import AccessLog
 from models.repo_audit_chain import verify_chain
 from models.suggestion import SuggestionItem
+from tests.api.on_postgres import client, engine  # noqa: F401
 from tests.api.test_suggestions import (  # noqa: F401  (collected here too)
     _suggest,
     test_another_units_participant_is_not_found_and_nothing_is_stored,
@@ -23,18 +21,6 @@ from tests.api.test_suggestions import (  # noqa: F401  (collected here too)
 )
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def engine(pg_engine):
-    return pg_engine
-
-
-@pytest.fixture
-def client(pg_url, pg_engine):
-    app = create_app(settings=Settings(database_url=pg_url, db_slot_timeout_s=30), engine=pg_engine)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
 
 
 def test_every_stored_item_is_the_one_served(client, world, session):  # noqa: F811
