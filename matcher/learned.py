@@ -27,10 +27,30 @@ effect near 0 and one never seen gets exactly 0 (the effects are centred on the 
 fitted, their mean moved into the intercept). The engine adds a placement's department
 effect to its log-odds and shows it as the ``department`` contribution.
 
+Prior: the municipality's policy. Without a prior the L2 penalty pulls every weight
+towards 0, as if nothing were known before the outcomes. But the hand policy states, from
+practice, which way and how strongly each factor moves the odds, so a few hundred outcomes
+should *correct* it, not start from nothing. ``prior_weights`` (the hand policy's
+log-odds per feature unit, :attr:`matcher.policy.Policy.prediction_weights`) centres the
+penalty on the policy's direction instead: the model is
+
+    log-odds = intercept + s * sum(prior_weights[f] * feature[f]) + sum(delta[f] * feature[f])
+
+with the scale ``s`` left (almost) free — it is the calibration of the hand policy,
+fitted jointly — and the deviations ``delta`` penalised by ``C``. Small ``C`` gives the
+calibrated hand policy back, large ``C`` the unrestricted fit; :mod:`matcher.regularisation`
+chooses between them on the training outcomes by time. The coefficients are still one
+weight per factor (``coef_ = s * prior_weights + delta``), so contributions, explanations
+and the registry are unchanged; ``prior_scale_`` reports ``s``. (This is the Gaussian
+prior N(s * prior_weights, C) on the weights, fitted with scikit-learn's own solver:
+the policy's score enters as one more column, stretched so that its penalty is
+``PRIOR_SCALE_C`` whatever ``C`` — the same device as the department effects' own strength.)
+
 Fitting. Features are standardised inside ``fit`` so the L2 penalty (``C``) treats every
 factor alike; the coefficients are mapped back to raw feature units afterwards, so
 ``contributions`` needs no scaling and reads in the factors' own units. A factor with no
-variance in the training data (scarcity without planner prices) gets coefficient 0.
+variance in the training data (scarcity without planner prices) keeps the prior's
+weight (``s * prior_weights``; 0 without a prior): the outcomes say nothing about it.
 """
 
 from __future__ import annotations
@@ -46,6 +66,10 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from matcher.factor_registry import PREDICTORS
 from matcher.features import sum_contributions
 
+#: inverse L2 strength of the prior's scale (on the standardised policy score), whatever
+#: ``C``: so weak that a few dozen outcomes set the scale, as calibration would
+PRIOR_SCALE_C = 100.0
+
 
 class LearnedScorer(ClassifierMixin, BaseEstimator):
     """P(success) of a pair from its factor features, explained factor by factor.
@@ -60,6 +84,9 @@ class LearnedScorer(ClassifierMixin, BaseEstimator):
     department_C : float
         Inverse L2 strength of the per-department effects (used only when ``fit`` is
         given ``departments``); smaller than ``C`` so they are regularised harder.
+    prior_weights : array-like of shape (n_features,) or None
+        Log-odds per raw feature unit the weights are shrunk towards, up to a fitted
+        scale (the hand policy's prediction weights); None shrinks towards 0.
 
     Attributes
     ----------
@@ -75,15 +102,24 @@ class LearnedScorer(ClassifierMixin, BaseEstimator):
         Log-odds effect per department id seen in ``fit`` (empty without departments).
     n_outcomes_ : int
         How many outcomes the fit rests on (``calibration_n`` reads it).
+    prior_scale_ : float
+        The fitted scale ``s`` of ``prior_weights`` (0.0 without a prior).
     n_features_in_ : int
     n_iter_ : ndarray
         Solver iterations (from ``LogisticRegression``).
     """
 
-    def __init__(self, C: float = 1.0, max_iter: int = 1000, department_C: float = 0.05) -> None:
+    def __init__(
+        self,
+        C: float = 1.0,
+        max_iter: int = 1000,
+        department_C: float = 0.05,
+        prior_weights=None,
+    ) -> None:
         self.C = C
         self.max_iter = max_iter
         self.department_C = department_C
+        self.prior_weights = prior_weights
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -113,6 +149,15 @@ class LearnedScorer(ClassifierMixin, BaseEstimator):
         varies = scale > 1e-12
         scale = np.where(varies, scale, 1.0)
         Z = (X - mean) / scale
+        prior, prior_unit = self._prior(X.shape[1]), 0.0
+        if prior is not None:
+            h = X @ prior
+            h_mean = np.average(h, weights=sample_weight)
+            h_scale = np.sqrt(np.average((h - h_mean) ** 2, weights=sample_weight))
+            if h_scale > 1e-12:
+                # one more column, its penalty of its own (as the department effects')
+                prior_unit = np.sqrt(PRIOR_SCALE_C / self.C) / h_scale
+                Z = np.hstack([Z, ((h - h_mean) * prior_unit)[:, None]])
         if departments is not None:
             departments = np.asarray(departments, dtype=np.int64).reshape(-1)
             if departments.shape[0] != X.shape[0]:
@@ -126,10 +171,16 @@ class LearnedScorer(ClassifierMixin, BaseEstimator):
         model = LogisticRegression(C=self.C, max_iter=self.max_iter)
         model.fit(Z, y, sample_weight=sample_weight)
         weights = model.coef_[0]
-        coef = np.where(varies, weights[: X.shape[1]] / scale, 0.0)
+        n = X.shape[1]
+        coef = np.where(varies, weights[:n] / scale, 0.0)
+        self.prior_scale_ = 0.0
+        if prior_unit:
+            self.prior_scale_ = float(weights[n] * prior_unit)
+            coef = coef + self.prior_scale_ * prior
+            n += 1
         centre, self.department_effect_ = 0.0, {}
         if departments is not None:
-            effects = weights[X.shape[1] :] * stretch
+            effects = weights[n:] * stretch
             centre = float(np.average(effects[codes], weights=sample_weight))
             self.department_effect_ = {
                 int(d): float(e - centre) for d, e in zip(ids, effects, strict=True)
@@ -141,6 +192,16 @@ class LearnedScorer(ClassifierMixin, BaseEstimator):
         self.factors_ = _factor_names(X.shape[1])
         self.n_outcomes_ = int(X.shape[0])
         return self
+
+    def _prior(self, width: int) -> np.ndarray | None:
+        if self.prior_weights is None:
+            return None
+        prior = np.asarray(self.prior_weights, dtype=np.float64).reshape(-1)
+        if prior.size != width:
+            raise ValueError(f"prior_weights has {prior.size} weights, but X has {width} features")
+        if not np.all(np.isfinite(prior)):
+            raise ValueError("prior_weights must be finite")
+        return prior
 
     @classmethod
     def from_coefficients(

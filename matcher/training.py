@@ -259,6 +259,7 @@ def train_at_cut(
     decided_at: np.ndarray | None = None,
     n_boot: int = 300,
     seed: int = 20260101,
+    shrink_to_policy: bool = True,
 ) -> TrainingResult:
     """Fit a :class:`LearnedScorer` on the training rows of ``X`` and compare it, on the
     held-out rows, with the hand policy calibrated on the same training rows.
@@ -273,6 +274,7 @@ def train_at_cut(
     """
     X = np.asarray(X, dtype=np.float64)
     X_train, X_test = predictors(X[split.train]), predictors(X[split.test])
+    prior_weights = policy.prediction_weights if shrink_to_policy else None
     train_departments = None if departments is None else np.asarray(departments)[split.train]
     regularisation = Regularisation(
         DEFAULT_C if C is None else C,
@@ -284,11 +286,14 @@ def train_at_cut(
             X_train, split.y_train, order, train_departments,
             C_grid=C_GRID if C is None else (C,),
             department_C_grid=DEPARTMENT_C_GRID if department_C is None else (department_C,),
+            prior_weights=prior_weights,
         )  # fmt: skip
         regularisation = chosen
-    scorer = LearnedScorer(C=regularisation.C, department_C=regularisation.department_C).fit(
-        X_train, split.y_train, departments=train_departments
-    )
+    scorer = LearnedScorer(
+        C=regularisation.C,
+        department_C=regularisation.department_C,
+        prior_weights=prior_weights,
+    ).fit(X_train, split.y_train, departments=train_departments)
     learned_probability = np.array([])
     if len(X_test):
         z = scorer.decision_function(X_test)

@@ -414,8 +414,11 @@ def train_model(
             "regularisation_validation_log_loss": result.regularisation.validation_log_loss,
             "n_outcomes": result.n_train,
             "department_effect": {str(d): e for d, e in result.scorer.department_effect_.items()},
+            "prior_policy_version": policy.version,
+            "prior_scale": result.scorer.prior_scale_,
             "model": "logistic regression on the prediction features and regularised "
-            "department effects (matcher.learned)",
+            "department effects, its weights shrunk towards the hand policy's "
+            "(matcher.learned)",
         },
         metrics=json_ready(
             {

@@ -74,7 +74,57 @@ def test_from_coefficients_round_trips_and_pickles():
     assert np.array_equal(stored.decision_function(X), fitted.decision_function(X))
     again = pickle.loads(pickle.dumps(stored))
     assert np.array_equal(again.predict_proba(X), fitted.predict_proba(X))
-    assert clone(fitted).get_params() == {"C": 0.5, "max_iter": 1000, "department_C": 0.05}
+    assert clone(fitted).get_params() == {
+        "C": 0.5,
+        "max_iter": 1000,
+        "department_C": 0.05,
+        "prior_weights": None,
+    }
+
+
+def _policy_prior() -> np.ndarray:
+    """A hand policy's direction that is close to, but not, the true model's."""
+    return np.array([0.6, 1.5, 0.6, 0.4, 0.4, 0.3, 0.3, 0.2])
+
+
+def test_with_a_prior_and_strong_shrinkage_it_is_the_calibrated_policy():
+    """C -> 0 leaves only the prior's scale free: the hand score calibrated (Platt)."""
+    from matcher.calibration import fit_calibration
+
+    X, y, _ = _outcomes(np.random.default_rng(5))
+    prior = _policy_prior()
+    shrunk = LearnedScorer(C=1e-4, prior_weights=prior).fit(X, y)
+    platt = fit_calibration(X @ prior, y)
+    assert shrunk.prior_scale_ == pytest.approx(platt.scale, rel=2e-2)
+    assert np.allclose(shrunk.coef_, shrunk.prior_scale_ * prior, rtol=1e-2)
+    assert shrunk.intercept_ == pytest.approx(platt.intercept, abs=2e-2)
+
+
+def test_with_a_prior_and_weak_shrinkage_it_is_the_unrestricted_fit():
+    X, y, _ = _outcomes(np.random.default_rng(6))
+    free = LearnedScorer(C=1e6).fit(X, y)
+    loose = LearnedScorer(C=1e6, prior_weights=_policy_prior()).fit(X, y)
+    # the outcomes decide every factor they vary in; the constant column keeps the prior's
+    assert np.allclose(loose.coef_[:-1], free.coef_[:-1], atol=2e-2)
+    assert loose.coef_[-1] == pytest.approx(loose.prior_scale_ * _policy_prior()[-1])
+    assert np.allclose(loose.predict_proba(X), free.predict_proba(X), atol=1e-3)
+
+
+def test_a_prior_pulls_a_small_sample_towards_the_policy_not_towards_zero():
+    X, y, true = _outcomes(np.random.default_rng(7), n=80)
+    prior = _policy_prior()
+    towards_zero = LearnedScorer(C=0.05).fit(X, y)
+    towards_policy = LearnedScorer(C=0.05, prior_weights=prior).fit(X, y)
+    cosine = lambda a, b: a @ b / np.linalg.norm(a) / np.linalg.norm(b)  # noqa: E731
+    assert cosine(towards_policy.coef_, prior) > cosine(towards_zero.coef_, prior)
+    # and its weights are of the policy's size, where shrinking to 0 leaves them small
+    assert np.linalg.norm(towards_policy.coef_) > 2 * np.linalg.norm(towards_zero.coef_)
+
+
+def test_a_prior_of_the_wrong_width_is_refused():
+    X, y, _ = _outcomes(np.random.default_rng(8))
+    with pytest.raises(ValueError, match="prior_weights has 3 weights, but X has 8 features"):
+        LearnedScorer(prior_weights=[1.0, 2.0, 3.0]).fit(X, y)
 
 
 def test_one_class_only_is_refused_with_a_clear_message():

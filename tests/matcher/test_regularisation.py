@@ -34,7 +34,7 @@ def test_strongly_differing_departments_get_room_for_their_effects():
     chosen = choose_regularisation(X, y, np.arange(len(y)), departments)
     assert chosen.C in C_GRID and chosen.department_C in DEPARTMENT_C_GRID
     assert chosen.department_C > min(DEPARTMENT_C_GRID)  # not shrunk to nothing
-    assert chosen.n_validation == 500 and chosen.validation_log_loss > 0
+    assert chosen.n_validation == 999 and chosen.validation_log_loss > 0  # 3 blocks of 333
 
 
 def test_the_choice_is_the_lowest_validation_loss_of_the_grid():
@@ -70,19 +70,19 @@ def test_the_earlier_rows_fit_so_their_outcomes_move_the_validation_loss():
     X, departments, y = _outcomes(np.random.default_rng(5), 400, department_sd=0.8)
     order = np.arange(len(y))
     flipped = y.copy()
-    flipped[:300] = 1 - flipped[:300]  # the fitting rows
+    flipped[:200] = 1 - flipped[:200]  # rows that only ever fit, never judge
     a = choose_regularisation(X, y, order, departments)
     b = choose_regularisation(X, flipped, order, departments)
     assert a.validation_log_loss != pytest.approx(b.validation_log_loss)
-    assert a.n_validation == b.n_validation == 100  # the latest quarter judges
+    assert a.n_validation == b.n_validation == 201  # the latest half judges, 3 blocks of 67
 
 
 def test_too_few_validation_outcomes_keep_the_defaults_or_the_fixed_strength():
-    X, departments, y = _outcomes(np.random.default_rng(6), 80, department_sd=0.8)
-    chosen = choose_regularisation(X, y, np.arange(80), departments)
+    X, departments, y = _outcomes(np.random.default_rng(6), 50, department_sd=0.8)
+    chosen = choose_regularisation(X, y, np.arange(50), departments)  # 25 would judge
     assert (chosen.C, chosen.department_C) == (DEFAULT_C, DEFAULT_DEPARTMENT_C)
     assert chosen.validation_log_loss is None
-    fixed = choose_regularisation(X, y, np.arange(80), departments, C_grid=(0.3,))
+    fixed = choose_regularisation(X, y, np.arange(50), departments, C_grid=(0.3,))
     assert (fixed.C, fixed.department_C) == (0.3, DEFAULT_DEPARTMENT_C)
 
 
@@ -104,9 +104,11 @@ def test_train_at_cut_chooses_on_the_training_rows_and_keeps_a_given_strength():
     policy = load_policy()
     chosen = train_at_cut(full, split, policy, departments=departments, decided_at=decided,
                           n_boot=0)  # fmt: skip
-    expected = choose_regularisation(X[:600], y[:600], decided[:600], departments[:600])
+    expected = choose_regularisation(X[:600], y[:600], decided[:600], departments[:600],
+                                     prior_weights=policy.prediction_weights)  # fmt: skip
     assert chosen.regularisation == expected
     assert chosen.scorer.C == expected.C and chosen.scorer.department_C == expected.department_C
+    assert np.array_equal(chosen.scorer.prior_weights, policy.prediction_weights)
     # held-out labels never move the choice
     other = labels.copy()
     other[600:] = 1 - other[600:]
@@ -119,5 +121,8 @@ def test_train_at_cut_chooses_on_the_training_rows_and_keeps_a_given_strength():
     assert again.regularisation == chosen.regularisation
     fixed = train_at_cut(full, split, policy, C=0.5, department_C=0.2, departments=departments,
                          n_boot=0)  # fmt: skip
+    unshrunk = train_at_cut(full, split, policy, C=0.5, department_C=0.2,
+                            departments=departments, n_boot=0, shrink_to_policy=False)  # fmt: skip
+    assert unshrunk.scorer.prior_weights is None and unshrunk.scorer.prior_scale_ == 0.0
     assert (fixed.scorer.C, fixed.scorer.department_C) == (0.5, 0.2)
     assert fixed.regularisation.validation_log_loss is None  # fixed, not chosen
