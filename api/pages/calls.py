@@ -145,6 +145,19 @@ def placement(session: Session, placement_id: int):
     return catalog_api.read_placement(session, placement_id)
 
 
+def placement_names(session: Session, facts) -> dict[str, str]:
+    """The department's and the type's names of a placement's facts (the cards show
+    names, never ids or codes)."""
+    from models.repo_catalog import get_department, get_placement_type
+
+    department = get_department(session, facts.department_id)
+    placement_type = get_placement_type(session, facts.type_code)
+    return {
+        "department": department.name if department else str(facts.department_id),
+        "type_name": placement_type.name if placement_type else facts.type_code,
+    }
+
+
 def placements(session: Session, ids) -> dict:
     """The public facts of several placements at once (the suggestion cards)."""
     from models.placement import PlacementPublic

@@ -23,6 +23,7 @@ from api.routers import catalog as catalog_api
 from api.routers import matches as matches_api
 from api.routers import participants as participants_api
 from api.routers import suggestions as suggestions_api
+from matcher.language import language_label
 from models.clock import municipal_today
 from models.match import BOOKED_STATUSES, DeclineReason, OutcomeKind
 from models.org import User
@@ -80,9 +81,9 @@ def factor_labels() -> dict[str, str]:
         "support": _("Supervision"),
         "distance": _("Distance from the labour market"),
         "commute": _("Commute"),
-        "parent_commute": _("Commute"),
+        "parent_commute": _("Commute (parent)"),
         "hours": _("Hours"),
-        "parent_hours": _("Hours"),
+        "parent_hours": _("Hours (parent)"),
         "department": _("Department"),
         "capacity": _("Capacity"),
         "scarcity": _("Scarcity"),
@@ -225,10 +226,9 @@ def suggestions_page(
     )
     items = [
         {
-            **item,
+            **_explained(item),
             "facts": all_facts[item["placement_id"]],
             "km": item["placement"]["distance_km"],
-            "bars": _bars(item["contributions"]),
             "chance": item.get("probability"),  # the estimated chance (matcher.value)
         }
         for item in answer["items"]
@@ -255,13 +255,42 @@ def _live_placement(answer: dict) -> list[int]:
     return [] if live is None else [live["placement_id"]]
 
 
+#: factors that exist only for some participants (the domain's interactions: a parent's
+#: commute and hours); with a part of exactly 0 they do not apply, and say nothing
+CONDITIONAL_FACTORS = frozenset({"parent_commute", "parent_hours"})
+
+
+def _applies(name: str, contributions: dict[str, float]) -> bool:
+    return name not in CONDITIONAL_FACTORS or contributions.get(name, 0.0) != 0.0
+
+
 def _bars(contributions: dict[str, float]) -> list[dict]:
-    """One bar per factor, as a share of the largest part in the list (signs kept)."""
+    """One bar per factor that applies, as a share of the largest part (signs kept)."""
     largest = max((abs(v) for v in contributions.values()), default=0.0) or 1.0
     return [
         {"factor": name, "value": value, "width": round(100 * abs(value) / largest)}
         for name, value in contributions.items()
+        if _applies(name, contributions)
     ]
+
+
+def _reasons(reasons: list, contributions: dict[str, float]) -> list:
+    """The reasons of the factors that apply (a non-parent hears nothing of parents'
+    commutes), the policy adjustments' always."""
+
+    def factor(reason) -> str:
+        return reason["factor"] if isinstance(reason, dict) else reason.factor
+
+    return [r for r in reasons if _applies(factor(r), contributions)]
+
+
+def _explained(item: dict) -> dict:
+    """An API item with its bars and the reasons that apply, for a card."""
+    return {
+        **item,
+        "bars": _bars(item["contributions"]),
+        "reasons": _reasons(item["reasons"], item["contributions"]),
+    }
 
 
 @router.get("/participants/{participant_id}/why-not")
@@ -286,7 +315,11 @@ def why_not_page(
             "p": participant,
             "answer": answer,
             "facts": facts,
+            "names": calls.placement_names(session, facts) if facts else {},
             "bars": _bars(answer.contributions or {}) if answer else [],
+            "factor_reasons": (
+                _reasons(answer.reasons, answer.contributions or {}) if answer else []
+            ),
             "placements": calls.open_placements(session, offset=0, limit=200).data,
             "placement_id": placement_id,
             "key": uuid.uuid4().hex,
@@ -408,9 +441,17 @@ def placement_page(
     items = None
     if facts.is_open:
         answer = calls.candidates(session, user, request, placement_id, limit=10)
-        items = [{**i, "bars": _bars(i["contributions"])} for i in answer["items"]]
+        items = [
+            {**_explained(i), "language": language_label(i["participant"]["language_level"])}
+            for i in answer["items"]
+        ]
     return _render(
         request,
         "caseworker/placement.html",
-        {"title": facts.title, "facts": facts, "items": items},
+        {
+            "title": facts.title,
+            "facts": facts,
+            "names": calls.placement_names(session, facts),
+            "items": items,
+        },
     )

@@ -83,6 +83,8 @@ def fmt_number(value: float | int | None, digits: int = 0) -> str:
     if value is None:
         return "–"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    if round(value, digits) == 0:
+        value = 0  # never "-0,00": a part too small to show has no sign
     return format_decimal(value, format=pattern, locale=_locale())
 
 

@@ -24,7 +24,22 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-env.filters.update(date=i18n.fmt_date, number=i18n.fmt_number, percent=i18n.fmt_percent)
+
+
+def fmt_swedish(label: str | None, entered: str | None = None) -> str:
+    """A Swedish level for people: 'NONE' in words, the level as entered ('SFI C') beside
+    its CEFR value when they differ."""
+    if label is None:
+        return "–"
+    shown = i18n.gettext("None") if label == "NONE" else label
+    if entered and entered not in (label, "NONE"):
+        return f"{entered} ({shown})"
+    return shown
+
+
+env.filters.update(
+    date=i18n.fmt_date, number=i18n.fmt_number, percent=i18n.fmt_percent, swedish=fmt_swedish
+)
 
 
 def N_(message: str) -> str:

@@ -149,3 +149,55 @@ def test_the_plans_page_shows_the_systems_standing_plan_in_swedish(web):
     after = admin.get("/plans").text
     assert "Inte löst ännu" not in after and "löst på begäran" in after
     assert f"{plan.n_assigned} / {plan.n_participants}" in after
+
+
+def test_a_non_parent_hears_nothing_of_parents_commutes_and_no_part_reads_minus_zero(web):
+    """The suggestions card shows the factors that apply: a non-parent's card has no
+    "(förälder)" rows and no "Gäller inte" lines; a part that rounds to 0 has no sign;
+    the chance says what its calibration rests on."""
+    _, caseworker, _, world = web
+    person = caseworker.get(f"/api/v1/participants/{world.participant_a}",
+                            headers=world.headers("caseworker")).json()  # fmt: skip
+    assert person["parent"] is False
+    page = caseworker.get(f"/participants/{world.participant_a}/suggestions")
+    assert page.status_code == 200 and "Uppskattad chans" in page.text
+    assert "(förälder)" not in page.text and "inte förälder" not in page.text
+    assert "-0,00" not in page.text
+    assert "policyns egen uppskattning, ännu inte kalibrerad mot utfall" in page.text
+
+
+def test_a_parents_interaction_parts_are_named_as_such_when_they_apply():
+    from api.pages.caseworker import _bars, _reasons
+
+    parts = {"commute": -0.4, "parent_commute": -0.2, "hours": 0.0, "parent_hours": 0.0}
+    reasons = [{"factor": name, "sv": name} for name in parts] + [{"factor": "priority"}]
+    assert [bar["factor"] for bar in _bars(parts)] == ["commute", "parent_commute", "hours"]
+    assert [r["factor"] for r in _reasons(reasons, parts)] == [
+        "commute", "parent_commute", "hours", "priority",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "digits", "shown"),
+    [("sv", -0.001, 2, "0,00"), ("sv", -0.0, 2, "0,00"), ("sv", -0.006, 2, "-0,01"),
+     ("en", -0.004, 2, "0.00"), ("sv", 1234.5, 1, "1\xa0234,5")],
+)  # fmt: skip
+def test_numbers_that_round_to_zero_have_no_sign(language, value, digits, shown):
+    from api.pages.i18n import DEFAULT_LANGUAGE, fmt_number, use_language
+
+    use_language(language)
+    try:
+        assert fmt_number(value, digits) == shown
+    finally:
+        use_language(DEFAULT_LANGUAGE)  # the language is per context: leave the default
+
+
+def test_placement_facts_name_the_department_and_type_and_say_no_requirement_in_words(web):
+    _, caseworker, session, world = web
+    from models.repo_catalog import get_department, get_placement, get_placement_type
+
+    row = get_placement(session, world.placement)
+    page = caseworker.get(f"/placements/{row.id}").text
+    assert get_department(session, row.department_id).name in page
+    assert get_placement_type(session, row.type_code).name in page
+    assert "NONE" not in page
