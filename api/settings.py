@@ -36,8 +36,9 @@ class Settings(BaseSettings):
         default=90,
         ge=0,
         le=3650,
-        description="a placement declined for a participant is left out of their lists for "
-        "this many days (0: not remembered); include_declined=true shows it anyway",
+        description="a placement declined for a participant, or booked and withdrawn, is "
+        "left out of their lists for this many days (0: not remembered); "
+        "include_declined=true shows it anyway",
     )
 
     # Bounded waiting (PostgreSQL): see README "Limits". Each worker admits at most

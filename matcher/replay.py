@@ -22,12 +22,13 @@ from :func:`matcher.pair_features` unchanged. A decided placement that is not el
 at its moment (full, closed, not in force, the type's rules exclude the person) has rank
 ``inf`` (the metrics' "not ranked").
 
-Decisions remembered. The live lists leave out a placement declined for the participant
-within the decline memory (``PLATSA_DECLINE_MEMORY_DAYS``, api.services.suggestions), so
-the replay can too (``decline_memory_days``): a placement the extract shows declined for
-the same participant in the ``days`` before a query's moment (strictly before it) is not
-ranked for that query, as the caseworker's list would not have shown it. Declines before
-the extract's window are not in it and are not remembered.
+Decisions remembered. The live lists leave out a placement declined for the participant,
+or booked and then withdrawn, within the decline memory (``PLATSA_DECLINE_MEMORY_DAYS``,
+api.services.suggestions), so the replay can too (``decline_memory_days``): a placement
+the extract shows declined for the same participant, or withdrawn, in the ``days`` before
+a query's moment (strictly before it) is not ranked for that query, as the caseworker's
+list would not have shown it. Decisions before the extract's window are not in it and are
+not remembered.
 """
 
 from __future__ import annotations
@@ -181,20 +182,27 @@ class _Declined:
 
 
 def _declines(extract: ReplayExtract, days: int) -> dict[int, _Declined]:
-    """Each participant's declined decisions in the extract (empty when ``days`` <= 0)."""
+    """Each participant's turn-downs in the extract: declined decisions at their moment,
+    booked ones withdrawn at the withdrawal's (as the live lists remember them; empty
+    when ``days`` <= 0)."""
     if days <= 0:
         return {}
     d = extract.decisions
     memory = np.timedelta64(int(days), "D")
-    by_person: dict[int, list[int]] = {}
-    for i in np.flatnonzero(~np.asarray(d.accepted, dtype=bool)).tolist():
-        by_person.setdefault(d.queries.participant[i].id, []).append(i)
+    declined = np.flatnonzero(~np.asarray(d.accepted, dtype=bool))
+    moments = [(i, d.queries.at[i]) for i in declined.tolist()]
+    if d.withdrawn_at is not None:
+        withdrawn = np.flatnonzero(~np.isnat(d.withdrawn_at))
+        moments += [(i, d.withdrawn_at[i]) for i in withdrawn.tolist()]
+    by_person: dict[int, list[tuple[int, np.datetime64]]] = {}
+    for i, at in moments:
+        by_person.setdefault(d.queries.participant[i].id, []).append((i, at))
     out = {}
-    for person, rows in by_person.items():
-        rows_arr = np.asarray(rows)
-        at = d.queries.at[rows_arr]
+    for person, found in by_person.items():
+        rows = np.asarray([i for i, _ in found])
+        at = np.asarray([t for _, t in found], dtype="datetime64[us]")
         order = np.argsort(at, kind="stable")
-        out[person] = _Declined(at[order], d.queries.placement_id[rows_arr][order], memory)
+        out[person] = _Declined(at[order], d.queries.placement_id[rows][order], memory)
     return out
 
 

@@ -120,6 +120,8 @@ class Decisions:
     groups: Mapping[str, np.ndarray]
     pseudonym: np.ndarray  # str
     imported: np.ndarray | None = None  # bool
+    #: when a booked decision was withdrawn (datetime64[us], NaT if never; None: unknown)
+    withdrawn_at: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.queries)
@@ -208,6 +210,7 @@ def window_of(extract: ReplayExtract, start: np.datetime64, stop: np.datetime64)
         groups={name: labels[rows] for name, labels in d.groups.items()},
         pseudonym=d.pseudonym[rows],
         imported=d.imported_mask[rows],
+        withdrawn_at=None if d.withdrawn_at is None else d.withdrawn_at[rows],
     )
     o = extract.outcomes
     kept = new_index[o.decision] >= 0

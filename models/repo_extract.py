@@ -161,8 +161,11 @@ def _type_states(session: Session) -> TypeStates:
     )
 
 
-def _bookings(session: Session) -> tuple[Bookings, dict[int, bool], np.datetime64]:
-    """Slot-holding intervals from the status log; also each match's first status."""
+def _bookings(
+    session: Session,
+) -> tuple[Bookings, dict[int, bool], np.datetime64, dict[int, np.datetime64]]:
+    """Slot-holding intervals from the status log; also each match's first status, the
+    latest moment, and when each withdrawn match was withdrawn."""
     matches = {
         m: (p, q)
         for m, p, q in _rows(session, select(Match.id, Match.placement_id, Match.quota_id))
@@ -177,8 +180,11 @@ def _bookings(session: Session) -> tuple[Bookings, dict[int, bool], np.datetime6
     latest = times.max() if times.size else np.datetime64("1970-01-01T00:00:00", "us")
     intervals, first_booked = [], {}
     open_since: dict[int, np.datetime64] = {}
+    withdrawn: dict[int, np.datetime64] = {}
     for (match_id, status, _), at in zip(events, times, strict=True):
         booked = str(status) in _BOOKED
+        if str(status) == MatchStatus.withdrawn.value:
+            withdrawn[match_id] = at
         first_booked.setdefault(match_id, booked)
         if booked and match_id not in open_since:
             open_since[match_id] = at
@@ -192,7 +198,7 @@ def _bookings(session: Session) -> tuple[Bookings, dict[int, bool], np.datetime6
         held_from=np.array([i[1] for i in intervals], dtype="datetime64[us]"),
         held_until=np.array([i[2] for i in intervals], dtype="datetime64[us]"),
     )
-    return bookings, first_booked, latest
+    return bookings, first_booked, latest, withdrawn
 
 
 class _People:
@@ -281,7 +287,7 @@ def build_extract(
     start64, stop64 = moment(start), moment(stop)
     people = _People(session, salt if salt is not None else secrets.token_bytes(16))
     placements = _placement_states(session)
-    bookings, first_booked, latest = _bookings(session)
+    bookings, first_booked, latest, withdrawn_at = _bookings(session)
     matches = _rows(session,
         select(
             Match.id, Match.participant_id, Match.placement_id, Match.decided_at,
@@ -312,6 +318,10 @@ def build_extract(
         department_id=np.array([department_of.get(m[2], -1) for m in kept_matches], np.int64),
         groups=_groups(people, rows, kept),
         pseudonym=np.array([people.pseudonym[m[1]] for m in kept_matches], dtype=str),
+        withdrawn_at=np.array(
+            [withdrawn_at.get(m[0], np.datetime64("NaT")) for m in kept_matches],
+            dtype="datetime64[us]",
+        ),
         imported=np.array([m[0] in imported for m in kept_matches], dtype=bool),
     )
     outcome_rows = _rows(session,

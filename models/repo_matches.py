@@ -87,14 +87,20 @@ def booked_matches_of(session: Session, participant_ids: list[int]) -> dict[int,
     return {match.participant_id: match for match in rows}
 
 
+def _turned_down_since(since):
+    """A match that turned the placement down at or after ``since``: declined then, or
+    booked and withdrawn then (a withdrawal gives a decline's reason; withdrawn is final,
+    so its ``updated_at`` is the withdrawal's moment, imported histories included)."""
+    return ((Match.status == MatchStatus.declined) & (Match.decided_at >= since)) | (
+        (Match.status == MatchStatus.withdrawn) & (Match.updated_at >= since)
+    )
+
+
 # built once, values as parameters: building the statement cost more Python than running it
 _REMEMBERED = select(Match).where(
     Match.participant_id == bindparam("participant_id"),
     col(Match.status).in_(BOOKED_STATUSES)
-    | (
-        (Match.status == MatchStatus.declined)
-        & (Match.decided_at >= bindparam("declined_since", type_=Match.__table__.c.decided_at.type))
-    ),
+    | _turned_down_since(bindparam("declined_since", type_=Match.__table__.c.decided_at.type)),
 )
 
 
@@ -102,7 +108,8 @@ def remembered_decisions(
     session: Session, participant_id: int, declined_since: datetime
 ) -> tuple[Match | None, list[int]]:
     """The participant's live match (accepted or started), if any, and the placements
-    declined for them at or after ``declined_since`` (each once, in id order).
+    declined for them, or booked and withdrawn, at or after ``declined_since`` (each
+    once, in id order).
 
     One round trip, of a statement built once: the suggestions ask it on every list.
     """
@@ -110,17 +117,16 @@ def remembered_decisions(
         _REMEMBERED, params={"participant_id": participant_id, "declined_since": declined_since}
     ).all()
     live = next((m for m in rows if m.status in BOOKED_STATUSES), None)
-    declined = sorted({m.placement_id for m in rows if m.status is MatchStatus.declined})
+    declined = sorted({m.placement_id for m in rows if m.status not in BOOKED_STATUSES})
     return live, declined
 
 
 def declined_for_placement(session: Session, placement_id: int, since: datetime) -> set[int]:
-    """Participants for whom the placement was declined at or after ``since``."""
+    """Participants for whom the placement was declined, or booked and withdrawn, at or
+    after ``since``."""
     rows = session.exec(
         select(Match.participant_id).where(
-            Match.placement_id == placement_id,
-            Match.status == MatchStatus.declined,
-            Match.decided_at >= since,
+            Match.placement_id == placement_id, _turned_down_since(since)
         )
     ).all()
     return set(rows)

@@ -112,8 +112,9 @@ class SuggestionList(BaseModel):
     )
     declined_hidden: list[int] = Field(
         default_factory=list,
-        description="placements declined for the participant within decline_memory_days, "
-        "left out of this list (empty with include_declined=true)",
+        description="placements declined for the participant, or booked and withdrawn, "
+        "within decline_memory_days, left out of this list (empty with "
+        "include_declined=true)",
     )
     decline_memory_days: int = Field(
         default=0, description="how long a decline keeps a placement out of the lists"
@@ -167,6 +168,7 @@ class EligibilityAnswer(BaseModel):
     reasons: list[ReasonPublic] = Field(default_factory=list)
     declined_recently: bool = Field(
         default=False,
-        description="declined for this participant within the decline memory period: the "
-        "lists leave it out unless include_declined=true (it stays eligible)",
+        description="declined for this participant, or booked and withdrawn, within the "
+        "decline memory period: the lists leave it out unless include_declined=true (it "
+        "stays eligible)",
     )

@@ -154,6 +154,58 @@ def test_an_ended_or_withdrawn_match_is_not_live(client, world):
     assert answer["live_match"] is None and answer["items"]
 
 
+def _withdraw(client, world, match_id: int, reason_code: str = "commute") -> None:
+    response = client.post(
+        f"{V1}/matches/{match_id}/withdraw",
+        json={"reason_code": reason_code},
+        headers=world.headers("caseworker"),
+    )
+    assert response.status_code == 200, response.text
+
+
+def _withdrawn_days_ago(session, match_id: int, days: int) -> None:
+    """Move a withdrawal ``days`` municipal days back (noon, local time)."""
+    session.expire_all()
+    match = session.get(Match, match_id)
+    day = municipal_today() - timedelta(days=days)
+    match.decided_at = match.updated_at = datetime(
+        day.year, day.month, day.day, 12, tzinfo=MUNICIPAL_TZ
+    )
+    session.add(match)
+    session.commit()
+
+
+@pytest.mark.parametrize(("days_ago", "hidden"), [(0, True), (89, True), (90, False)])
+def test_a_withdrawn_booking_is_remembered_as_a_decline(client, session, world, days_ago, hidden):
+    """Booked, then withdrawn with a decline's reason: the placement does not come
+    straight back at the top of the next list, for the same period as a decline."""
+    listed = _suggest(client, world)
+    top = listed["items"][0]["placement_id"]
+    match = _decide(client, world, top, suggestion_id=listed["suggestion_id"])
+    _withdraw(client, world, match["id"])
+    _withdrawn_days_ago(session, match["id"], days_ago)
+    again = _suggest(client, world)
+    assert (top not in _ids(again)) is hidden
+    assert again["declined_hidden"] == ([top] if hidden else [])
+    assert top in _ids(_suggest(client, world, include_declined="true"))
+
+
+def test_the_withdrawal_counts_from_its_own_moment_not_the_booking(client, session, world):
+    """Booked long ago, withdrawn today: remembered from today."""
+    listed = _suggest(client, world)
+    top = listed["items"][0]["placement_id"]
+    match = _decide(client, world, top, suggestion_id=listed["suggestion_id"])
+    _decided_days_ago(session, match["id"], 200)
+    _withdraw(client, world, match["id"])
+    assert _suggest(client, world)["declined_hidden"] == [top]
+    url = f"{V1}/participants/{world.participant_a}/placements/{top}/eligibility"
+    assert client.get(url, headers=world.headers("caseworker")).json()["declined_recently"]
+    candidates = client.get(
+        f"{V1}/placements/{top}/candidates", headers=world.headers("caseworker")
+    ).json()
+    assert world.participant_a not in [i["participant_id"] for i in candidates["items"]]
+
+
 def test_only_this_participants_declines_count(client, session, world):
     top = _suggest(client, world)["items"][0]["placement_id"]
     _decide(client, world, top, decision="declined", reason_code="hours")

@@ -11,6 +11,8 @@ from tests.api.test_decision_memory import (  # noqa: F401  (collected here too)
     test_a_declined_placement_is_left_out_and_named,
     test_a_live_match_comes_back_instead_of_a_list,
     test_a_placement_does_not_list_a_participant_who_declined_it,
+    test_a_withdrawn_booking_is_remembered_as_a_decline,
+    test_the_withdrawal_counts_from_its_own_moment_not_the_booking,
     world,
 )
 from tests.api.test_outcome_rules import (  # noqa: F401

@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pytest
 from hypothesis import Phase, assume, given, settings
+from hypothesis import strategies as st
 
 from matcher import (
     FACTORS,
@@ -262,6 +263,17 @@ def test_the_report_is_json_ready_and_uses_accepted_decisions(world):
     assert set(report["groups"]) == {"gender", "age_band", "newcomer", "support_need", "unit"}
 
 
+def _decided_then_asked(world, person, placement: int, later: np.datetime64):
+    """An extract of two queries for ``person`` on ``placement``: one decided at the
+    world's day, one asked at ``later``."""
+    queries = Queries(
+        at=np.array([_moment(world.as_of), later]),
+        participant=(person, person),
+        placement_id=np.array([placement, placement], dtype=np.int64),
+    )
+    return extract_of(world, queries=queries), queries
+
+
 @settings(max_examples=30, deadline=None, phases=(Phase.explicit, Phase.generate))
 @given(world=worlds())
 def test_a_declined_placement_is_not_ranked_within_the_decline_memory(world):
@@ -274,12 +286,7 @@ def test_a_declined_placement_is_not_ranked_within_the_decline_memory(world):
     k = 5
 
     def replayed(declined_placement: int, days: int):
-        queries = Queries(
-            at=np.array([declined_at, later]),
-            participant=(person, person),
-            placement_id=np.array([declined_placement, declined_placement], dtype=np.int64),
-        )
-        extract = extract_of(world, queries=queries)
+        extract, queries = _decided_then_asked(world, person, declined_placement, later)
         extract = replace(
             extract, decisions=replace(extract.decisions, accepted=np.array([False, True]))
         )
@@ -297,3 +304,38 @@ def test_a_declined_placement_is_not_ranked_within_the_decline_memory(world):
     kept = [t for t in unremembered.tolist() if t not in (declined, -1)]
     assert [t for t in remembered.tolist() if t != -1][: len(kept)] == kept  # moved up one
     assert replayed(declined, 5).tolist() == unremembered.tolist()  # 10 days ago > 5
+
+
+@settings(max_examples=30, deadline=None, phases=(Phase.explicit, Phase.generate))
+@given(world=worlds(), withdrawn_after=st.integers(0, 9))
+def test_a_withdrawn_booking_is_remembered_from_its_withdrawal(world, withdrawn_after):
+    """As the live lists: a placement booked for the participant and then withdrawn is
+    left out of later queries within the memory, counted from the withdrawal, not from
+    the booking; a booking never withdrawn is not remembered."""
+    person = world.participants[0]
+    booked_at = _moment(world.as_of)
+    later = booked_at + np.timedelta64(10, "D")
+    withdrawn_at = booked_at + np.timedelta64(withdrawn_after, "D")
+
+    def replayed(placement: int, days: int, withdrawn):
+        extract, queries = _decided_then_asked(world, person, placement, later)
+        decisions = replace(
+            extract.decisions,
+            withdrawn_at=np.array([withdrawn, np.datetime64("NaT")], dtype="datetime64[us]"),
+        )
+        return replay_queries(
+            replace(extract, decisions=decisions), queries, SCORER, POLICY, k=5,
+            decline_memory_days=days,
+        ).top_ids[1]  # fmt: skip
+
+    first = min(p.id for p in world.placements)
+    top = replayed(first, 0, np.datetime64("NaT"))
+    assume(top[0] >= 0)
+    placement = int(top[0])
+    never = replayed(placement, 90, np.datetime64("NaT"))
+    assert placement in never.tolist()  # booked, not withdrawn: nothing to remember
+    assert placement not in replayed(placement, 90, withdrawn_at).tolist()
+    # a memory that reaches the withdrawal but not the booking still remembers it
+    reaches = 10 - withdrawn_after  # the memory is [moment - days, moment)
+    assert placement not in replayed(placement, reaches, withdrawn_at).tolist()
+    assert replayed(placement, reaches - 1, withdrawn_at).tolist() == never.tolist()

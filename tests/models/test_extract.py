@@ -214,3 +214,28 @@ def test_a_window_cut_from_the_whole_equals_an_extract_of_that_window(demo_url, 
         for name in ("decision", "success", "known_at", "top_propensity", "accepted_decision"):
             if hasattr(one, name):
                 assert np.array_equal(getattr(one, name), getattr(other, name)), name
+
+
+def test_each_withdrawn_decision_carries_its_withdrawal_moment(demo_url, extract):
+    """The replay's decline memory reads when a booking was withdrawn: the moment of its
+    withdrawn event, NaT for every decision never withdrawn."""
+    from models.match import MatchEvent, MatchStatus
+
+    with Session(make_engine(demo_url)) as session:
+        matches = session.exec(select(Match).order_by(Match.decided_at, Match.id)).all()
+        events = {
+            e.match_id: e.at
+            for e in session.exec(
+                select(MatchEvent).where(MatchEvent.status == MatchStatus.withdrawn)
+            )
+        }
+    withdrawn_at = extract.decisions.withdrawn_at
+    assert len(withdrawn_at) == len(matches)
+    assert events, "the demo history withdraws some bookings"
+    for i, match in enumerate(matches):
+        if match.id in events:
+            at = events[match.id]
+            at = at if at.tzinfo is None else at.astimezone(UTC).replace(tzinfo=None)
+            assert withdrawn_at[i] == np.datetime64(at, "us")
+        else:
+            assert np.isnat(withdrawn_at[i])

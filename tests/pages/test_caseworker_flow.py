@@ -21,7 +21,9 @@ def _declined_hidden(page) -> int:
         return 0
     text = notice.inner_text()
     found = re.match(
-        r"(\d+) plats(?:er)? som tackats nej till de senaste 90 dagarna visas inte", text
+        r"(\d+) plats(?:er)? som tackats nej till eller avbokats de senaste 90 dagarna "
+        r"visas inte",
+        text,
     )
     assert found, text
     return int(found.group(1))
