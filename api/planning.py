@@ -14,7 +14,7 @@ re-checks everything (:func:`api.services.plans.apply`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -128,18 +128,21 @@ def capacity_arrays(
 
 
 def standing_solve(
-    catalog: Catalog, participants: Sequence[Participant]
+    catalog: Catalog,
+    participants: Sequence[Participant],
+    turned_down: Collection[tuple[int, int]] = (),
 ) -> tuple[CohortPlan, dict[str, float], dict[str, float]]:
     """The standing plan over everyone waiting: the plan and its non-zero prices by
     placement id and department id (probability points; str keys, as stored).
 
     Default options (no priority weight, no minimum probability: the policy's priority
     adjustment already speaks for those furthest away), values without scarcity, so
-    the prices never feed on themselves.
+    the prices never feed on themselves. ``turned_down``: (participant, placement) pairs
+    the lists leave out (declined or withdrawn lately), left out of the plan too.
     """
     people = [participant_to_domain(p, catalog.day) for p in participants]
     department_ids, capacity = capacity_arrays(catalog, department_capacities(catalog))
-    probability, scores, eligible = cohort_values(catalog, people)
+    probability, scores, eligible = cohort_values(catalog, people, turned_down)
     result, _, _ = solve_pruned(
         scores,
         eligible,
@@ -153,10 +156,13 @@ def standing_solve(
 
 
 def cohort_values(
-    catalog: Catalog, people: Sequence[domain.Participant]
+    catalog: Catalog,
+    people: Sequence[domain.Participant],
+    turned_down: Collection[tuple[int, int]] = (),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """P(success), ranking values without scarcity (what a plan maximises) and
-    eligibility, participants x open placements (matcher.value.probability_matrix)."""
+    eligibility, participants x open placements (matcher.value.probability_matrix);
+    the (participant id, placement id) pairs in ``turned_down`` are not eligible."""
     compiled = catalog.compiled
     if not people or not len(compiled):
         empty = np.zeros((len(people), len(compiled)))
@@ -164,6 +170,13 @@ def cohort_values(
     probability, adjustment, eligible = probability_matrix(
         people, compiled, catalog.scorer, catalog.day, catalog.policy
     )
+    if turned_down:
+        row = {p.id: i for i, p in enumerate(people)}
+        column = {int(pid): j for j, pid in enumerate(compiled.ids)}
+        for participant_id, placement_id in turned_down:
+            i, j = row.get(participant_id), column.get(placement_id)
+            if i is not None and j is not None:
+                eligible[i, j] = False
     return probability, planning_scores(catalog.scorer, probability + adjustment), eligible
 
 
@@ -177,17 +190,19 @@ def make_plan(
     excluded: dict[int, str],
     unit_id: int | None,
     by: int | None,
+    turned_down: Collection[tuple[int, int]] = (),
 ) -> tuple[Plan, list[PlanRow]]:
     """Solve the cohort and return the plan and its rows (not yet saved).
 
     ``capacities`` are :func:`department_capacities`; ``excluded`` maps participants kept
-    out of the solve (already placed, inactive) to their reason, each gets an unassigned row.
+    out of the solve (already placed, inactive) to their reason, each gets an unassigned
+    row; ``turned_down`` pairs (declined or withdrawn lately) are never planned.
     """
     compiled = catalog.compiled
     cohort = [p for p in participants if p.id not in excluded]
     people = [participant_to_domain(p, catalog.day) for p in cohort]
     department_ids, capacity = capacity_arrays(catalog, capacities)
-    probability, scores, eligible = cohort_values(catalog, people)
+    probability, scores, eligible = cohort_values(catalog, people, turned_down)
     # Candidates pruned to each participant's best, then certified optimal for the whole
     # cohort by pricing out the pairs left out (matcher.plan_certify).
     result, _, _ = solve_pruned(

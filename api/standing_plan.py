@@ -45,9 +45,12 @@ from sqlmodel import Session
 
 from api.catalog_cache import build_catalog
 from api.planning import standing_solve
+from api.services.suggestions import declined_since
+from api.settings import get_settings
 from matcher import Policy, load_policy
 from models.clock import SYSTEM_CLOCK, Clock
 from models.db import transaction
+from models.repo_matches import turned_down_pairs
 from models.repo_matching_inputs import unplaced_participants
 from models.repo_standing_plan import (
     Counters,
@@ -111,9 +114,18 @@ def due(
 
 
 def refresh(
-    session: Session, policy: Policy, clock: Clock = SYSTEM_CLOCK, *, force: bool = False
+    session: Session,
+    policy: Policy,
+    clock: Clock = SYSTEM_CLOCK,
+    *,
+    force: bool = False,
+    decline_memory_days: int | None = None,
 ) -> StandingPlan | None:
     """Solve and store a new standing plan when :func:`due` (or ``force``); else None.
+
+    A pair the lists leave out (declined or withdrawn within ``decline_memory_days``,
+    default ``PLATSA_DECLINE_MEMORY_DAYS``) is left out of the plan too: its picks and
+    prices never count on a placement the participant turned down.
 
     Also None when another process holds the solve (PostgreSQL advisory lock).
     """
@@ -131,7 +143,11 @@ def refresh(
             return None
     catalog = build_catalog(session, policy, day, now=now)
     waiting = unplaced_participants(session, None)
-    result, placement_prices, department_prices = standing_solve(catalog, waiting)
+    memory = (
+        get_settings().decline_memory_days if decline_memory_days is None else decline_memory_days
+    )
+    turned_down = turned_down_pairs(session, [p.id for p in waiting], declined_since(day, memory))
+    result, placement_prices, department_prices = standing_solve(catalog, waiting, turned_down)
     plan = StandingPlan(
         created_at=now,
         planned_on=day,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import bindparam
@@ -130,6 +130,22 @@ def declined_for_placement(session: Session, placement_id: int, since: datetime)
         )
     ).all()
     return set(rows)
+
+
+def turned_down_pairs(
+    session: Session, participant_ids: Iterable[int], since: datetime
+) -> set[tuple[int, int]]:
+    """(participant, placement) pairs declined, or booked and withdrawn, at or after
+    ``since``, among ``participant_ids`` (a plan leaves them out as the lists do)."""
+    ids = list(participant_ids)
+    if not ids:
+        return set()
+    rows = session.exec(
+        select(Match.participant_id, Match.placement_id).where(
+            col(Match.participant_id).in_(ids), _turned_down_since(since)
+        )
+    ).all()
+    return {(int(p), int(q)) for p, q in rows}
 
 
 def covering_quota(session: Session, department_id: int, on: date) -> Quota | None:

@@ -254,7 +254,9 @@ def standing_plans(session: Session, *, limit: int):
 
 def create_plan(session: Session, user: User, request: Request, body):
     require_suggestions_open(request, session)
-    return plans_api.create_plan(session, user, request, body, _todays(session, request))
+    return plans_api.create_plan(
+        session, user, request, body, _todays(session, request), request.app.state.settings
+    )
 
 
 def plan(session: Session, user: User, request: Request, plan_id: int):

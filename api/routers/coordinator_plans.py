@@ -16,6 +16,7 @@ from api.deps import (
     CurrentUser,
     IdPath,
     SessionDep,
+    SettingsDep,
     TodaysCatalog,
     roles,
 )
@@ -56,9 +57,22 @@ def create_plan(
     request: Request,
     body: PlanCreate,
     catalog: TodaysCatalog,
+    settings: SettingsDep,
 ):
-    """Propose an optimal placement of a cohort (a list, or a unit's unplaced participants)."""
-    return PlanPublic.build(*plans.propose(session, user, Where.of(request), body, catalog))
+    """Propose an optimal placement of a cohort (a list, or a unit's unplaced participants).
+
+    A placement declined for a participant, or booked and withdrawn, within
+    PLATSA_DECLINE_MEMORY_DAYS is not planned for them (their lists leave it out too)."""
+    return PlanPublic.build(
+        *plans.propose(
+            session,
+            user,
+            Where.of(request),
+            body,
+            catalog,
+            decline_memory_days=settings.decline_memory_days,
+        )  # fmt: skip
+    )
 
 
 @router.get(

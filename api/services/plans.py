@@ -25,6 +25,7 @@ from api.planning import (
     plan_shortfalls,
     reassign_row,
 )
+from api.services.suggestions import declined_since
 from models import repo_booking as booking
 from models.clock import utcnow
 from models.org import User
@@ -40,6 +41,7 @@ from models.plans import (
     save_plan,
 )
 from models.repo_catalog_state import catalog_version
+from models.repo_matches import turned_down_pairs
 from models.repo_matching_inputs import unplaced_participants
 from models.repo_participants import get_participant, unit_exists
 from models.repo_plan_apply import book_rows, plan_conflicts
@@ -86,10 +88,22 @@ def _cohort(session: Session, body: PlanCreate) -> tuple[list[Participant], dict
 
 
 def propose(
-    session: Session, user: User, where: Where, body: PlanCreate, catalog: Catalog
+    session: Session,
+    user: User,
+    where: Where,
+    body: PlanCreate,
+    catalog: Catalog,
+    *,
+    decline_memory_days: int = 0,
 ) -> tuple[Plan, list[PlanRow]]:
-    """Solve and save an optimal plan for a cohort against ``catalog`` (today's)."""
+    """Solve and save an optimal plan for a cohort against ``catalog`` (today's); a pair
+    declined or withdrawn within ``decline_memory_days`` is not planned (as the lists)."""
     participants, excluded = _cohort(session, body)
+    turned_down = turned_down_pairs(
+        session,
+        [p.id for p in participants if p.id not in excluded],
+        declined_since(catalog.day, decline_memory_days),
+    )
     plan, rows = make_plan(
         catalog,
         participants,
@@ -99,6 +113,7 @@ def propose(
         excluded=excluded,
         unit_id=body.unit_id if isinstance(body, PlanForUnit) else None,
         by=user.id,
+        turned_down=turned_down,
     )
     save_plan(session, plan, rows)
     _log_participants(session, user, where, [r.participant_id for r in rows], "plan")

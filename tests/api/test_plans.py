@@ -259,3 +259,28 @@ def test_a_plan_stored_with_the_old_min_score_option_still_reads(client, engine,
     read = client.get(f"/api/v1/plans/{plan['id']}", headers=cohort.headers())
     assert read.status_code == 200, read.text
     assert read.json()["options"]["min_probability"] is None
+
+
+def _decline_for_each(client, cohort) -> dict[int, int]:
+    """Each participant declines the placement the plan gave them; {participant: placement}."""
+    planned = {r["participant_id"]: r["placement_id"] for r in post_plan(client, cohort)["rows"]}
+    for participant, placement in planned.items():
+        response = client.post(
+            "/api/v1/matches",
+            json={"participant_id": participant, "placement_id": placement,
+                  "decision": "declined", "reason_code": "commute"},
+            headers=cohort.headers(Role.caseworker),
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+    return planned
+
+
+def test_a_plan_never_gives_anyone_a_placement_they_declined_lately(client, engine, cohort):
+    """As the lists leave it out, so does the plan: nobody is planned where they said no
+    within PLATSA_DECLINE_MEMORY_DAYS."""
+    declined = _decline_for_each(client, cohort)
+    again = post_plan(client, cohort)
+    assert_feasible(engine, again)
+    for row in again["rows"]:
+        assert declined.get(row["participant_id"]) != row["placement_id"]
+    assert all(r["reason"] for r in again["unassigned"])  # the unplaced are told why

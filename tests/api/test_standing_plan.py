@@ -312,3 +312,26 @@ def test_coordinators_see_the_standing_plans_newest_first(client, engine, cohort
     assert "picks" not in newest  # who the plan gave what stays out of the overview
     denied = client.get("/api/v1/standing-plans", headers=cohort.headers(Role.caseworker))
     assert denied.status_code == 403
+
+
+def test_the_standing_plan_never_picks_a_placement_declined_lately(client, engine, cohort):
+    """Its picks are the lists' tie-break and its prices their scarcity: neither counts on
+    a participant taking a placement they turned down (declined or withdrawn)."""
+    first = _solve(engine)
+    assert first.picks
+    for participant, placement in first.picks.items():
+        response = client.post(
+            "/api/v1/matches",
+            json={"participant_id": int(participant), "placement_id": placement,
+                  "decision": "declined", "reason_code": "hours"},
+            headers=cohort.headers(Role.caseworker),
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+    again = _solve(engine)
+    for participant, placement in again.picks.items():
+        assert first.picks.get(participant) != placement
+    # with no memory the same declines do not bind
+    with Session(engine, expire_on_commit=False) as session:
+        unbound = refresh(session, load_policy(), force=True, decline_memory_days=0)
+        session.commit()
+    assert unbound.picks == first.picks
