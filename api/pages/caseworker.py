@@ -226,7 +226,7 @@ def suggestions_page(
     )
     items = [
         {
-            **_explained(item),
+            **_explained(item, participant.parent),
             "facts": all_facts[item["placement_id"]],
             "km": item["placement"]["distance_km"],
             "chance": item.get("probability"),  # the estimated chance (matcher.value)
@@ -255,41 +255,44 @@ def _live_placement(answer: dict) -> list[int]:
     return [] if live is None else [live["placement_id"]]
 
 
-#: factors that exist only for some participants (the domain's interactions: a parent's
-#: commute and hours); with a part of exactly 0 they do not apply, and say nothing
-CONDITIONAL_FACTORS = frozenset({"parent_commute", "parent_hours"})
+#: factors that exist only for parents (the domain's interactions: a parent's commute
+#: and hours): a non-parent's card leaves them out; where the card does not know whether
+#: the participant is a parent (a placement's candidates), a part of exactly 0 does
+PARENT_FACTORS = frozenset({"parent_commute", "parent_hours"})
 
 
-def _applies(name: str, contributions: dict[str, float]) -> bool:
-    return name not in CONDITIONAL_FACTORS or contributions.get(name, 0.0) != 0.0
+def _applies(name: str, contributions: dict[str, float], parent: bool | None) -> bool:
+    if name not in PARENT_FACTORS or parent:
+        return True
+    return parent is None and contributions.get(name, 0.0) != 0.0
 
 
-def _bars(contributions: dict[str, float]) -> list[dict]:
+def _bars(contributions: dict[str, float], parent: bool | None = None) -> list[dict]:
     """One bar per factor that applies, as a share of the largest part (signs kept)."""
     largest = max((abs(v) for v in contributions.values()), default=0.0) or 1.0
     return [
         {"factor": name, "value": value, "width": round(100 * abs(value) / largest)}
         for name, value in contributions.items()
-        if _applies(name, contributions)
+        if _applies(name, contributions, parent)
     ]
 
 
-def _reasons(reasons: list, contributions: dict[str, float]) -> list:
+def _reasons(reasons: list, contributions: dict[str, float], parent: bool | None = None) -> list:
     """The reasons of the factors that apply (a non-parent hears nothing of parents'
     commutes), the policy adjustments' always."""
 
     def factor(reason) -> str:
         return reason["factor"] if isinstance(reason, dict) else reason.factor
 
-    return [r for r in reasons if _applies(factor(r), contributions)]
+    return [r for r in reasons if _applies(factor(r), contributions, parent)]
 
 
-def _explained(item: dict) -> dict:
+def _explained(item: dict, parent: bool | None = None) -> dict:
     """An API item with its bars and the reasons that apply, for a card."""
     return {
         **item,
-        "bars": _bars(item["contributions"]),
-        "reasons": _reasons(item["reasons"], item["contributions"]),
+        "bars": _bars(item["contributions"], parent),
+        "reasons": _reasons(item["reasons"], item["contributions"], parent),
     }
 
 
@@ -316,9 +319,11 @@ def why_not_page(
             "answer": answer,
             "facts": facts,
             "names": calls.placement_names(session, facts) if facts else {},
-            "bars": _bars(answer.contributions or {}) if answer else [],
+            "bars": _bars(answer.contributions or {}, participant.parent) if answer else [],
             "factor_reasons": (
-                _reasons(answer.reasons, answer.contributions or {}) if answer else []
+                _reasons(answer.reasons, answer.contributions or {}, participant.parent)
+                if answer
+                else []
             ),
             "placements": calls.open_placements(session, offset=0, limit=200).data,
             "placement_id": placement_id,

@@ -166,15 +166,20 @@ def test_a_non_parent_hears_nothing_of_parents_commutes_and_no_part_reads_minus_
     assert "policyns egen uppskattning, ännu inte kalibrerad mot utfall" in page.text
 
 
-def test_a_parents_interaction_parts_are_named_as_such_when_they_apply():
+def test_a_parents_interaction_parts_show_for_parents_and_only_for_them():
     from api.pages.caseworker import _bars, _reasons
 
     parts = {"commute": -0.4, "parent_commute": -0.2, "hours": 0.0, "parent_hours": 0.0}
     reasons = [{"factor": name, "sv": name} for name in parts] + [{"factor": "priority"}]
-    assert [bar["factor"] for bar in _bars(parts)] == ["commute", "parent_commute", "hours"]
-    assert [r["factor"] for r in _reasons(reasons, parts)] == [
-        "commute", "parent_commute", "hours", "priority",
-    ]  # fmt: skip
+
+    def shown(parent):
+        bars = [bar["factor"] for bar in _bars(parts, parent)]
+        assert [r["factor"] for r in _reasons(reasons, parts, parent)] == [*bars, "priority"]
+        return bars
+
+    assert shown(True) == list(parts)  # a parent's zero says "fits, also for a parent"
+    assert shown(False) == ["commute", "hours"]
+    assert shown(None) == ["commute", "parent_commute", "hours"]  # unknown: the zero goes
 
 
 @pytest.mark.parametrize(
