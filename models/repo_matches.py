@@ -136,16 +136,18 @@ def turned_down_pairs(
     session: Session, participant_ids: Iterable[int], since: datetime
 ) -> set[tuple[int, int]]:
     """(participant, placement) pairs declined, or booked and withdrawn, at or after
-    ``since``, among ``participant_ids`` (a plan leaves them out as the lists do)."""
-    ids = list(participant_ids)
-    if not ids:
+    ``since``, among ``participant_ids`` (a plan leaves them out as the lists do).
+
+    The memory's turn-downs are few beside a cohort, so they are read whole and filtered
+    here: no IN list of every waiting participant (a large municipality's would pass the
+    drivers' parameter limits)."""
+    wanted = set(participant_ids)
+    if not wanted:
         return set()
     rows = session.exec(
-        select(Match.participant_id, Match.placement_id).where(
-            col(Match.participant_id).in_(ids), _turned_down_since(since)
-        )
+        select(Match.participant_id, Match.placement_id).where(_turned_down_since(since))
     ).all()
-    return {(int(p), int(q)) for p, q in rows}
+    return {(int(p), int(q)) for p, q in rows if p in wanted}
 
 
 def covering_quota(session: Session, department_id: int, on: date) -> Quota | None:
