@@ -1,4 +1,5 @@
-"""A replay started from the pages runs in the background: its progress is a row.
+"""A replay or a training started from the pages runs in the background: its progress
+is a row (``kind`` says which; a training names the model version it registered).
 
 The row is written by the worker thread running the replay and read by whichever worker
 process answers the evaluator's next poll, so progress is the same whichever process
@@ -20,6 +21,11 @@ from models.base import timestamp_field
 STALE_AFTER = timedelta(minutes=10)
 
 
+class JobKind(StrEnum):
+    replay = "replay"
+    training = "training"
+
+
 class JobStatus(StrEnum):
     running = "running"
     done = "done"
@@ -38,16 +44,20 @@ class ReplayJob(SQLModel, table=True):
     total: int = 0
     replay_id: int | None = Field(default=None, foreign_key="replayrun.id")
     error: str | None = Field(default=None, max_length=500)
+    kind: str = Field(default=JobKind.replay, max_length=16)
+    model_version: str | None = Field(default=None, max_length=64)
 
 
 class ReplayJobPublic(SQLModel):
     id: int
     created_at: datetime
+    kind: JobKind = JobKind.replay
     status: JobStatus
     phase: str
     done: int
     total: int
     replay_id: int | None
+    model_version: str | None = None
     error: str | None
 
     @classmethod
@@ -55,5 +65,5 @@ class ReplayJobPublic(SQLModel):
         status = JobStatus(job.status)
         if status is JobStatus.running and now - job.heartbeat_at > STALE_AFTER:
             status = JobStatus.interrupted
-        fields = job.model_dump(exclude={"status", "created_by", "heartbeat_at"})
-        return cls(**fields, status=status)
+        fields = job.model_dump(exclude={"status", "kind", "created_by", "heartbeat_at"})
+        return cls(**fields, status=status, kind=JobKind(job.kind))

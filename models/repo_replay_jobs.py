@@ -1,4 +1,5 @@
-"""Replay jobs' rows (models.replay_job): start, report progress, finish, read."""
+"""Background jobs' rows (models.replay_job, replays and trainings): start, report
+progress, finish, read."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from models.replay_job import STALE_AFTER, JobStatus, ReplayJob
+from models.replay_job import STALE_AFTER, JobKind, JobStatus, ReplayJob
 
 
-def add_job(session: Session, *, by: int, now: datetime) -> ReplayJob:
-    job = ReplayJob(created_by=by, created_at=now, heartbeat_at=now)
+def add_job(
+    session: Session, *, by: int, now: datetime, kind: JobKind = JobKind.replay
+) -> ReplayJob:
+    job = ReplayJob(created_by=by, created_at=now, heartbeat_at=now, kind=kind)
     session.add(job)
     session.flush()
     return job

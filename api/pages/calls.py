@@ -321,6 +321,17 @@ def replay_job(session: Session, request: Request, job_id: int):
     return evaluation_api.read_replay_job(job_id, session, request.app.state.clock)
 
 
+def start_training_job(session: Session, user: User, request: Request, body):
+    state = request.app.state
+    return evaluation_api.start_training_job(
+        body, request, state.catalog, state.settings, state.clock, session, user
+    )
+
+
+def training_job(session: Session, request: Request, job_id: int):
+    return evaluation_api.read_training_job(job_id, session, request.app.state.clock)
+
+
 def replay_report(session: Session, replay_id: int):
     return evaluation_api.replay_report_page(replay_id, session)
 

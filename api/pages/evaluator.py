@@ -52,21 +52,30 @@ def start_replay(
     return RedirectResponse(f"/evaluation/replay-jobs/{job.id}", status_code=303)
 
 
-#: the replay's phases (api.services.evaluation), for the catalogs
+#: the replay's and the training's phases (api.services.evaluation), for the catalogs;
+#: a phase may carry a label after these words ("replaying decisions candidate")
 PHASES = {
     "reading the history": N_("reading the history"),
     "replaying decisions": N_("replaying decisions"),
     "replaying logged lists": N_("replaying logged lists"),
     "bootstrap intervals": N_("bootstrap intervals"),
+    "features of the accepted decisions": N_("features of the accepted decisions"),
+    "comparing, paired": N_("comparing, paired"),
 }
 
 
-def _job_context(session: SessionDep, request: Request, job_id: int) -> dict:
-    job = calls.replay_job(session, request, job_id)
+def _phase_text(phase: str) -> str:
+    for words, message in PHASES.items():
+        if phase == words or phase.startswith(words + " "):
+            return i18n.gettext(message) + phase[len(words) :]
+    return phase
+
+
+def _job_context(session: SessionDep, request: Request, job_id: int, training=False) -> dict:
+    job = (calls.training_job if training else calls.replay_job)(session, request, job_id)
     share = job.done / job.total if job.total else 0.0
-    phase = i18n.gettext(PHASES[job.phase]) if job.phase in PHASES else job.phase
-    return {"title": i18n.gettext("Replay in progress"), "job": job, "share": share,
-            "phase": phase}  # fmt: skip
+    title = i18n.gettext("Training in progress") if training else i18n.gettext("Replay in progress")
+    return {"title": title, "job": job, "share": share, "phase": _phase_text(job.phase)}
 
 
 @router.get("/evaluation/replay-jobs/{job_id}")
@@ -113,12 +122,63 @@ def replay_report(
 def models_page(
     request: Request, session: SessionDep, user: User = admits(evaluation_api.list_models)
 ):
-    """Every registered model with its held-out comparison against the policy in use."""
+    """Every registered model with its held-out comparison against the policy in use, and
+    the form to train one."""
     return render(
         request,
         "evaluator/models.html",
-        {"title": i18n.gettext("Models"), "models": calls.models(session)},
+        {
+            "title": i18n.gettext("Models"),
+            "models": calls.models(session),
+            "may_train": user.role.value == "evaluator",  # roles of POST /training-jobs
+            "today": request.app.state.clock.today().isoformat(),
+        },
     )
+
+
+@router.post("/evaluation/models/train")
+def start_training(
+    request: Request,
+    session: SessionDep,
+    cut: Annotated[date, Form()],
+    horizon_days: Annotated[int, Form(ge=0, le=730)] = 60,
+    user: User = admits(evaluation_api.start_training_job),
+):
+    """Train in the background and follow its progress; the model opens when it is done."""
+    body = evaluation_api.TrainRequest(cut=cut, horizon_days=horizon_days)
+    job = calls.start_training_job(session, user, request, body)
+    return RedirectResponse(f"/evaluation/training-jobs/{job.id}", status_code=303)
+
+
+@router.get("/evaluation/training-jobs/{job_id}")
+def training_job_page(
+    job_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    user: User = admits(evaluation_api.read_training_job),
+):
+    """A running training's phase and progress, polled by htmx; the model when done."""
+    context = _job_context(session, request, job_id, training=True)
+    if context["job"].model_version is not None:
+        return RedirectResponse(
+            f"/evaluation/models/{context['job'].model_version}", status_code=303
+        )
+    return render(request, "evaluator/replay_job.html", context)
+
+
+@router.get("/evaluation/training-jobs/{job_id}/progress")
+def training_job_progress(
+    job_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    user: User = admits(evaluation_api.read_training_job),
+):
+    """The progress fragment; once the model is registered, htmx is sent on to it."""
+    context = _job_context(session, request, job_id, training=True)
+    answer = render(request, "evaluator/_replay_progress.html", context)
+    if context["job"].model_version is not None:
+        answer.headers["HX-Redirect"] = f"/evaluation/models/{context['job'].model_version}"
+    return answer
 
 
 @router.get("/evaluation/models/{version}")

@@ -30,7 +30,7 @@ from api.services.evaluation import (
 )
 from models.org import Role
 from models.registry import ModelStatus, store_replay
-from models.replay_job import ReplayJobPublic
+from models.replay_job import JobKind, ReplayJobPublic
 from models.repo_registry import (
     activate,
     activations,
@@ -206,6 +206,49 @@ def read_replay_job(job_id: JobId, session: SessionDep, clock: ClockDep):
     job = replay_jobs.job_or_none(session, job_id, clock.now())
     if job is None:
         raise NotFound(f"replay job {job_id} not found")
+    return job
+
+
+@router.post(
+    "/training-jobs",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReplayJobPublic,
+    openapi_extra=roles(Role.evaluator),
+    responses=problems(503),
+)
+def start_training_job(
+    body: TrainRequest,
+    request: Request,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    session: SessionDep,
+    user: CurrentUser,
+):
+    """Train as ``POST /models`` does, in the background; follow it at ``GET
+    /training-jobs/{id}`` until ``status`` is ``done`` with its ``model_version``
+    (``failed`` with the reason, e.g. too few outcomes on a side of the cut)."""
+    job = replay_jobs.start_training(
+        session, engine=request.app.state.engine, runner=request.app.state.replay_runner,
+        clock=clock, policy=catalog.policy, by=user.id, cut=body.cut,
+        horizon_days=body.horizon_days, C=body.C, min_group_n=settings.min_group_size,
+        decline_memory_days=settings.decline_memory_days,
+    )  # fmt: skip
+    return ReplayJobPublic.of(job, clock.now())
+
+
+@router.get(
+    "/training-jobs/{job_id}",
+    response_model=ReplayJobPublic,
+    openapi_extra=roles(Role.evaluator),
+    responses=problems(404),
+)
+def read_training_job(job_id: JobId, session: SessionDep, clock: ClockDep):
+    """How far a background training is: its phase, ``done`` of ``total``, and when done
+    the registered model version (a candidate, never active)."""
+    job = replay_jobs.job_or_none(session, job_id, clock.now(), JobKind.training)
+    if job is None:
+        raise NotFound(f"training job {job_id} not found")
     return job
 
 

@@ -1,4 +1,4 @@
-"""Replays in the background, for the pages: start one, follow its progress.
+"""Replays and trainings in the background, for the pages: start one, follow its progress.
 
 A replay of a municipality's history takes from seconds to minutes; a page that waited for
 it would hold the evaluator's browser and a request slot that long. ``start`` checks the
@@ -7,6 +7,8 @@ request (window, scorer) at once, writes a job row and commits it, then runs the
 this process, which writes its progress to the row (models.replay_job) and stores the
 report like the synchronous route. At most :data:`MAX_RUNNING` replays run per service:
 each takes a core for its duration; one more is 503 ``replays-busy`` with Retry-After.
+A training (:func:`start_training`, the same ``train_model`` as ``POST
+/evaluation/models``) is such a job too, sharing the limit: it replays the history twice.
 """
 
 from __future__ import annotations
@@ -14,17 +16,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.errors import Unavailable
-from api.services.evaluation import resolve_scorer, run_replay
+from api.services.evaluation import NotEnoughData, resolve_scorer, run_replay, train_model
 from matcher.policy import Policy
 from models.clock import Clock
 from models.registry import store_replay
-from models.replay_job import JobStatus, ReplayJob, ReplayJobPublic
+from models.replay_job import JobKind, JobStatus, ReplayJob, ReplayJobPublic
 from models.repo_replay_jobs import add_job, get_job, running_jobs, update_job
 
 logger = logging.getLogger(__name__)
@@ -98,7 +100,62 @@ def start(
     return job
 
 
-def _run(engine: Engine, clock: Clock, job_id: int, *, by: int, **replay) -> None:
+def start_training(
+    session: Session,
+    *,
+    engine: Engine,
+    runner: ReplayRunner,
+    clock: Clock,
+    policy: Policy,
+    by: int,
+    cut: date,
+    horizon_days: int,
+    min_group_n: int,
+    C: float | None = None,
+    decline_memory_days: int = 0,
+) -> ReplayJob:
+    """Write a training job, commit it, train in a thread; the job names the model
+    version when done, or says why not (too few outcomes on a side of the cut)."""
+    if running_jobs(session, clock.now()) >= MAX_RUNNING:
+        raise ReplaysBusy("a replay or a training is running; start this one when it is done")
+    job = add_job(session, by=by, now=clock.now(), kind=JobKind.training)
+    session.commit()
+    job_id = job.id
+
+    def run() -> None:
+        _train(engine, clock, job_id, by=by, cut=cut, policy=policy, horizon_days=horizon_days,
+               C=C, min_group_n=min_group_n,
+               decline_memory_days=decline_memory_days)  # fmt: skip
+
+    runner.start(run)
+    return job
+
+
+def _train(engine: Engine, clock: Clock, job_id: int, *, by: int, **training) -> None:
+    progress = _progress_writer(engine, clock, job_id)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            model = train_model(session, trained_by=by, progress=progress, **training)
+            update_job(session, job_id, status=JobStatus.done, model_version=model.version,
+                       heartbeat_at=clock.now())  # fmt: skip
+            session.commit()
+    except NotEnoughData as error:  # the evaluator's data, not a fault: said on the job
+        _fail(engine, clock, job_id, f"cannot train: {error}")
+    except Exception as error:
+        logger.exception("training job %s failed", job_id)
+        _fail(engine, clock, job_id, str(error))
+
+
+def _fail(engine: Engine, clock: Clock, job_id: int, error: str) -> None:
+    with Session(engine) as session:
+        update_job(session, job_id, status=JobStatus.failed, error=error[:500],
+                   heartbeat_at=clock.now())  # fmt: skip
+        session.commit()
+
+
+def _progress_writer(engine: Engine, clock: Clock, job_id: int) -> Callable[[str, int, int], None]:
+    """Progress into the job row: one write per percent of each phase (a count, never a
+    clock)."""
     written: dict[str, int] = {}
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -112,6 +169,11 @@ def _run(engine: Engine, clock: Clock, job_id: int, *, by: int, **replay) -> Non
                        heartbeat_at=clock.now())  # fmt: skip
             session.commit()
 
+    return progress
+
+
+def _run(engine: Engine, clock: Clock, job_id: int, *, by: int, **replay) -> None:
+    progress = _progress_writer(engine, clock, job_id)
     try:
         with Session(engine, expire_on_commit=False) as session:
             report = run_replay(
@@ -129,12 +191,12 @@ def _run(engine: Engine, clock: Clock, job_id: int, *, by: int, **replay) -> Non
             session.commit()
     except Exception as error:  # recorded on the job for the evaluator, and in the log
         logger.exception("replay job %s failed", job_id)
-        with Session(engine) as session:
-            update_job(session, job_id, status=JobStatus.failed, error=str(error)[:500],
-                       heartbeat_at=clock.now())  # fmt: skip
-            session.commit()
+        _fail(engine, clock, job_id, str(error))
 
 
-def job_or_none(session: Session, job_id: int, now: datetime) -> ReplayJobPublic | None:
+def job_or_none(
+    session: Session, job_id: int, now: datetime, kind: JobKind = JobKind.replay
+) -> ReplayJobPublic | None:
+    """The job of that kind (None when there is none: a replay's id is no training's)."""
     job = get_job(session, job_id)
-    return None if job is None else ReplayJobPublic.of(job, now)
+    return None if job is None or job.kind != kind else ReplayJobPublic.of(job, now)

@@ -434,3 +434,41 @@ def test_one_replay_at_a_time_and_a_dead_process_reads_as_interrupted(demo):
         with Session(engine) as session:
             session.delete(session.get(type(running), running.id))
             session.commit()
+
+
+def test_a_background_training_registers_the_same_candidate_as_the_route(demo, trained):
+    """POST /training-jobs trains as POST /models does, off the request; the job names the
+    version; a training's id is no replay job's."""
+    client, tokens, _ = demo
+    evaluator = _as(tokens, "evaluator")
+    started = client.post("/api/v1/evaluation/training-jobs", json={"cut": CUT}, headers=evaluator)
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert job["kind"] == "training" and job["status"] == "running"
+    client.app.state.replay_runner.join()
+    done = client.get(f"/api/v1/evaluation/training-jobs/{job['id']}", headers=evaluator).json()
+    assert done["status"] == "done" and done["error"] is None, done
+    model = client.get(
+        f"/api/v1/evaluation/models/{done['model_version']}", headers=evaluator
+    ).json()
+    assert model["status"] == "candidate" and model["version"] != trained["version"]
+    assert model["params"]["coef"] == trained["params"]["coef"]  # the same fit, deterministic
+    assert model["params"]["prior_policy_version"] == trained["feature_policy_version"]
+    other = client.get(f"/api/v1/evaluation/replay-jobs/{job['id']}", headers=evaluator)
+    assert other.status_code == 404
+
+
+def test_a_background_training_without_enough_outcomes_fails_saying_why(demo):
+    client, tokens, _ = demo
+    evaluator = _as(tokens, "evaluator")
+    job = client.post(
+        "/api/v1/evaluation/training-jobs", json={"cut": "2024-06-01"}, headers=evaluator
+    ).json()
+    client.app.state.replay_runner.join()
+    failed = client.get(f"/api/v1/evaluation/training-jobs/{job['id']}", headers=evaluator).json()
+    assert failed["status"] == "failed" and failed["error"].startswith("cannot train:")
+    assert failed["model_version"] is None
+    refused = client.post(
+        "/api/v1/evaluation/training-jobs", json={"cut": CUT}, headers=_as(tokens, "caseworker")
+    )
+    assert refused.status_code == 403

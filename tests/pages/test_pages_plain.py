@@ -3,6 +3,7 @@ concept labels on a participant's page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -206,3 +207,28 @@ def test_placement_facts_name_the_department_and_type_and_say_no_requirement_in_
     assert get_department(session, row.department_id).name in page
     assert get_placement_type(session, row.type_code).name in page
     assert "NONE" not in page
+
+
+def test_an_evaluator_trains_from_the_models_page_and_is_told_why_it_could_not(web):
+    """The models page has the form; the training runs as a job whose page says what
+    happened (this small world has too few outcomes to train on)."""
+    from api.services.replay_jobs import ReplayRunner
+
+    admin, caseworker, session, world = web
+    app = admin.app
+    app.state.replay_runner = ReplayRunner(inline=True)  # one shared in-memory connection
+    with TestClient(app) as evaluator:
+        assert sign_in(evaluator, username_of(session, world, "evaluator")).status_code == 303
+        page = evaluator.get("/evaluation/models")
+        assert page.status_code == 200 and "Träna en modell" in page.text
+        started = evaluator.post(
+            "/evaluation/models/train",
+            data={"cut": "2026-01-01", "horizon_days": "60",
+                  "csrf_token": csrf_of(evaluator, "/evaluation/models")},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert started.status_code == 303
+        assert re.fullmatch(r"/evaluation/training-jobs/\d+", started.headers["location"])
+        job = evaluator.get(started.headers["location"])
+        assert job.status_code == 200 and "Träningen misslyckades: cannot train" in job.text
+    assert "Träna en modell" not in caseworker.get("/evaluation/models").text
