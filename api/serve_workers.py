@@ -26,7 +26,7 @@ so a port in use fails as before, and is never put in listening state: the kerne
 hands connections to listening members, so it takes none. A worker's socket starts
 listening in ``Server.startup`` after the application's start-up, so a starting worker
 takes no connections either. Subclassing ``Multiprocess``/``Process`` instead would mean
-copying the five places that start a worker (``Process`` is a module global there);
+copying the four places that start a worker (``Process`` is a module global there);
 writing our own supervisor would mean copying all of it.
 
 Trade-offs (documented in README's serve section): connections already waiting in a dead
