@@ -29,12 +29,13 @@ takes no connections either. Subclassing ``Multiprocess``/``Process`` instead wo
 copying the four places that start a worker (``Process`` is a module global there);
 writing our own supervisor would mean copying all of it.
 
-Trade-offs (documented in README's serve section): connections already waiting in a dead
-worker's queue are reset when it dies, unless ``net.ipv4.tcp_migrate_req=1`` hands them
-to a sibling; a *hung* worker keeps receiving its share of new connections until the
-supervisor replaces it after ``--worker-timeout`` (with one shared queue the other
-worker took them). Elsewhere (macOS and the BSDs do not balance ``SO_REUSEPORT``, or
-Windows) :func:`run` keeps uvicorn's shared socket.
+Trade-offs (documented in README's serve section): connections still waiting in the
+queue of a worker that dies or stops (killed, replaced on SIGHUP, shut down) are reset,
+unless ``net.ipv4.tcp_migrate_req=1`` hands them to a sibling; a *hung* worker keeps
+receiving its share of new connections until the supervisor replaces it after
+``--worker-timeout`` (with one shared queue the other worker took them). Elsewhere
+(macOS and the BSDs do not balance ``SO_REUSEPORT``, or Windows) :func:`run` keeps
+uvicorn's shared socket.
 """
 
 from __future__ import annotations

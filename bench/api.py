@@ -468,7 +468,7 @@ def paced_only(url: str, seconds: int, fractions: list[float]) -> None:
         raise SystemExit("--paced-only needs wrk and a C compiler")
     token, ids = known_users(url)
     database = url.rsplit("/", 1)[1]
-    load_start = os.getloadavg()[0]
+    load_start = round(os.getloadavg()[0], 2)
     server = Server(url, workers=2)
     runs = []
     try:
@@ -494,7 +494,7 @@ def paced_only(url: str, seconds: int, fractions: list[float]) -> None:
                 "supervisor_cpu_s": round(cpu.service_s - sum(report["worker_cpu_s"]), 2),
                 "ours_cores": round((cpu.service_s + cpu.postgres_s) / cpu.seconds, 2),
                 "machine_cores": round(cpu.machine_cores, 2),
-                "load_average": os.getloadavg()[0],
+                "load_average": round(os.getloadavg()[0], 2),
             })  # fmt: skip
             print(f"  paced at {fraction:.0%} ({fraction * rps:.0f}/s): {runs[-1]}")
     finally:
@@ -508,7 +508,7 @@ def paced_only(url: str, seconds: int, fractions: list[float]) -> None:
         "saturated_machine_cores": round(saturated.machine_cores, 2),
         "paced": runs,
         "load_average_start": load_start,
-        "load_average": os.getloadavg()[0],
+        "load_average": round(os.getloadavg()[0], 2),
     }))  # fmt: skip
 
 
@@ -599,7 +599,7 @@ def cpu_only(url: str, seconds: int) -> None:
         **{f"{name}_cpu_ms": round(ms, 3) for name, ms in costs.items()},
         "read_cpu_ratio": round(costs["participant"] / costs["healthz"], 2),
         "suggestion_cpu_ratio": round(costs["suggestions"] / costs["healthz"], 2),
-        "load_average": os.getloadavg()[0],
+        "load_average": round(os.getloadavg()[0], 2),
     }))  # fmt: skip
 
 
@@ -613,7 +613,7 @@ def main() -> None:
         paced_only(sys.argv[sys.argv.index("--url") + 1], THROUGHPUT_SECONDS,
                    [float(f) for f in fractions.split(",")])  # fmt: skip
         return
-    load_start = os.getloadavg()[0]
+    load_start = round(os.getloadavg()[0], 2)
     results: dict[str, float | str | None] = {}
     reference = machine_reference_s()
     print(f"machine reference: 5M-step Python loop {reference:.3f} s (lower is faster)")
@@ -719,7 +719,7 @@ def main() -> None:
             drop_pg(pg)
     results["machine_reference_s"] = round(reference, 3)
     results["load_average_start"] = load_start
-    results["load_average"] = os.getloadavg()[0]
+    results["load_average"] = round(os.getloadavg()[0], 2)
     print("targets: read <= 3x and suggestion <= 6x the CPU of /healthz, p99 <= 50 ms at")
     print("80 % of saturation, 2 workers >= 1.7x the requests/s of 1")
     print(json.dumps(results))
