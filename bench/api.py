@@ -577,26 +577,30 @@ def drop_pg(url: str) -> None:
 
 def cpu_only(url: str, seconds: int) -> None:
     """``--cpu-only``: step 3 alone on a database ``prepare`` built (``--url``), for A/B
-    runs of one change: CPU per request of the three routes on 2 workers, and their ratios."""
+    runs of one change: CPU per request of the three routes on 2 workers (and
+    PostgreSQL's part of each), and their ratios."""
     token, ids = known_users(url)
     database = url.rsplit("/", 1)[1]
     server = Server(url, workers=2)
     try:
         latency_httpx(server.base, token, ids[:WARMUP])
         latency_httpx(server.base, token, ids[:WARMUP])
-        costs = {
-            name: cpu_per_request(server, database, token, ids, path, seconds)[1]
-            for name, path in (
-                ("healthz", "/healthz"),
-                ("participant", "/api/v1/participants/{id}"),
-                ("suggestions", SUGGESTIONS),
-            )
-        }
+        costs, postgres = {}, {}
+        for name, path in (
+            ("healthz", "/healthz"),
+            ("participant", "/api/v1/participants/{id}"),
+            ("suggestions", SUGGESTIONS),
+        ):
+            with CpuMeter(server.process.pid, database) as cpu:
+                costs[name] = cpu_per_request(server, database, token, ids, path, seconds)[1]
+            # PostgreSQL's part of the same figure (its backends' share of the CPU)
+            postgres[name] = costs[name] * cpu.postgres_s / (cpu.service_s + cpu.postgres_s)
     finally:
         server.stop()
     costs["engine"] = engine_cpu_ms(url, ids)
     print(json.dumps({
         **{f"{name}_cpu_ms": round(ms, 3) for name, ms in costs.items()},
+        **{f"{name}_postgres_cpu_ms": round(ms, 3) for name, ms in postgres.items()},
         "read_cpu_ratio": round(costs["participant"] / costs["healthz"], 2),
         "suggestion_cpu_ratio": round(costs["suggestions"] / costs["healthz"], 2),
         "load_average": round(os.getloadavg()[0], 2),
