@@ -125,7 +125,10 @@ def listeners(port: int, pids) -> dict[int, set[str]]:
 
 
 def ask(connection: http.client.HTTPConnection, port: int, workers) -> int:
-    """GET /healthz on an open connection; the pid of the worker holding its server end."""
+    """GET /healthz on an open connection; the pid of the worker holding its server end.
+
+    /proc is read right after the answer: uvicorn closes an idle connection only 5 s after
+    an answer, and never one that has not been asked yet (the burst's waiting ones)."""
     connection.request("GET", "/healthz")
     response = connection.getresponse()
     response.read()
