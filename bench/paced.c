@@ -9,9 +9,10 @@
  * connection that share of the rate, like as many independent clients): a server that
  * spreads connections over workers then gets requests spread the same way. With
  * PACED_PICK=first in the environment it takes the lowest-numbered idle connection
- * instead, as a pool that reuses its most recently freed connection does: a lightly
- * loaded server then sees a few connections carry nearly everything. One thread, epoll, a few microseconds of CPU per request, so the client
- * takes next to nothing from the cores it shares with the service.
+ * instead, much as a pool that reuses its most recently freed connection does: below
+ * saturation a few connections then carry nearly everything. One thread, epoll, a few
+ * microseconds of CPU per request, so the client takes next to nothing from the cores it
+ * shares with the service.
  *
  * Build: cc -O2 -o paced bench/paced.c -lm   (bench/api.py builds it when cc is there)
  * Run:   paced HOST PORT RATE SECONDS CONNECTIONS PATH TOKEN ID...
