@@ -3,7 +3,9 @@
 It also keeps the standing plan (api/standing_plan.py), the only source of the
 suggestions' scarcity prices: solved once before serving (so the demo starts with it),
 then checked by one background thread in this process every ``--standing-interval``
-seconds, whatever the number of workers (uvicorn's workers are child processes).
+seconds, whatever the number of workers (uvicorn's workers are child processes). With
+``--workers`` > 1 on Linux each worker accepts on its own SO_REUSEPORT socket, so new
+connections spread over the workers (api/serve_workers.py says why and how).
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[
-        int, typer.Option(help="Worker processes (uvicorn); they share the per-user rate limits.")
+        int,
+        typer.Option(
+            help="Worker processes (uvicorn); they share the per-user rate limits. On Linux "
+            "each has its own SO_REUSEPORT listener, so new connections spread over them."
+        ),
     ] = 1,
     demo: Annotated[
         bool, typer.Option(help="Load the demo municipality when the database is empty.")
@@ -39,8 +45,7 @@ def serve(
     ] = 10.0,
 ) -> None:
     """Migrate the database, load the demo if empty, serve."""
-    import uvicorn
-
+    from api.serve_workers import run
     from api.settings import get_settings
     from api.standing_plan import StandingPlanKeeper
     from fixtures.loader import database_is_empty, demo_password, demo_users, load_demo
@@ -78,7 +83,7 @@ def serve(
         for role, username, token in users:
             typer.echo(f"  {role:<12} {username:<20} {demo_password(username):<25} {token}")
     os.environ["PLATSA_WORKERS"] = str(workers)  # each worker takes 1/N of the rate limits
-    uvicorn.run(
+    run(
         "api.app:create_app",
         factory=True,
         host=host,

@@ -17,7 +17,8 @@ demo municipality plus synthetic placements up to 10,000 open ones, then:
 4. suggestions paced at 80 % of the measured 2-worker saturation rate: p50 and p99
    latency counted from each request's scheduled moment, from bench/paced.c (an
    open-loop constant-rate C client on 32 keep-alive connections, built here with ``cc``;
-   without a compiler, from 8 paced Python threads);
+   without a compiler, from 8 paced Python threads), with each worker's CPU seconds over
+   the paced run (``paced_worker_cpu_s``: how evenly the workers shared it);
 5. the engine's part of a suggestion (rank + reasons, ``rank_remembering``) timed in this
    process on the catalog the service compiles, so the report separates it from the stack.
 
@@ -27,7 +28,9 @@ rank, store the list and its 10 items, commit. Needs PostgreSQL at 127.0.0.1:543
 
 Run: ``python bench/api.py`` with any Python that has the project installed.
 ``python bench/api.py --cpu-only --url postgresql://...`` runs steps 3 and 5 alone on a
-database step 1 built (for A/B runs of one change). The last line is one JSON object.
+database step 1 built (for A/B runs of one change); ``--paced-only --url ...
+[--fractions 0.5,0.8]`` runs steps 2 (2 workers) and 4 alone the same way, paced at each
+fraction of the saturation rate. The last line is one JSON object.
 Prerequisites beyond the project: PostgreSQL, ``wrk`` (``apt-get install wrk``) and a C
 compiler (``cc``, for bench/paced.c); without them the Python-thread clients stand in.
 """
@@ -262,6 +265,12 @@ def _postgres_pids(database: str | None) -> list[int]:
     return pids
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy (not idle, not waiting for I/O) since boot."""
+    jiffies = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(jiffies) - jiffies[3] - jiffies[4]) / os.sysconf("SC_CLK_TCK")
+
+
 class CpuMeter:
     """CPU seconds spent by the service's processes and by PostgreSQL over a run (Linux)."""
 
@@ -282,12 +291,16 @@ class CpuMeter:
 
     def __enter__(self) -> CpuMeter:
         self.started = self._read()
+        self.started_at, self.machine_started = time.monotonic(), machine_busy_seconds()
         return self
 
     def __exit__(self, *_) -> None:
         ended = self._read()
         self.service_s = ended[0] - self.started[0]
         self.postgres_s = ended[1] - self.started[1]
+        self.seconds = time.monotonic() - self.started_at
+        #: cores busy over the run, every process on the machine (ours and others')
+        self.machine_cores = (machine_busy_seconds() - self.machine_started) / self.seconds
 
 
 #: a new ranked list for everyone, placed or not: a participant holding a live match would
@@ -391,18 +404,112 @@ def build_paced_client() -> str | None:
     return str(binary)
 
 
+def worker_cpu_seconds(server_pid: int) -> dict[int, float]:
+    """CPU seconds so far of each worker process of a multi-worker service (the
+    supervisor's children started by multiprocessing's spawn)."""
+    seconds = {}
+    for child in Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split():
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                seconds[int(child)] = _cpu_seconds(int(child))
+        except OSError:  # ended between listing and reading
+            continue
+    return seconds
+
+
+def runqueue_waits(pids) -> dict[str, float]:
+    """Seconds each thread of ``pids`` has waited, runnable, for a core, so far
+    (/proc/<pid>/task/<tid>/schedstat, the scheduler's own account; Linux)."""
+    waits = {}
+    for pid in pids:
+        for stat in glob.glob(f"/proc/{pid}/task/*/schedstat"):
+            try:
+                waits[stat] = int(Path(stat).read_text().split()[1]) / 1e9
+            except (OSError, ValueError, IndexError):  # the thread ended while read
+                continue
+    return waits
+
+
 def paced(
     binary: str, server: Server, token: str, ids: list[int], rate: float, seconds: float
 ) -> dict:
     """bench/paced.c at ``rate`` requests/s for ``seconds``: open loop, 32 keep-alive
-    connections, each latency counted from the request's due moment (its JSON report)."""
+    connections, each latency counted from the request's due moment (its JSON report),
+    plus ``worker_cpu_s``: each worker's CPU seconds over the run, largest first, and
+    ``runqueue_wait_ms_per_request``: how long the workers' threads waited for a core."""
     command = [binary, "127.0.0.1", str(server.port), f"{rate:.2f}", str(seconds),
                str(PACED_CONNECTIONS), SUGGESTIONS, token, *map(str, ids)]  # fmt: skip
+    before = worker_cpu_seconds(server.process.pid)
+    waits_before = runqueue_waits(before)
     report = json.loads(subprocess.run(command, capture_output=True, text=True,
                                        check=True).stdout)  # fmt: skip
+    after = worker_cpu_seconds(server.process.pid)
+    waits = runqueue_waits(after)
+    #: ms per answered request the workers' threads sat runnable waiting for a core
+    #: (threads that ended during the run are left out: an undercount)
+    waited = sum(seconds - waits_before.get(thread, 0.0) for thread, seconds in waits.items())
+    report["runqueue_wait_ms_per_request"] = round(1000 * waited / max(report["answered"], 1), 2)
+    report["worker_cpu_s"] = sorted(
+        (round(cpu - before.get(pid, 0.0), 2) for pid, cpu in after.items()), reverse=True
+    )
     if report["non_2xx"] or report["errors"]:
         print(f"  paced client: {report['non_2xx']} non-2xx, {report['errors']} errors")
     return report
+
+
+def paced_only(url: str, seconds: int, fractions: list[float]) -> None:
+    """``--paced-only``: steps 2 (2 workers) and 4 alone on a database ``prepare`` built
+    (``--url``): saturation of suggestions with wrk, then paced at each of ``fractions``
+    of it (``--fractions 0.5,0.8``; default 0.8), each with the workers' CPU split and the
+    CPU per request (service + this database's backends); for A/B runs of how the
+    workers share the load, and for the latency curve below saturation."""
+    binary = build_paced_client()
+    if binary is None or not shutil.which("wrk"):
+        raise SystemExit("--paced-only needs wrk and a C compiler")
+    token, ids = known_users(url)
+    database = url.rsplit("/", 1)[1]
+    load_start = round(os.getloadavg()[0], 2)
+    server = Server(url, workers=2)
+    runs = []
+    try:
+        latency_httpx(server.base, token, ids[:WARMUP])
+        latency_httpx(server.base, token, ids[:WARMUP])
+        with CpuMeter(server.process.pid, database) as saturated:
+            rps, saturated_ms = cpu_per_request(server, database, token, ids, SUGGESTIONS,
+                                                seconds)  # fmt: skip
+        for fraction in fractions:
+            with CpuMeter(server.process.pid, database) as cpu:
+                report = paced(binary, server, token, ids, fraction * rps, seconds)
+            runs.append({
+                "fraction": fraction,
+                "rate": round(fraction * rps, 1),
+                "p50_ms": report["p50_ms"],
+                "p99_ms": report["p99_ms"],
+                "p999_ms": report["p999_ms"],
+                "answered": report["answered"],
+                "cpu_ms_per_request": round(1000 * (cpu.service_s + cpu.postgres_s)
+                                            / max(report["answered"], 1), 2),
+                "worker_cpu_s": report["worker_cpu_s"],
+                "runqueue_wait_ms_per_request": report["runqueue_wait_ms_per_request"],
+                "supervisor_cpu_s": round(cpu.service_s - sum(report["worker_cpu_s"]), 2),
+                "ours_cores": round((cpu.service_s + cpu.postgres_s) / cpu.seconds, 2),
+                "machine_cores": round(cpu.machine_cores, 2),
+                "load_average": round(os.getloadavg()[0], 2),
+            })  # fmt: skip
+            print(f"  paced at {fraction:.0%} ({fraction * rps:.0f}/s): {runs[-1]}")
+    finally:
+        server.stop()
+    print(json.dumps({
+        "pg_rps_2_workers": round(rps, 1),
+        "saturated_cpu_ms_per_request": round(saturated_ms, 2),
+        "saturated_ours_cores": round(
+            (saturated.service_s + saturated.postgres_s) / saturated.seconds, 2
+        ),
+        "saturated_machine_cores": round(saturated.machine_cores, 2),
+        "paced": runs,
+        "load_average_start": load_start,
+        "load_average": round(os.getloadavg()[0], 2),
+    }))  # fmt: skip
 
 
 def engine_cpu_ms(url: str, ids: list[int], rounds: int = 5) -> float:
@@ -470,29 +577,33 @@ def drop_pg(url: str) -> None:
 
 def cpu_only(url: str, seconds: int) -> None:
     """``--cpu-only``: step 3 alone on a database ``prepare`` built (``--url``), for A/B
-    runs of one change: CPU per request of the three routes on 2 workers, and their ratios."""
+    runs of one change: CPU per request of the three routes on 2 workers (and
+    PostgreSQL's part of each), and their ratios."""
     token, ids = known_users(url)
     database = url.rsplit("/", 1)[1]
     server = Server(url, workers=2)
     try:
         latency_httpx(server.base, token, ids[:WARMUP])
         latency_httpx(server.base, token, ids[:WARMUP])
-        costs = {
-            name: cpu_per_request(server, database, token, ids, path, seconds)[1]
-            for name, path in (
-                ("healthz", "/healthz"),
-                ("participant", "/api/v1/participants/{id}"),
-                ("suggestions", SUGGESTIONS),
-            )
-        }
+        costs, postgres = {}, {}
+        for name, path in (
+            ("healthz", "/healthz"),
+            ("participant", "/api/v1/participants/{id}"),
+            ("suggestions", SUGGESTIONS),
+        ):
+            with CpuMeter(server.process.pid, database) as cpu:
+                costs[name] = cpu_per_request(server, database, token, ids, path, seconds)[1]
+            # PostgreSQL's part of the same figure (its backends' share of the CPU)
+            postgres[name] = costs[name] * cpu.postgres_s / (cpu.service_s + cpu.postgres_s)
     finally:
         server.stop()
     costs["engine"] = engine_cpu_ms(url, ids)
     print(json.dumps({
         **{f"{name}_cpu_ms": round(ms, 3) for name, ms in costs.items()},
+        **{f"{name}_postgres_cpu_ms": round(ms, 3) for name, ms in postgres.items()},
         "read_cpu_ratio": round(costs["participant"] / costs["healthz"], 2),
         "suggestion_cpu_ratio": round(costs["suggestions"] / costs["healthz"], 2),
-        "load_average": os.getloadavg()[0],
+        "load_average": round(os.getloadavg()[0], 2),
     }))  # fmt: skip
 
 
@@ -500,6 +611,13 @@ def main() -> None:
     if "--cpu-only" in sys.argv:
         cpu_only(sys.argv[sys.argv.index("--url") + 1], THROUGHPUT_SECONDS // 2)
         return
+    if "--paced-only" in sys.argv:
+        fractions = (sys.argv[sys.argv.index("--fractions") + 1]
+                     if "--fractions" in sys.argv else "0.8")  # fmt: skip
+        paced_only(sys.argv[sys.argv.index("--url") + 1], THROUGHPUT_SECONDS,
+                   [float(f) for f in fractions.split(",")])  # fmt: skip
+        return
+    load_start = round(os.getloadavg()[0], 2)
     results: dict[str, float | str | None] = {}
     reference = machine_reference_s()
     print(f"machine reference: 5M-step Python loop {reference:.3f} s (lower is faster)")
@@ -558,11 +676,13 @@ def main() -> None:
                                    THROUGHPUT_SECONDS)  # fmt: skip
                     done, p50_paced, p99_paced = (report["answered"], report["p50_ms"],
                                                   report["p99_ms"])  # fmt: skip
+                    worker_split = report["worker_cpu_s"]
                 else:
                     done, _, times = drive(server.base, token, ids, SUGGESTIONS,
                                            THROUGHPUT_SECONDS, rate=0.8 * rps_2)  # fmt: skip
                     p50_paced = float(np.median(times))
                     p99_paced = float(np.percentile(times, 99))
+                    worker_split = None
             finally:
                 server.stop()
             engine_ms = engine_cpu_ms(pg, ids)
@@ -574,7 +694,8 @@ def main() -> None:
             print(f"  suggestions with 1 worker: {rps_1:.0f} requests/s; 2 over 1: "
                   f"{rps_2 / rps_1:.2f}")  # fmt: skip
             print(f"  paced at 80 % of saturation ({0.8 * rps_2:.0f}/s, {done} answered, "
-                  f"{paced_client}): p50 {p50_paced:.1f} ms, p99 {p99_paced:.1f} ms")  # fmt: skip
+                  f"{paced_client}): p50 {p50_paced:.1f} ms, p99 {p99_paced:.1f} ms; "
+                  f"CPU s per worker {worker_split}")  # fmt: skip
             suggestion_ms = costs["suggestions"][1]
             print(
                 f"  of a suggestion's {suggestion_ms:.2f} ms, the engine (rank + reasons, "
@@ -596,11 +717,13 @@ def main() -> None:
                 paced_client=paced_client,
                 p50_ms_at_80pct_saturation=round(p50_paced, 1),
                 p99_ms_at_80pct_saturation=round(p99_paced, 1),
+                paced_worker_cpu_s=worker_split,
             )
         finally:
             drop_pg(pg)
     results["machine_reference_s"] = round(reference, 3)
-    results["load_average"] = os.getloadavg()[0]
+    results["load_average_start"] = load_start
+    results["load_average"] = round(os.getloadavg()[0], 2)
     print("targets: read <= 3x and suggestion <= 6x the CPU of /healthz, p99 <= 50 ms at")
     print("80 % of saturation, 2 workers >= 1.7x the requests/s of 1")
     print(json.dumps(results))

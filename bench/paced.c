@@ -4,8 +4,15 @@
  * it; its latency counts from that due moment, not from when a connection was free to
  * send it, so a stalled server cannot hide its queue (no coordinated omission). Due
  * requests wait in a FIFO for an idle keep-alive connection; the FIFO wait is part of
- * the latency. One thread, epoll, a few microseconds of CPU per request, so the client
- * takes next to nothing from the cores it shares with the service.
+ * the latency. A due request takes the next idle connection after the one used last, in
+ * turn, so every connection carries about rate / CONNECTIONS requests/s (wrk2 gives each
+ * connection that share of the rate, like as many independent clients): a server that
+ * spreads connections over workers then gets requests spread the same way. With
+ * PACED_PICK=first in the environment it takes the lowest-numbered idle connection
+ * instead, much as a pool that reuses its most recently freed connection does: below
+ * saturation a few connections then carry nearly everything. One thread, epoll, a few
+ * microseconds of CPU per request, so the client takes next to nothing from the cores it
+ * shares with the service.
  *
  * Build: cc -O2 -o paced bench/paced.c -lm   (bench/api.py builds it when cc is there)
  * Run:   paced HOST PORT RATE SECONDS CONNECTIONS PATH TOKEN ID...
@@ -134,11 +141,15 @@ int main(int argc, char **argv) {
     for (long i = 0; i < total; i++) due[i] = start + i / rate;
     double give_up = start + seconds + 30.0; /* answers still out then count as errors */
 
+    const char *pick = getenv("PACED_PICK");
+    int in_turn = !(pick && strcmp(pick, "first") == 0);
+    int next = 0; /* where the search for an idle connection starts */
     while (answered + errors < total) {
         double t = now_s();
         if (t > give_up) break;
         while (scheduled < total && due[scheduled] <= t) fifo[tail++] = scheduled++;
-        for (int i = 0; i < nconn && head < tail; i++) {
+        for (int k = 0; k < nconn && head < tail; k++) {
+            int i = in_turn ? (next + k) % nconn : k;
             conn_t *c = &conns[i];
             if (c->busy) continue;
             long r = fifo[head++];
@@ -153,8 +164,12 @@ int main(int argc, char **argv) {
                 close(c->fd);
                 if (open_conn(c) != 0) return 1;
                 head--;
-                i--;
+                k--;
                 continue;
+            }
+            if (in_turn) {
+                next = (i + 1) % nconn;
+                k = -1; /* search again from the new start */
             }
             c->busy = 1;
             c->req = r;
