@@ -12,7 +12,7 @@ a vectorised form here falls back to its pair definition (see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,7 +53,14 @@ class PlacementsSide:
 
     def at(self, rows: np.ndarray | slice) -> PlacementsSide:
         """The same participant against other placements, sharing the tables."""
-        return replace(self, rows=rows, _km=None)
+        return PlacementsSide(
+            self.participant, self.compiled, self.policy, rows, self.prices, self.credit,
+            self.skill_sums, None, self._tables,
+        )  # fmt: skip
+
+    def preset(self, name: str, table: np.ndarray) -> None:
+        """Use ``table`` (equal to what ``table(name, ...)`` would compute) for ``name``."""
+        self._tables[name] = table
 
     def table(self, name: str, compute) -> np.ndarray:
         value = self._tables.get(name)
@@ -108,8 +115,9 @@ def _skills_denominator(compiled: CompiledPlacements, policy: Policy):
     def compute():
         denominator = rw * compiled.n_required + uw * compiled.n_useful
         empty = denominator == 0
+        empty.setflags(write=False)
         # Divide by 1 where nothing is listed; those rows get empty_coverage afterwards.
-        return np.where(empty, 1.0, denominator), np.flatnonzero(empty)
+        return np.where(empty, 1.0, denominator), np.flatnonzero(empty), empty
 
     return compiled.memo(("skills_denominator", rw, uw), compute)
 
@@ -117,7 +125,7 @@ def _skills_denominator(compiled: CompiledPlacements, policy: Policy):
 def skills_over_placements(side: PlacementsSide) -> np.ndarray:
     c, policy, rows, credit = side.compiled, side.policy, side.rows, side.credit
     rw, uw = policy.skills.required_weight, policy.skills.useful_weight
-    denominator, empty = _skills_denominator(c, policy)
+    denominator, empty, is_empty = _skills_denominator(c, policy)
     if isinstance(rows, slice):
         sums = side.skill_sums
         if sums is None:
@@ -126,12 +134,21 @@ def skills_over_placements(side: PlacementsSide) -> np.ndarray:
         out[empty] = policy.skills.empty_coverage
     elif side.skill_sums is not None:
         out = side.skill_sums[rows] / denominator[rows]
-        out[np.isin(rows, empty)] = policy.skills.empty_coverage
+        out[is_empty[rows]] = policy.skills.empty_coverage
     else:
         numerator = rw * (c.required[rows] @ credit) + uw * (c.useful[rows] @ credit)
         out = numerator / denominator[rows]
-        out[np.isin(rows, empty)] = policy.skills.empty_coverage
+        out[is_empty[rows]] = policy.skills.empty_coverage
     return out
+
+
+#: what each table below reads of the participant (besides the policy): participants
+#: with equal values get equal tables, so a ranking may keep a table across requests
+TABLE_READS = {
+    "interests": lambda p: p.interests,
+    "language": lambda p: p.language_level,
+    "support": lambda p: p.support_need,
+}
 
 
 def interest_table(side: PlacementsSide) -> np.ndarray:

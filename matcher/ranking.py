@@ -198,7 +198,7 @@ def _items(
     ids = compiled.ids[positions].tolist()
     reasons = item_reasons(
         participant,
-        [compiled.placements[position] for position in positions],
+        positions,
         [_price(prices, position) for position in positions],
         compiled,
         policy,
