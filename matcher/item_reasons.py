@@ -26,7 +26,7 @@ import numpy as np
 
 from matcher import reasons as r
 from matcher.compiled import CompiledPlacements
-from matcher.domain import Participant
+from matcher.domain import DepartmentCapacity, Participant, Placement
 from matcher.factor_registry import REGISTRY
 from matcher.factors import Pair
 from matcher.geo import haversine_km
@@ -56,53 +56,52 @@ class KnownPair(Pair):
 
 @dataclass(frozen=True, slots=True)
 class Reads:
-    """What a reason function reads besides the policy and the taxonomy."""
+    """What a reason function reads besides the policy and the taxonomy: a part of the
+    participant, and either a part of the placement and its department's capacity
+    (``placement``, kept per catalog position) or of the item's shown distance and price
+    (``item``)."""
 
     participant: Callable[[Participant], Hashable]
-    pair: Callable[[KnownPair], Hashable]
-    lasting: bool  # the participant's part takes few values: keep across requests
+    placement: Callable[[Placement, DepartmentCapacity | None], Hashable] | None = None
+    item: Callable[[float, float | None], Hashable] | None = None
+    lasting: bool = True  # the participant's part takes few values: keep across requests
 
 
-def _nothing(_) -> None:
+def _nothing(*_) -> None:
     return None
 
 
-def _short(pair: Pair) -> int:
-    return 0 if pair.capacity is None else pair.capacity.short_of_minimum
+def _short(capacity: DepartmentCapacity | None) -> int:
+    return 0 if capacity is None else capacity.short_of_minimum
 
 
 #: reason function -> what it reads (see the module docstring)
 READS: dict[Callable[[Pair], Reason], Reads] = {
     r.interests_reason: Reads(
-        lambda p: p.interests, lambda pair: pair.placement.work_area, lasting=False
+        lambda p: p.interests, placement=lambda q, _: q.work_area, lasting=False
     ),
     r.language_reason: Reads(
         lambda p: (p.language_level, p.language_entered),
-        lambda pair: (pair.placement.min_language_level, pair.placement.language_practice),
-        lasting=True,
+        placement=lambda q, _: (q.min_language_level, q.language_practice),
     ),
-    r.support_reason: Reads(
-        lambda p: p.support_need, lambda pair: pair.placement.supervision, lasting=True
-    ),
-    r.commute_reason: Reads(_nothing, lambda pair: r.shown_km(pair.km()), lasting=True),
-    r.parent_commute_reason: Reads(
-        lambda p: p.parent, lambda pair: r.shown_km(pair.km()), lasting=True
-    ),
+    r.support_reason: Reads(lambda p: p.support_need, placement=lambda q, _: q.supervision),
+    r.commute_reason: Reads(_nothing, item=lambda km, _: r.shown_km(km)),
+    r.parent_commute_reason: Reads(lambda p: p.parent, item=lambda km, _: r.shown_km(km)),
     r.hours_reason: Reads(
-        lambda p: p.max_hours,
-        lambda pair: (pair.placement.hours_per_week, pair.placement.lowest_hours),
-        lasting=True,
+        lambda p: p.max_hours, placement=lambda q, _: (q.hours_per_week, q.lowest_hours)
     ),
     r.parent_hours_reason: Reads(
-        lambda p: (p.parent, p.max_hours), lambda pair: pair.placement.hours_per_week, lasting=True
+        lambda p: (p.parent, p.max_hours), placement=lambda q, _: q.hours_per_week
     ),
     r.priority_reason: Reads(
-        lambda p: (p.months_on_assistance, p.months_since_last_job), _nothing, lasting=False
+        lambda p: (p.months_on_assistance, p.months_since_last_job),
+        placement=_nothing,
+        lasting=False,
     ),
     r.capacity_reason: Reads(
-        _nothing, lambda pair: (pair.placement.remaining_slots, _short(pair)), lasting=True
+        _nothing, placement=lambda q, capacity: (q.remaining_slots, _short(capacity))
     ),
-    r.scarcity_reason: Reads(_nothing, lambda pair: pair.price, lasting=True),
+    r.scarcity_reason: Reads(_nothing, item=lambda _, price: price),
 }
 
 
@@ -114,18 +113,25 @@ def lasting_reasons(compiled: CompiledPlacements, policy: Policy) -> dict:
     return store
 
 
-def skill_labels(compiled: CompiledPlacements, position: int):
-    """(required, useful) of the placement at ``position``: (concept id, label, concept
-    position) per listed skill, kept per catalog."""
-    store = compiled.memo(("skill_labels",), dict)
-    entries = store.get(position)
-    if entries is None:
+def placement_parts(compiled: CompiledPlacements, position: int):
+    """What the reasons read of the placement at ``position``, kept per catalog: its
+    skills' (concept id, label, concept position), required and useful, and per factor
+    the :attr:`Reads.placement` part (None for the others)."""
+    store = compiled.memo(("reason_parts",), dict)
+    parts = store.get(position)
+    if parts is None:
         taxonomy, q = compiled.taxonomy, compiled.placements[position]
-        entries = store[position] = tuple(
-            tuple((s, taxonomy.label(s), taxonomy.index_of(s)) for s in skills)
-            for skills in (q.required_skills, q.useful_skills)
+        capacity = compiled.capacity_of(q)
+        skills = tuple(
+            tuple((s, taxonomy.label(s), taxonomy.index_of(s)) for s in listed)
+            for listed in (q.required_skills, q.useful_skills)
         )
-    return entries
+        reads = (READS.get(factor.reason) for factor in REGISTRY)
+        of_placement = tuple(
+            None if x is None or x.placement is None else x.placement(q, capacity) for x in reads
+        )
+        parts = store[position] = (*skills, of_placement)
+    return parts
 
 
 def credit_lookup(credit: np.ndarray) -> dict[int, float]:
@@ -146,7 +152,7 @@ def item_reasons(
     credits = credit_lookup(credit)
     lasting = lasting_reasons(compiled, policy)
     memo: dict[tuple, Reason] = {}
-    # per factor: (its reason function, how it is shared, the participant's part)
+    # per factor: (its position, reason function, the participant's part, item part, store)
     plan = []
     for j, factor in enumerate(REGISTRY):
         reads = READS.get(factor.reason)
@@ -154,38 +160,39 @@ def item_reasons(
             plan.append((j, factor.reason, None, None, None))
         else:
             store = lasting if reads.lasting else memo
-            plan.append((j, factor.reason, reads.pair, reads.participant(participant), store))
+            plan.append((j, factor.reason, reads.participant(participant), reads.item, store))
     taxonomy, home_lat, home_lon = compiled.taxonomy, participant.home_lat, participant.home_lon
     out = []
     for position, price in zip(positions, prices, strict=True):
         placement = compiled.placements[position]
-        pair = KnownPair(
-            participant,
-            placement,
-            taxonomy,
-            compiled.capacity_of(placement),
-            policy,
-            price,
-            credits,
-            haversine_km(home_lat, home_lon, placement.site_lat, placement.site_lon),
-        )
+        required, useful, of_placement = placement_parts(compiled, position)
+        km = haversine_km(home_lat, home_lon, placement.site_lat, placement.site_lon)
+        pair = None
         reasons = []
-        for j, reason_of, pair_part, participant_part, store in plan:
+        for j, reason_of, participant_part, of_item, store in plan:
             if reason_of is r.skills_reason:
-                required, useful = skill_labels(compiled, position)
                 reasons.append(
                     r.skills_reason_of(
                         [(s, label, credits.get(i, 0.0)) for s, label, i in required],
                         [(s, label, credits.get(i, 0.0)) for s, label, i in useful],
                     )
                 )
-            elif store is None:
-                reasons.append(reason_of(pair))
-            else:
-                key = (j, participant_part, pair_part(pair))
+                continue
+            if store is not None:
+                part = of_placement[j] if of_item is None else of_item(km, price)
+                key = (j, participant_part, part)
                 reason = store.get(key)
-                if reason is None:
-                    reason = store[key] = reason_of(pair)
-                reasons.append(reason)
+                if reason is not None:
+                    reasons.append(reason)
+                    continue
+            if pair is None:
+                pair = KnownPair(
+                    participant, placement, taxonomy, compiled.capacity_of(placement),
+                    policy, price, credits, km,
+                )  # fmt: skip
+            reason = reason_of(pair)
+            if store is not None:
+                store[key] = reason
+            reasons.append(reason)
         out.append(reasons)
     return out
