@@ -304,14 +304,14 @@ class CompiledPlacements:
             lambda: self.has_room & self.open_on(as_of, book_ahead_days),
         )
 
-    def policy_memo(self, policy, name: str, compute):
-        """A value derived from this catalog and ``policy`` (the object: it is kept with
-        the value, so its ``id`` names no other policy while the entry lives), cached as
-        :meth:`memo`."""
-        key = (name, id(policy))
-        held = self.memo(key, lambda: (policy, compute()))
-        if held[0] is not policy:  # a guard: cannot happen while the entry holds it
-            held = self._memo[key] = (policy, compute())
+    def memo_for(self, source, name: str, compute):
+        """A value derived from this catalog and ``source`` (a policy, say; the object:
+        it is kept with the value, so its ``id`` names no other object while the entry
+        lives), cached as :meth:`memo`."""
+        key = (name, id(source))
+        held = self.memo(key, lambda: (source, compute()))
+        if held[0] is not source:  # a guard: cannot happen while the entry holds it
+            held = self._memo[key] = (source, compute())
         return held[1]
 
     def memo(self, key: tuple, compute) -> np.ndarray:

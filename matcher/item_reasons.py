@@ -107,7 +107,7 @@ READS: dict[Callable[[Pair], Reason], Reads] = {
 
 def lasting_reasons(compiled: CompiledPlacements, policy: Policy) -> dict:
     """The reasons kept across requests for this catalog and policy (by their inputs)."""
-    store = compiled.policy_memo(policy, "item_reasons", dict)
+    store = compiled.memo_for(policy, "item_reasons", dict)
     if len(store) > LASTING_MAX:
         store.clear()
     return store

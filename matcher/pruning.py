@@ -364,7 +364,7 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 
 
 def tables_of(compiled: CompiledPlacements, policy: Policy) -> Tables:
-    return compiled.policy_memo(policy, "rank_tables", lambda: Tables(compiled, policy))
+    return compiled.memo_for(policy, "rank_tables", lambda: Tables(compiled, policy))
 
 
 #: catalogs up to this size keep the skill sums of a request in one full-length array
