@@ -158,7 +158,7 @@ def anchor_figures(results, label, compiled, scorer, people, policy) -> None:
         credit = credit_vector(people[r], compiled, policy)
         request = pruning.Request(people[r], compiled, scorer, AS_OF, policy, None, credit)
         scored = pruning.pruned_scores(request, 10)
-        top_k(scored.valued.value, compiled.ids[scored.rows], np.ones(len(scored.rows), bool), 10)
+        top_k(scored.valued.value, compiled.ids[scored.rows], None, 10)
         pruning.eligible_count(request)
 
     calls = (engine_rank, plain_rank, engine_core, plain_core)

@@ -46,6 +46,8 @@ class PlacementsSide:
     # the participant's small look-up tables (by work area, language code, supervision),
     # built once per side: a side may be reused for several ``rows`` (see ``at``)
     _tables: dict = field(default_factory=dict, repr=False)
+    # columns two factors share (the commute, the hours and their parent forms), per rows
+    _columns: dict = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -66,6 +68,13 @@ class PlacementsSide:
         value = self._tables.get(name)
         if value is None:
             value = self._tables[name] = compute(self)
+        return value
+
+    def shared(self, name: str, compute) -> np.ndarray:
+        """A column on these rows that more than one factor reads, computed once."""
+        value = self._columns.get(name)
+        if value is None:
+            value = self._columns[name] = compute(self)
         return value
 
     def km(self) -> np.ndarray:
@@ -198,29 +207,37 @@ def _commute(km: np.ndarray, policy: Policy) -> np.ndarray:
     return -np.maximum(np.minimum(km, c.cap_km) - c.free_km, 0.0) / c.km_unit
 
 
-def commute_over_placements(side: PlacementsSide) -> np.ndarray:
+def _commute_column(side: PlacementsSide) -> np.ndarray:
     return _commute(side.km(), side.policy)
+
+
+def commute_over_placements(side: PlacementsSide) -> np.ndarray:
+    return side.shared("commute", _commute_column)
 
 
 def parent_commute_over_placements(side: PlacementsSide) -> np.ndarray:
     if not side.participant.parent:
         return np.zeros(side.n)
-    return _commute(side.km(), side.policy)
+    return side.shared("commute", _commute_column)
 
 
 def _hours(hours: np.ndarray, max_hours, policy: Policy) -> np.ndarray:
     return -np.maximum(hours - max_hours, 0.0) / policy.hours.hours_unit
 
 
-def hours_over_placements(side: PlacementsSide) -> np.ndarray:
+def _hours_column(side: PlacementsSide) -> np.ndarray:
     hours = side.compiled.hours_per_week[side.rows]
     return _hours(hours, side.participant.max_hours, side.policy)
+
+
+def hours_over_placements(side: PlacementsSide) -> np.ndarray:
+    return side.shared("hours", _hours_column)
 
 
 def parent_hours_over_placements(side: PlacementsSide) -> np.ndarray:
     if not side.participant.parent:
         return np.zeros(side.n)
-    return hours_over_placements(side)
+    return side.shared("hours", _hours_column)
 
 
 def priority_over_placements(side: PlacementsSide) -> np.ndarray:

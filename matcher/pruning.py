@@ -289,6 +289,7 @@ class Tables:
         self.language: dict[object, Ranges] = {}
         self.support: dict[object, Ranges] = {}
         self.hours: dict[object, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._admitted: dict[tuple, np.ndarray] = {}
         self.lowest, hours_index = np.unique(compiled.lowest_hours, return_inverse=True)
         self.shape = (len(compiled.type_codes), _N_CODES, 4, len(self.lowest))
         self.n_classes = int(np.prod(self.shape))
@@ -342,6 +343,24 @@ class Tables:
                 col._hours(b.hours_lo, max_hours, self.policy),
                 b.lowest_hours_lo <= max_hours,
             )
+        return got
+
+    def admitted(
+        self, allowed: np.ndarray, language: Ranges, support: Ranges, participant
+    ) -> np.ndarray:
+        """Per eligibility class (and one more, False: no room or not open), whether the
+        participant is eligible: the type's rules, the language and supervision rules,
+        the hours rule at the class's lowest hours."""
+        key = (allowed.tobytes(), id(language), id(support), participant.max_hours)
+        got = self._admitted.get(key)
+        if got is None:
+            mask = (
+                allowed[:, None, None, None]
+                & language.admitted[None, :, None, None]
+                & support.admitted[None, None, :, None]
+                & (self.lowest <= participant.max_hours)[None, None, None, :]
+            )
+            got = self._admitted[key] = _frozen(np.append(mask.reshape(-1), False))
         return got
 
     def classes_with_room(
@@ -402,15 +421,7 @@ class Request:
         side.preset("language", self.language.table)
         side.preset("support", self.support.table)
         self.allowed = _type_allowed(participant, compiled, as_of)
-        self.lowest_ok = tables.lowest <= participant.max_hours
-        admitted = (
-            self.allowed[:, None, None, None]
-            & self.language.admitted[None, :, None, None]
-            & self.support.admitted[None, None, :, None]
-            & self.lowest_ok[None, None, None, :]
-        ).reshape(-1)
-        # one more class, False: no room or not open
-        self.admitted = np.append(admitted, False)
+        self.admitted = tables.admitted(self.allowed, self.language, self.support, participant)
         ahead = int(policy.book_ahead_days)
         self.classes, self.counts = tables.classes_with_room(compiled, as_of, ahead)
 
@@ -464,20 +475,22 @@ class Request:
         commute_hi = col._commute(np.maximum(d - blocks.radius_km, 0.0), policy)
         commute_lo = col._commute(d + blocks.radius_km, policy)
         hours_lo, hours_hi, hours_ok = self.tables.hours_ranges(p.max_hours)
-        parent = 1.0 if p.parent else 0.0
+        # the parent factors are exactly 0 for a non-parent: adding them changes no value
+        # (up to the sign of a zero), so they are left out then
         ranges = (
             (skills_lo, skills_hi),
             (interests, interests),
             (language.lo, language.hi),
             (support.lo, support.hi),
             (commute_lo, commute_hi),
-            (commute_lo * parent, commute_hi * parent),
+            (commute_lo, commute_hi) if p.parent else None,
             (hours_lo, hours_hi),
-            (hours_lo * parent, hours_hi * parent),
+            (hours_lo, hours_hi) if p.parent else None,
         )
         total = _term(*ranges[0], coef[0])
         for j in range(1, N_PREDICTORS):
-            total = total + _term(*ranges[j], coef[j])
+            if ranges[j] is not None:
+                total = total + _term(*ranges[j], coef[j])
         z = intercept + total
         offsets = department_offsets(self.scorer, blocks.departments)
         if offsets is not None:
