@@ -22,7 +22,7 @@ from matcher.taxonomy import Taxonomy
 
 #: memo keys (first element) of derived values that no capacity column enters
 CAPACITY_FREE_MEMOS = frozenset(
-    {"rank_blocks", "rank_tables", "skills_denominator", "item_reasons"}
+    {"rank_blocks", "rank_tables", "skills_denominator", "item_reasons", "site_rows"}
 )
 
 _NO_DATE_BEFORE = np.iinfo(np.int64).min
