@@ -21,7 +21,9 @@ from matcher.language import MAX_LEVEL
 from matcher.taxonomy import Taxonomy
 
 #: memo keys (first element) of derived values that no capacity column enters
-CAPACITY_FREE_MEMOS = frozenset({"rank_blocks", "skills_denominator"})
+CAPACITY_FREE_MEMOS = frozenset(
+    {"rank_blocks", "rank_tables", "skills_denominator", "item_reasons", "site_rows"}
+)
 
 _NO_DATE_BEFORE = np.iinfo(np.int64).min
 _NO_DATE_AFTER = np.iinfo(np.int64).max
@@ -301,6 +303,16 @@ class CompiledPlacements:
             ("room_and_open", as_of, int(book_ahead_days)),
             lambda: self.has_room & self.open_on(as_of, book_ahead_days),
         )
+
+    def memo_for(self, source, name: str, compute):
+        """A value derived from this catalog and ``source`` (a policy, say; the object:
+        it is kept with the value, so its ``id`` names no other object while the entry
+        lives), cached as :meth:`memo`."""
+        key = (name, id(source))
+        held = self.memo(key, lambda: (source, compute()))
+        if held[0] is not source:  # a guard: cannot happen while the entry holds it
+            held = self._memo[key] = (source, compute())
+        return held[1]
 
     def memo(self, key: tuple, compute) -> np.ndarray:
         """A derived array cached under ``key`` (a policy's thresholds, say)."""

@@ -12,7 +12,7 @@ a vectorised form here falls back to its pair definition (see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,6 +46,8 @@ class PlacementsSide:
     # the participant's small look-up tables (by work area, language code, supervision),
     # built once per side: a side may be reused for several ``rows`` (see ``at``)
     _tables: dict = field(default_factory=dict, repr=False)
+    # columns two factors share (the commute, the hours and their parent forms), per rows
+    _columns: dict = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -53,7 +55,14 @@ class PlacementsSide:
 
     def at(self, rows: np.ndarray | slice) -> PlacementsSide:
         """The same participant against other placements, sharing the tables."""
-        return replace(self, rows=rows, _km=None)
+        return PlacementsSide(
+            self.participant, self.compiled, self.policy, rows, self.prices, self.credit,
+            self.skill_sums, None, self._tables,
+        )  # fmt: skip
+
+    def preset(self, name: str, table: np.ndarray) -> None:
+        """Use ``table`` (equal to what ``table(name, ...)`` would compute) for ``name``."""
+        self._tables[name] = table
 
     def table(self, name: str, compute) -> np.ndarray:
         value = self._tables.get(name)
@@ -61,12 +70,31 @@ class PlacementsSide:
             value = self._tables[name] = compute(self)
         return value
 
+    def shared(self, name: str, compute) -> np.ndarray:
+        """A column on these rows that more than one factor reads, computed once."""
+        value = self._columns.get(name)
+        if value is None:
+            value = self._columns[name] = compute(self)
+        return value
+
     def km(self) -> np.ndarray:
         if self._km is None:
             c, rows = self.compiled, self.rows
-            sites = c.sites if isinstance(rows, slice) else c.sites.take(rows)
+            # on rows: one gather of the five numbers per site, then views of its columns,
+            # the same elements as ``c.sites.take(rows)`` (only multiplied and added
+            # before km_from's own arrays take over, so the same floats)
+            sites = c.sites if isinstance(rows, slice) else Sites(*_site_rows(c)[rows].T)
             self._km = sites.km_from(self.participant.home_lat, self.participant.home_lon)
         return self._km
+
+
+def _site_rows(compiled: CompiledPlacements) -> np.ndarray:
+    """The sites' five precomputed numbers side by side, one row per placement."""
+    sites = compiled.sites
+    return compiled.memo(
+        ("site_rows",),
+        lambda: np.column_stack([getattr(sites, name) for name in Sites.__slots__]),
+    )
 
 
 @dataclass(eq=False)
@@ -108,8 +136,9 @@ def _skills_denominator(compiled: CompiledPlacements, policy: Policy):
     def compute():
         denominator = rw * compiled.n_required + uw * compiled.n_useful
         empty = denominator == 0
+        empty.setflags(write=False)
         # Divide by 1 where nothing is listed; those rows get empty_coverage afterwards.
-        return np.where(empty, 1.0, denominator), np.flatnonzero(empty)
+        return np.where(empty, 1.0, denominator), np.flatnonzero(empty), empty
 
     return compiled.memo(("skills_denominator", rw, uw), compute)
 
@@ -117,7 +146,7 @@ def _skills_denominator(compiled: CompiledPlacements, policy: Policy):
 def skills_over_placements(side: PlacementsSide) -> np.ndarray:
     c, policy, rows, credit = side.compiled, side.policy, side.rows, side.credit
     rw, uw = policy.skills.required_weight, policy.skills.useful_weight
-    denominator, empty = _skills_denominator(c, policy)
+    denominator, empty, is_empty = _skills_denominator(c, policy)
     if isinstance(rows, slice):
         sums = side.skill_sums
         if sums is None:
@@ -126,12 +155,21 @@ def skills_over_placements(side: PlacementsSide) -> np.ndarray:
         out[empty] = policy.skills.empty_coverage
     elif side.skill_sums is not None:
         out = side.skill_sums[rows] / denominator[rows]
-        out[np.isin(rows, empty)] = policy.skills.empty_coverage
+        out[is_empty[rows]] = policy.skills.empty_coverage
     else:
         numerator = rw * (c.required[rows] @ credit) + uw * (c.useful[rows] @ credit)
         out = numerator / denominator[rows]
-        out[np.isin(rows, empty)] = policy.skills.empty_coverage
+        out[is_empty[rows]] = policy.skills.empty_coverage
     return out
+
+
+#: what each table below reads of the participant (besides the policy): participants
+#: with equal values get equal tables, so a ranking may keep a table across requests
+TABLE_READS = {
+    "interests": lambda p: p.interests,
+    "language": lambda p: p.language_level,
+    "support": lambda p: p.support_need,
+}
 
 
 def interest_table(side: PlacementsSide) -> np.ndarray:
@@ -181,29 +219,37 @@ def _commute(km: np.ndarray, policy: Policy) -> np.ndarray:
     return -np.maximum(np.minimum(km, c.cap_km) - c.free_km, 0.0) / c.km_unit
 
 
-def commute_over_placements(side: PlacementsSide) -> np.ndarray:
+def _commute_column(side: PlacementsSide) -> np.ndarray:
     return _commute(side.km(), side.policy)
+
+
+def commute_over_placements(side: PlacementsSide) -> np.ndarray:
+    return side.shared("commute", _commute_column)
 
 
 def parent_commute_over_placements(side: PlacementsSide) -> np.ndarray:
     if not side.participant.parent:
         return np.zeros(side.n)
-    return _commute(side.km(), side.policy)
+    return side.shared("commute", _commute_column)
 
 
 def _hours(hours: np.ndarray, max_hours, policy: Policy) -> np.ndarray:
     return -np.maximum(hours - max_hours, 0.0) / policy.hours.hours_unit
 
 
-def hours_over_placements(side: PlacementsSide) -> np.ndarray:
+def _hours_column(side: PlacementsSide) -> np.ndarray:
     hours = side.compiled.hours_per_week[side.rows]
     return _hours(hours, side.participant.max_hours, side.policy)
+
+
+def hours_over_placements(side: PlacementsSide) -> np.ndarray:
+    return side.shared("hours", _hours_column)
 
 
 def parent_hours_over_placements(side: PlacementsSide) -> np.ndarray:
     if not side.participant.parent:
         return np.zeros(side.n)
-    return hours_over_placements(side)
+    return side.shared("hours", _hours_column)
 
 
 def priority_over_placements(side: PlacementsSide) -> np.ndarray:

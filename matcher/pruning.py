@@ -255,9 +255,145 @@ def _term(lo, hi, c: float) -> np.ndarray:
     return hi * c if c >= 0 else lo * c
 
 
+@dataclass(frozen=True, eq=False)
+class Ranges:
+    """One small table of a participant value (a language level, a support need), what it
+    admits, and over each block the table's min and max and whether it admits any code."""
+
+    table: np.ndarray
+    admitted: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    any_admitted: np.ndarray
+
+    @classmethod
+    def over(cls, table, admitted, block_lo, block_hi) -> Ranges:
+        admits = _range_table(admitted.astype(np.float64))[block_lo, block_hi] > 0
+        return cls(
+            table,
+            admitted,
+            -_range_table(-table)[block_lo, block_hi],
+            _range_table(table)[block_lo, block_hi],
+            admits,
+        )
+
+
+class Tables:
+    """Per catalog and policy, kept across requests: the participant-side tables and
+    their per-block ranges, by the participant value they read
+    (:data:`matcher.factor_columns.TABLE_READS`: few values each), and the eligibility
+    classes (type x language code x supervision x lowest hours) of the placements."""
+
+    def __init__(self, compiled: CompiledPlacements, policy: Policy):
+        self.policy, self.blocks = policy, blocks_of(compiled)
+        self.language: dict[object, Ranges] = {}
+        self.support: dict[object, Ranges] = {}
+        self.hours: dict[object, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._admitted: dict[tuple, np.ndarray] = {}
+        self.lowest, hours_index = np.unique(compiled.lowest_hours, return_inverse=True)
+        self.shape = (len(compiled.type_codes), _N_CODES, 4, len(self.lowest))
+        self.n_classes = int(np.prod(self.shape))
+        self.classes = np.ravel_multi_index(
+            (
+                compiled.type_index,
+                compiled.language_code,
+                compiled.supervision,
+                hours_index.reshape(-1),
+            ),
+            self.shape,
+        )
+
+    def language_ranges(self, side: col.PlacementsSide) -> Ranges:
+        key = col.TABLE_READS["language"](side.participant)
+        got = self.language.get(key)
+        if got is None:
+            level, policy, b = side.participant.language_level, self.policy, self.blocks
+            admitted = np.array(
+                [
+                    minimum - level <= language_tolerance(bool(practice), policy)
+                    for minimum in range(MAX_LEVEL + 1)
+                    for practice in (0, 1)
+                ]
+            )
+            table = _frozen(col.language_table(side))
+            got = Ranges.over(table, admitted, b.codes_lo, b.codes_hi)
+            self.language[key] = got
+        return got
+
+    def support_ranges(self, side: col.PlacementsSide) -> Ranges:
+        key = col.TABLE_READS["support"](side.participant)
+        got = self.support.get(key)
+        if got is None:
+            policy, b = self.policy, self.blocks
+            needed = required_supervision(side.participant.support_need, policy)
+            admitted = np.arange(4) >= needed - policy.support.max_missing_steps
+            table = _frozen(col.support_table(side))
+            got = Ranges.over(table, admitted, b.supervision_lo, b.supervision_hi)
+            self.support[key] = got
+        return got
+
+    def hours_ranges(self, max_hours) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per block: the hours feature's min and max, and whether the hours rule admits
+        a placement of it."""
+        got = self.hours.get(max_hours)
+        if got is None:
+            b = self.blocks
+            got = self.hours[max_hours] = (
+                col._hours(b.hours_hi, max_hours, self.policy),
+                col._hours(b.hours_lo, max_hours, self.policy),
+                b.lowest_hours_lo <= max_hours,
+            )
+        return got
+
+    def admitted(
+        self, allowed: np.ndarray, language: Ranges, support: Ranges, participant
+    ) -> np.ndarray:
+        """Per eligibility class (and one more, False: no room or not open), whether the
+        participant is eligible: the type's rules, the language and supervision rules,
+        the hours rule at the class's lowest hours."""
+        key = (allowed.tobytes(), id(language), id(support), participant.max_hours)
+        got = self._admitted.get(key)
+        if got is None:
+            mask = (
+                allowed[:, None, None, None]
+                & language.admitted[None, :, None, None]
+                & support.admitted[None, None, :, None]
+                & (self.lowest <= participant.max_hours)[None, None, None, :]
+            )
+            got = self._admitted[key] = _frozen(np.append(mask.reshape(-1), False))
+        return got
+
+    def classes_with_room(
+        self, compiled: CompiledPlacements, as_of: date, ahead: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(the class of every placement, ``n_classes`` where it has no room or is not
+        open; the count of open placements with room per class), per date."""
+
+        def compute():
+            room = compiled.room_and_open(as_of, ahead)
+            counts = np.bincount(self.classes[room], minlength=self.n_classes)
+            return _frozen(np.where(room, self.classes, self.n_classes)), _frozen(counts)
+
+        return compiled.memo(("rank_classes", as_of, ahead), compute)
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+def tables_of(compiled: CompiledPlacements, policy: Policy) -> Tables:
+    return compiled.memo_for(policy, "rank_tables", lambda: Tables(compiled, policy))
+
+
+#: catalogs up to this size keep the skill sums of a request in one full-length array
+DENSE_SUMS = 30_000
+
+
 class Request:
-    """One participant's ranking: the small per-participant tables, built once, shared by
-    the bounds and the exact scoring of each batch."""
+    """One participant's ranking: the small per-participant tables, built once (or kept
+    per catalog and policy, :class:`Tables`), shared by the bounds and the exact scoring
+    of each batch."""
 
     def __init__(self, participant, compiled, scorer, as_of, policy, prices, credit):
         self.participant, self.compiled, self.scorer = participant, compiled, scorer
@@ -267,37 +403,41 @@ class Request:
             credit, s.required_weight, s.useful_weight
         )
         # the exhaustive path's sums (``credit_sums``: the same entries added in the same
-        # order, so bit for bit), kept for the touched placements only: a full-length
-        # array costs a fresh page-faulted allocation per request in a large catalog
-        skill_sums = SparseSums(touched, weights)
+        # order, so bit for bit); in a large catalog kept for the touched placements only:
+        # a full-length array costs a fresh page-faulted allocation per request there
+        if len(compiled) <= DENSE_SUMS:
+            skill_sums = np.bincount(touched, weights=weights, minlength=len(compiled))
+            self.touched = touched, skill_sums[touched]
+        else:
+            skill_sums = SparseSums(touched, weights)
+            self.touched = skill_sums.rows, skill_sums.sums
         self.skill_sums = skill_sums
-        self.side = col.PlacementsSide(
+        self.side = side = col.PlacementsSide(
             participant, compiled, policy, slice(None), prices, credit, skill_sums
         )
-        p = participant
-        self.allowed = _type_allowed(p, compiled, as_of)
-        self.room = compiled.room_and_open(as_of, policy.book_ahead_days)
-        level = p.language_level
-        self.language_ok = np.array(
-            [
-                minimum - level <= language_tolerance(bool(practice), policy)
-                for minimum in range(MAX_LEVEL + 1)
-                for practice in (0, 1)
-            ]
-        )
-        needed = required_supervision(p.support_need, policy)
-        self.supervision_ok = np.arange(4) >= needed - policy.support.max_missing_steps
+        self.tables = tables = tables_of(compiled, policy)
+        self.language = tables.language_ranges(side)
+        self.support = tables.support_ranges(side)
+        side.preset("language", self.language.table)
+        side.preset("support", self.support.table)
+        self.allowed = _type_allowed(participant, compiled, as_of)
+        self.admitted = tables.admitted(self.allowed, self.language, self.support, participant)
+        ahead = int(policy.book_ahead_days)
+        self.classes, self.counts = tables.classes_with_room(compiled, as_of, ahead)
+
+    # kept for the tests and the benchmark: the admitted codes and supervision levels
+    @property
+    def language_ok(self) -> np.ndarray:
+        return self.language.admitted
+
+    @property
+    def supervision_ok(self) -> np.ndarray:
+        return self.support.admitted
 
     def eligible(self, rows: np.ndarray) -> np.ndarray:
-        """:func:`matcher.features.eligible_mask` on ``rows`` (the same expressions)."""
-        c = self.compiled
-        return (
-            self.allowed[c.type_index[rows]]
-            & self.room[rows]
-            & (c.lowest_hours[rows] <= self.participant.max_hours)
-            & self.language_ok[c.language_code[rows]]
-            & self.supervision_ok[c.supervision[rows]]
-        )
+        """:func:`matcher.features.eligible_mask` on ``rows``: the type's rules, room and
+        open, and the hard pair rules, through the placements' eligibility classes."""
+        return self.admitted[self.classes[rows]]
 
     def score(self, rows: np.ndarray) -> Scored:
         """The exhaustive path's features and values of the eligible placements among
@@ -321,41 +461,36 @@ class Request:
         # skills: exact where the credit touches a listed skill, 0 elsewhere, and
         # empty_coverage where a placement lists none
         skills_hi = np.zeros(n_blocks)
-        listed, sums = self.skill_sums.rows, self.skill_sums.sums
+        listed, sums = self.touched
         if len(listed):
-            denominator, _ = col._skills_denominator(c, policy)
+            denominator = col._skills_denominator(c, policy)[0]
             np.maximum.at(skills_hi, blocks.block_of[listed], sums / denominator[listed])
         empty = policy.skills.empty_coverage
         skills_lo = np.where(blocks.has_empty, min(empty, 0.0), 0.0)
         skills_hi = np.where(blocks.has_empty, np.maximum(skills_hi, empty), skills_hi)
         interests = side.table("interests", col.interest_table)[blocks.area_index]
-        # language and support: over the range of codes in the block
-        language = side.table("language", col.language_table)
-        language_hi = _range_table(language)[blocks.codes_lo, blocks.codes_hi]
-        language_lo = -_range_table(-language)[blocks.codes_lo, blocks.codes_hi]
-        support = side.table("support", col.support_table)
-        support_hi = _range_table(support)[blocks.supervision_lo, blocks.supervision_hi]
-        support_lo = -_range_table(-support)[blocks.supervision_lo, blocks.supervision_hi]
+        language, support = self.language, self.support
         # commute: triangle inequality around the block's centre
         d = blocks.centres.km_from(p.home_lat, p.home_lon)
         commute_hi = col._commute(np.maximum(d - blocks.radius_km, 0.0), policy)
         commute_lo = col._commute(d + blocks.radius_km, policy)
-        hours_hi = col._hours(blocks.hours_lo, p.max_hours, policy)
-        hours_lo = col._hours(blocks.hours_hi, p.max_hours, policy)
-        parent = 1.0 if p.parent else 0.0
+        hours_lo, hours_hi, hours_ok = self.tables.hours_ranges(p.max_hours)
+        # the parent factors are exactly 0 for a non-parent: adding them changes no value
+        # (up to the sign of a zero), so they are left out then
         ranges = (
             (skills_lo, skills_hi),
             (interests, interests),
-            (language_lo, language_hi),
-            (support_lo, support_hi),
+            (language.lo, language.hi),
+            (support.lo, support.hi),
             (commute_lo, commute_hi),
-            (commute_lo * parent, commute_hi * parent),
+            (commute_lo, commute_hi) if p.parent else None,
             (hours_lo, hours_hi),
-            (hours_lo * parent, hours_hi * parent),
+            (hours_lo, hours_hi) if p.parent else None,
         )
         total = _term(*ranges[0], coef[0])
         for j in range(1, N_PREDICTORS):
-            total = total + _term(*ranges[j], coef[j])
+            if ranges[j] is not None:
+                total = total + _term(*ranges[j], coef[j])
         z = intercept + total
         offsets = department_offsets(self.scorer, blocks.departments)
         if offsets is not None:
@@ -376,14 +511,12 @@ class Request:
         adjustment = priority * w[0] + _term(capacity_lo, capacity_hi, w[1])
         adjustment = adjustment + _term(scarcity_lo, scarcity_hi, w[2])
         bound = probability + adjustment
-        any_language = _range_table(self.language_ok.astype(np.float64))
-        any_supervision = _range_table(self.supervision_ok.astype(np.float64))
         possible = (
             self.allowed[blocks.type_index]
             & _room_any(c, blocks, self.as_of, int(policy.book_ahead_days))
-            & (any_language[blocks.codes_lo, blocks.codes_hi] > 0)
-            & (any_supervision[blocks.supervision_lo, blocks.supervision_hi] > 0)
-            & (blocks.lowest_hours_lo <= p.max_hours)
+            & language.any_admitted
+            & support.any_admitted
+            & hours_ok
         )
         return bound, possible
 
@@ -453,33 +586,6 @@ def pruned_scores(request: Request, k: int, preferred: int | None = None) -> Sco
 
 def eligible_count(request: Request) -> int:
     """How many placements the participant is eligible for (``eligible_mask(...).sum()``),
-    from a per-date histogram of the open placements with room by type, language code,
-    supervision and lowest hours, so without a pass over the placements."""
-    compiled, policy, as_of = request.compiled, request.policy, request.as_of
-    ahead = int(policy.book_ahead_days)
-
-    def compute():
-        lowest, hours_index = np.unique(compiled.lowest_hours, return_inverse=True)
-        shape = (len(compiled.type_codes), _N_CODES, 4, len(lowest))
-        counts = np.zeros(shape, dtype=np.int64)
-        room = compiled.room_and_open(as_of, ahead)
-        np.add.at(
-            counts,
-            (
-                compiled.type_index[room],
-                compiled.language_code[room],
-                compiled.supervision[room],
-                hours_index.reshape(-1)[room],
-            ),
-            1,
-        )
-        return counts, lowest
-
-    counts, lowest = compiled.memo(("rank_eligible_counts", as_of, ahead), compute)
-    mask = (
-        request.allowed[:, None, None, None]
-        & request.language_ok[None, :, None, None]
-        & request.supervision_ok[None, None, :, None]
-        & (lowest <= request.participant.max_hours)[None, None, None, :]
-    )
-    return int(counts[mask].sum())
+    from the per-date count of open placements with room per eligibility class, so
+    without a pass over the placements."""
+    return int(request.counts[request.admitted[:-1]].sum())

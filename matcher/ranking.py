@@ -90,12 +90,16 @@ class Ranking:
     kind: Literal["placement", "participant"] = field(default="placement")
 
 
-def top_k(scores: np.ndarray, ids: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the best ``k`` eligible entries: score descending, then id ascending."""
-    candidates = np.flatnonzero(eligible)
+def top_k(scores: np.ndarray, ids: np.ndarray, eligible: np.ndarray | None, k: int) -> np.ndarray:
+    """Positions of the best ``k`` eligible entries (None: all are), score descending,
+    then id ascending."""
+    if eligible is None:
+        candidates, candidate_scores = np.arange(len(scores)), scores
+    else:
+        candidates = np.flatnonzero(eligible)
+        candidate_scores = scores[candidates]
     if k <= 0 or len(candidates) == 0:
         return candidates[:0]
-    candidate_scores = scores[candidates]
     if len(candidates) > k:
         # Keep everything at least as good as the k-th best, so ties at the cut are all
         # present before the id tie-break chooses among them.
@@ -198,7 +202,7 @@ def _items(
     ids = compiled.ids[positions].tolist()
     reasons = item_reasons(
         participant,
-        [compiled.placements[position] for position in positions],
+        positions,
         [_price(prices, position) for position in positions],
         compiled,
         policy,
@@ -258,7 +262,7 @@ def rank_placements(
     request = pruning.Request(participant, compiled, scorer, as_of, policy, prices, credit)
     scored = pruning.pruned_scores(request, k, preferred)
     value = scored.valued.value
-    best = top_k(value, compiled.ids[scored.rows], np.ones(len(value), dtype=bool), k)
+    best = top_k(value, compiled.ids[scored.rows], None, k)
     if preferred is not None:
         mine = np.flatnonzero(scored.rows == preferred)  # scored when eligible
         if len(mine):

@@ -9,6 +9,7 @@ decimal comma and real plurals ("1 plats kvar", "2 platser kvar"); an empty list
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from matcher.factors import Pair, language_steps_short, language_tolerance, required_supervision
@@ -61,16 +62,25 @@ def _list(labels: list[str], none: str) -> str:
 def skills_reason(pair: Pair) -> Reason:
     """Matched, related and missing skills of the placement."""
     q, taxonomy = pair.placement, pair.taxonomy
+    return skills_reason_of(
+        [(s, taxonomy.label(s), pair.credit(s)) for s in q.required_skills],
+        [(s, taxonomy.label(s), pair.credit(s)) for s in q.useful_skills],
+    )
+
+
+def skills_reason_of(
+    required: Sequence[tuple[str, str, float]], useful: Sequence[tuple[str, str, float]]
+) -> Reason:
+    """:func:`skills_reason` from (concept id, label, credit) per listed skill, in the
+    placement's order (the ranking fills these from labels kept per catalog)."""
     matched: list[str] = []
     partial: list[str] = []
     missing: list[str] = []
-    for skill in (*q.required_skills, *q.useful_skills):
-        value = pair.credit(skill)
+    for _, label, value in (*required, *useful):
         bucket = matched if value >= 1.0 else partial if value > 0 else missing
-        label = taxonomy.label(skill)
         if label not in bucket:
             bucket.append(label)
-    if not q.required_skills and not q.useful_skills:
+    if not required and not useful:
         sv, en = "Platsen anger inga kompetenskrav.", "The placement lists no skills."
     else:
         sv = (
@@ -81,9 +91,9 @@ def skills_reason(pair: Pair) -> Reason:
             f"Skills matched: {_list(matched, 'none')}; related: {_list(partial, 'none')}; "
             f"missing: {_list(missing, 'none')}."
         )
-        missing_required = [
-            taxonomy.label(s) for s in dict.fromkeys(q.required_skills) if pair.credit(s) == 0
-        ]
+        # each required concept once, in the order first listed
+        once = {skill: (label, value) for skill, label, value in required}
+        missing_required = [label for label, value in once.values() if value == 0]
         if missing_required:
             sv += f" Krav som saknas: {', '.join(missing_required)}."
             en += f" Missing required: {', '.join(missing_required)}."
@@ -169,8 +179,14 @@ def support_reason(pair: Pair) -> Reason:
     return Reason("support", sv, en)
 
 
+def shown_km(km: float) -> int:
+    """The distance as the commute reasons show it (whole km): they read it only through
+    this, so a ranking may share their texts between pairs with the same shown km."""
+    return round(km)
+
+
 def commute_reason(pair: Pair) -> Reason:
-    km = pair.km()
+    km = shown_km(pair.km())
     return Reason(
         "commute",
         f"Cirka {number_sv(km, 0)} km mellan hem och arbetsplats.",
@@ -181,7 +197,7 @@ def commute_reason(pair: Pair) -> Reason:
 def parent_commute_reason(pair: Pair) -> Reason:
     if not pair.participant.parent:
         return Reason("parent_commute", "Gäller inte (inte förälder).", "Not a parent.")
-    km = pair.km()
+    km = shown_km(pair.km())
     return Reason(
         "parent_commute",
         f"Förälder: resan på cirka {number_sv(km, 0)} km väger tyngre (barnperspektivet).",

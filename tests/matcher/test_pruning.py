@@ -106,7 +106,7 @@ def test_item_reasons_equal_explain(world):
     prices = [None if i % 3 else 0.01 * i for i in range(len(compiled))]
     for person in world.participants:
         credit = credit_vector(person, compiled, POLICY)
-        fast = item_reasons(person, compiled.placements, prices, compiled, POLICY, credit)
+        fast = item_reasons(person, range(len(compiled)), prices, compiled, POLICY, credit)
         slow = [
             explain(person, q, compiled, POLICY, price)
             for q, price in zip(compiled.placements, prices, strict=True)
