@@ -42,6 +42,13 @@ eligible pair (the type's rules, no room or not open, the hours rule at the bloc
 lowest hours, no admitted language code or supervision level in the block's ranges) is
 skipped too.
 
+What a request reads that depends on few participant values is kept per catalog and
+policy (:class:`Tables`): the language and support tables and their per-block ranges (by
+language level, support need), the hours ranges (by maximum hours), the eligibility
+classes of the placements (type x language code x supervision x lowest hours, so that
+eligibility on a batch is one look-up) and the admitted classes. The parent factors are
+left out of a non-parent's bound (they are exactly 0 there).
+
 What is not bounded falls back to the exhaustive path (:func:`supported`): a scorer
 without ``coefficients()``, a registry with factors this module does not know, negative
 skill weights or credits.
