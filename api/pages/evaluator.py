@@ -78,6 +78,32 @@ def _job_context(session: SessionDep, request: Request, job_id: int, training=Fa
     return {"title": title, "job": job, "share": share, "phase": _phase_text(job.phase)}
 
 
+def _result_url(job) -> str | None:
+    """Where a finished job's result is: its model or its report (None while running)."""
+    if job.model_version is not None:
+        return f"/evaluation/models/{job.model_version}"
+    return None if job.replay_id is None else f"/evaluation/replays/{job.replay_id}"
+
+
+def _job_page(request: Request, session, job_id: int, training: bool = False):
+    """A job's page, or its result once there is one."""
+    context = _job_context(session, request, job_id, training)
+    done = _result_url(context["job"])
+    if done is not None:
+        return RedirectResponse(done, status_code=303)
+    return render(request, "evaluator/replay_job.html", context)
+
+
+def _job_progress(request: Request, session, job_id: int, training: bool = False):
+    """The progress fragment; once the result is stored, htmx is sent on to it."""
+    context = _job_context(session, request, job_id, training)
+    answer = render(request, "evaluator/_replay_progress.html", context)
+    done = _result_url(context["job"])
+    if done is not None:
+        answer.headers["HX-Redirect"] = done
+    return answer
+
+
 @router.get("/evaluation/replay-jobs/{job_id}")
 def replay_job_page(
     job_id: IdPath,
@@ -86,10 +112,7 @@ def replay_job_page(
     user: User = admits(evaluation_api.read_replay_job),
 ):
     """A running replay's phase and progress, polled by htmx; the report when it is done."""
-    context = _job_context(session, request, job_id)
-    if context["job"].replay_id is not None:
-        return RedirectResponse(f"/evaluation/replays/{context['job'].replay_id}", status_code=303)
-    return render(request, "evaluator/replay_job.html", context)
+    return _job_page(request, session, job_id)
 
 
 @router.get("/evaluation/replay-jobs/{job_id}/progress")
@@ -100,11 +123,7 @@ def replay_job_progress(
     user: User = admits(evaluation_api.read_replay_job),
 ):
     """The progress fragment; once the report is stored, htmx is sent on to it."""
-    context = _job_context(session, request, job_id)
-    answer = render(request, "evaluator/_replay_progress.html", context)
-    if context["job"].replay_id is not None:
-        answer.headers["HX-Redirect"] = f"/evaluation/replays/{context['job'].replay_id}"
-    return answer
+    return _job_progress(request, session, job_id)
 
 
 @router.get("/evaluation/replays/{replay_id}")
@@ -158,12 +177,7 @@ def training_job_page(
     user: User = admits(evaluation_api.read_training_job),
 ):
     """A running training's phase and progress, polled by htmx; the model when done."""
-    context = _job_context(session, request, job_id, training=True)
-    if context["job"].model_version is not None:
-        return RedirectResponse(
-            f"/evaluation/models/{context['job'].model_version}", status_code=303
-        )
-    return render(request, "evaluator/replay_job.html", context)
+    return _job_page(request, session, job_id, training=True)
 
 
 @router.get("/evaluation/training-jobs/{job_id}/progress")
@@ -174,11 +188,7 @@ def training_job_progress(
     user: User = admits(evaluation_api.read_training_job),
 ):
     """The progress fragment; once the model is registered, htmx is sent on to it."""
-    context = _job_context(session, request, job_id, training=True)
-    answer = render(request, "evaluator/_replay_progress.html", context)
-    if context["job"].model_version is not None:
-        answer.headers["HX-Redirect"] = f"/evaluation/models/{context['job'].model_version}"
-    return answer
+    return _job_progress(request, session, job_id, training=True)
 
 
 @router.get("/evaluation/models/{version}")

@@ -85,18 +85,30 @@ def start(
 ) -> ReplayJob:
     """Write the job, commit it, start the replay in a thread; UnknownScorer at once."""
     resolve_scorer(session, scorer, policy)
+    return _launch(
+        session, runner, clock, by, JobKind.replay,
+        lambda job_id: _run(engine, clock, job_id, by=by, start=start, stop=stop,
+                            scorer=scorer, policy=policy, k=k, off_policy=off_policy,
+                            min_group_n=min_group_n, decline_memory_days=decline_memory_days),
+    )  # fmt: skip
+
+
+def _launch(
+    session: Session,
+    runner: ReplayRunner,
+    clock: Clock,
+    by: int,
+    kind: JobKind,
+    work: Callable[[int], None],
+) -> ReplayJob:
+    """Admit one more job (else :class:`ReplaysBusy`), write and commit its row, and run
+    ``work(job_id)`` on the runner: the thread updates the row from its own session."""
     if running_jobs(session, clock.now()) >= MAX_RUNNING:
-        raise ReplaysBusy("a replay is running; start this one when it is done")
-    job = add_job(session, by=by, now=clock.now())
-    session.commit()  # the thread updates the row from its own session
+        raise ReplaysBusy("a replay or a training is running; start this one when it is done")
+    job = add_job(session, by=by, now=clock.now(), kind=kind)
+    session.commit()
     job_id = job.id
-
-    def run() -> None:
-        _run(engine, clock, job_id, by=by, start=start, stop=stop, scorer=scorer,
-             policy=policy, k=k, off_policy=off_policy, min_group_n=min_group_n,
-             decline_memory_days=decline_memory_days)  # fmt: skip
-
-    runner.start(run)
+    runner.start(lambda: work(job_id))
     return job
 
 
@@ -116,19 +128,12 @@ def start_training(
 ) -> ReplayJob:
     """Write a training job, commit it, train in a thread; the job names the model
     version when done, or says why not (too few outcomes on a side of the cut)."""
-    if running_jobs(session, clock.now()) >= MAX_RUNNING:
-        raise ReplaysBusy("a replay or a training is running; start this one when it is done")
-    job = add_job(session, by=by, now=clock.now(), kind=JobKind.training)
-    session.commit()
-    job_id = job.id
-
-    def run() -> None:
-        _train(engine, clock, job_id, by=by, cut=cut, policy=policy, horizon_days=horizon_days,
-               C=C, min_group_n=min_group_n,
-               decline_memory_days=decline_memory_days)  # fmt: skip
-
-    runner.start(run)
-    return job
+    return _launch(
+        session, runner, clock, by, JobKind.training,
+        lambda job_id: _train(engine, clock, job_id, by=by, cut=cut, policy=policy,
+                              horizon_days=horizon_days, C=C, min_group_n=min_group_n,
+                              decline_memory_days=decline_memory_days),
+    )  # fmt: skip
 
 
 def _train(engine: Engine, clock: Clock, job_id: int, *, by: int, **training) -> None:
