@@ -13,7 +13,11 @@ demo municipality plus synthetic placements up to 10,000 open ones, then:
    and this database's PostgreSQL backends, from /proc) of ``/healthz``, of reading one
    participant (authenticate, read, access log, commit) and of a suggestion list, and
    their ratios to ``/healthz`` (``read_cpu_ratio``, ``suggestion_cpu_ratio``): ratios
-   in one run hold on a machine whose speed moves by 2x between days;
+   in one run hold on a machine whose speed moves by 2x between days; beside them, the
+   same two figures for bench/_floor_app.py, the least a logged read can cost on this
+   stack (one thread hop, one statement; ``floor_read_ratio`` is the lowest
+   ``read_cpu_ratio`` any design on it reaches, ``read_over_floor`` what the product's
+   own layers add);
 4. suggestions paced at 80 % of the measured 2-worker saturation rate: p50 and p99
    latency counted from each request's scheduled moment, from bench/paced.c (an
    open-loop constant-rate C client on 32 keep-alive connections, built here with ``cc``;
@@ -143,6 +147,10 @@ def known_users(url: str) -> tuple[str, list[int]]:
 
 
 class Server:
+    """The service (``python -m api.cli serve``) on loopback, ready when it answers."""
+
+    READY = "/readyz"
+
     def __init__(self, url: str, workers: int) -> None:
         self.port = 18000 + int(uuid.uuid4().int % 1000)
         # rate limits off: one caseworker's round robin would spend its suggestion budget
@@ -151,10 +159,7 @@ class Server:
         self.process = subprocess.Popen(
             [
                 sys.executable,  # any Python with the project installed, not a checkout's .venv
-                "-m",
-                "api.cli",
-                "serve",
-                "--no-demo",
+                *self.command(workers),
                 "--port",
                 str(self.port),
                 "--workers",
@@ -169,15 +174,59 @@ class Server:
         deadline = time.monotonic() + 240  # a busy shared host starts workers slowly
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.base + "/readyz", timeout=1).status_code == 200:
+                if httpx.get(self.base + self.READY, timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
         raise RuntimeError("service did not start")
 
+    def command(self, workers: int) -> list[str]:
+        return ["-m", "api.cli", "serve", "--no-demo"]
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
+
+
+class FloorServer(Server):
+    """bench/_floor_app.py on uvicorn: the least a logged read costs on this stack."""
+
+    READY = "/healthz"
+
+    def command(self, workers: int) -> list[str]:
+        return ["-m", "uvicorn", "_floor_app:app", "--app-dir", str(ROOT / "bench"),
+                "--log-level", "warning", "--no-access-log"]  # fmt: skip
+
+
+def floor_costs(url: str, database: str, token: str, ids: list[int]) -> dict[str, float]:
+    """CPU ms per request (service + this database's backends) of the floor's /healthz
+    and its read, on 2 workers with the same client as the real routes (PostgreSQL)."""
+    server = FloorServer(url, workers=2)
+    try:
+        latency_floor = [server.base + f"/api/v1/participants/{i}" for i in ids[:WARMUP]]
+        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+            for address in latency_floor:  # warm-up, and fail early on an error
+                client.get(address).raise_for_status()
+        return {
+            name: cpu_per_request(server, database, token, ids, path, FLOOR_SECONDS)[1]
+            for name, path in (
+                ("floor_healthz", "/healthz"),
+                ("floor_read", "/api/v1/participants/{id}"),
+            )
+        }
+    finally:
+        server.stop()
+
+
+def floor_figures(floor: dict[str, float], read_ms: float) -> dict[str, float]:
+    """The floor's figures for the last line, and the ratios they give."""
+    return {
+        "floor_healthz_cpu_ms": round(floor["floor_healthz"], 3),
+        "floor_read_cpu_ms": round(floor["floor_read"], 3),
+        # the lowest read_cpu_ratio this stack allows, and what the product adds to it
+        "floor_read_ratio": round(floor["floor_read"] / floor["floor_healthz"], 2),
+        "read_over_floor": round(read_ms / floor["floor_read"], 2),
+    }
 
 
 def latency_httpx(base: str, token: str, ids: list[int]) -> tuple[float, float]:
@@ -597,12 +646,14 @@ def cpu_only(url: str, seconds: int) -> None:
             postgres[name] = costs[name] * cpu.postgres_s / (cpu.service_s + cpu.postgres_s)
     finally:
         server.stop()
+    floor = floor_costs(url, database, token, ids)
     costs["engine"] = engine_cpu_ms(url, ids)
     print(json.dumps({
         **{f"{name}_cpu_ms": round(ms, 3) for name, ms in costs.items()},
         **{f"{name}_postgres_cpu_ms": round(ms, 3) for name, ms in postgres.items()},
         "read_cpu_ratio": round(costs["participant"] / costs["healthz"], 2),
         "suggestion_cpu_ratio": round(costs["suggestions"] / costs["healthz"], 2),
+        **floor_figures(floor, costs["participant"]),
         "load_average": round(os.getloadavg()[0], 2),
     }))  # fmt: skip
 
@@ -685,6 +736,7 @@ def main() -> None:
                     worker_split = None
             finally:
                 server.stop()
+            floor = floor_costs(pg, database, token, ids)
             engine_ms = engine_cpu_ms(pg, ids)
             healthz_ms = costs["healthz"][1]
             for name, (rps, ms) in costs.items():
@@ -701,6 +753,14 @@ def main() -> None:
                 f"  of a suggestion's {suggestion_ms:.2f} ms, the engine (rank + reasons, "
                 f"in process) {engine_ms:.2f} ms, the rest {suggestion_ms - engine_ms:.2f} ms"
             )
+            floors = floor_figures(floor, costs["participant"][1])
+            floor_line = (
+                "  the floor (bench/_floor_app.py: one thread hop, one statement that "
+                "authenticates, reads and logs): /healthz {floor_healthz_cpu_ms:.3f} ms, read "
+                "{floor_read_cpu_ms:.3f} ms ({floor_read_ratio:.2f}x its /healthz); the real "
+                "read is {read_over_floor:.2f}x the floor's"
+            )
+            print(floor_line.format(**floors))
             results.update(
                 pg_p50_ms=round(p50, 2),
                 pg_p99_ms=round(p99, 2),
@@ -718,6 +778,7 @@ def main() -> None:
                 p50_ms_at_80pct_saturation=round(p50_paced, 1),
                 p99_ms_at_80pct_saturation=round(p99_paced, 1),
                 paced_worker_cpu_s=worker_split,
+                **floors,
             )
         finally:
             drop_pg(pg)
