@@ -66,6 +66,20 @@ def participant_for(
 ) -> Participant:
     """Load a participant the user may see and log the access; 404 otherwise."""
     participant = get_participant(session, participant_id, for_update=for_update)
+    return admitted(session, user, participant_id, participant, where, action=action)
+
+
+def admitted(
+    session: Session,
+    user: User,
+    participant_id: int,
+    participant: Participant | None,
+    where: Where,
+    *,
+    action: str = "read",
+) -> Participant:
+    """``participant`` (as the caller loaded it, None when there is none) if the user may
+    see it, with the access logged; 404 otherwise, logged as refused."""
     unit = visible_unit(user)
     if participant is None or (unit is not None and participant.unit_id != unit):
         attempt = {

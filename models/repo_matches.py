@@ -96,29 +96,39 @@ def _turned_down_since(since):
     )
 
 
-# built once, values as parameters: building the statement cost more Python than running it
-_REMEMBERED = select(Match).where(
-    Match.participant_id == bindparam("participant_id"),
-    col(Match.status).in_(BOOKED_STATUSES)
-    | _turned_down_since(bindparam("declined_since", type_=Match.__table__.c.decided_at.type)),
+#: what a list remembers of a participant's decisions: a live match, recent turn-downs
+#: (built once, values as parameters: building it cost more Python than running it)
+_REMEMBERED_MATCH = col(Match.status).in_(BOOKED_STATUSES) | _turned_down_since(
+    bindparam("declined_since", type_=Match.__table__.c.decided_at.type)
+)
+_WITH_DECISIONS = (
+    select(Participant, Match)
+    .outerjoin(Match, (Match.participant_id == Participant.id) & _REMEMBERED_MATCH)
+    .where(Participant.id == bindparam("participant_id"))
+    .order_by(Match.id)
 )
 
 
-def remembered_decisions(
+def participant_with_decisions(
     session: Session, participant_id: int, declined_since: datetime
-) -> tuple[Match | None, list[int]]:
-    """The participant's live match (accepted or started), if any, and the placements
-    declined for them, or booked and withdrawn, at or after ``declined_since`` (each
-    once, in id order).
+) -> tuple[Participant | None, Match | None, list[int]]:
+    """The participant (None if there is none), their live match (accepted or started) if
+    any, and the placements declined for them, or booked and withdrawn, at or after
+    ``declined_since`` (each once, in id order).
 
-    One round trip, of a statement built once: the suggestions ask it on every list.
+    One round trip, of a statement built once: the suggestion lists and the why-not
+    answer need all three on every request.
     """
     rows = session.exec(
-        _REMEMBERED, params={"participant_id": participant_id, "declined_since": declined_since}
+        _WITH_DECISIONS,
+        params={"participant_id": participant_id, "declined_since": declined_since},
     ).all()
-    live = next((m for m in rows if m.status in BOOKED_STATUSES), None)
-    declined = sorted({m.placement_id for m in rows if m.status not in BOOKED_STATUSES})
-    return live, declined
+    if not rows:
+        return None, None, []
+    matches = [match for _, match in rows if match is not None]
+    live = next((m for m in matches if m.status in BOOKED_STATUSES), None)
+    declined = sorted({m.placement_id for m in matches if m.status not in BOOKED_STATUSES})
+    return rows[0][0], live, declined
 
 
 def declined_for_placement(session: Session, placement_id: int, since: datetime) -> set[int]:

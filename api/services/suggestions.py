@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 from sqlmodel import Session
 
-from api.access import Where, participant_for, record_list_access, visible_unit
+from api.access import Where, admitted, record_list_access, visible_unit
 from api.catalog_cache import Catalog
 from api.errors import Conflict, NotFound
 from api.metrics import SUGGESTIONS
@@ -28,7 +28,7 @@ from models.clock import MUNICIPAL_TZ
 from models.convert import participant_to_domain
 from models.org import User
 from models.repo_catalog import get_placement
-from models.repo_matches import declined_for_placement, remembered_decisions
+from models.repo_matches import declined_for_placement, participant_with_decisions
 from models.repo_matching_inputs import unplaced_participants
 from models.repo_suggestions import store_suggestion
 from models.schemas_match import MatchPublic
@@ -176,12 +176,12 @@ def placements_for(
     live match (accepted or started) gets it back, with no items, unless
     ``despite_live_match``. Either way the answer is stored, so it can be cited.
     """
-    participant = participant_for(session, user, participant_id, where)
+    loaded, live, declined = participant_with_decisions(
+        session, participant_id, declined_since(catalog.day, memory.days)
+    )
+    participant = admitted(session, user, participant_id, loaded, where)
     if not participant.active:
         raise Conflict(f"participant {participant_id} is inactive: reactivate them first")
-    live, declined = remembered_decisions(
-        session, participant.id, declined_since(catalog.day, memory.days)
-    )
     hidden = [] if memory.include_declined else declined
     fields = {
         "participant_id": participant.id,
@@ -334,10 +334,10 @@ def eligibility(
 ) -> EligibilityAnswer:
     """Why (not) this placement: the rules or full capacity that exclude it, or its score,
     and whether a recent decline keeps it out of the lists (``memory_days``)."""
-    participant = participant_for(session, user, participant_id, where)
-    _, declined = remembered_decisions(
-        session, participant.id, declined_since(catalog.day, memory_days)
+    loaded, _, declined = participant_with_decisions(
+        session, participant_id, declined_since(catalog.day, memory_days)
     )
+    participant = admitted(session, user, participant_id, loaded, where)
     compiled = catalog.compiled
     subject = participant_to_domain(participant, catalog.day)
     if not _compiled(compiled, placement_id):

@@ -55,12 +55,12 @@ def test_a_participant_read_is_three_statements_in_one_transaction(client, world
     assert (log["commits"], log["rollbacks"]) == (1, 0)
 
 
-def test_a_suggestion_list_is_six_statements_in_one_transaction(client, world, engine):  # noqa: F811
+def test_a_suggestion_list_is_five_statements_in_one_transaction(client, world, engine):  # noqa: F811
     assert _suggest(client, world).status_code == 200  # compiles the catalog once
     for _ in range(2):  # the same count on every list, not only the first after a build
         with sent(engine) as log:
             assert _suggest(client, world).status_code == 200
-        # the caller; the catalog key with the stop switch; the participant; their live
-        # match and recent declines; the list with its items; the sealed access-log row
-        assert len(log["statements"]) == 6, log["statements"]
+        # the caller; the catalog key with the stop switch; the participant with their
+        # live match and recent declines; the list with its items; the sealed log row
+        assert len(log["statements"]) == 5, log["statements"]
         assert (log["commits"], log["rollbacks"]) == (1, 0)

@@ -107,6 +107,32 @@ def test_another_units_participant_is_not_found_and_nothing_is_stored(client, wo
     assert count_rows(session, Suggestion) == 0
 
 
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/api/v1/participants/{participant_id}/suggestions",
+        "/api/v1/participants/{participant_id}/placements/{placement_id}/eligibility",
+    ],
+)
+def test_a_missing_or_hidden_participant_is_refused_and_the_attempt_logged(
+    client, world, session, route
+):
+    """The participant and their decisions come in one statement; the unit check and the
+    refusal log still see a participant of another unit, or none, exactly as before."""
+    headers = world.headers("caseworker")
+    for participant in (world.participant_b, 2_000_000):
+        path = route.format(participant_id=participant, placement_id=world.placement)
+        assert client.get(path, headers=headers).status_code == 404
+    refused = session.exec(
+        select(AccessLog).where(AccessLog.action == "refused").order_by(AccessLog.id)
+    ).all()
+    assert [(row.participant_id, row.route) for row in refused] == [
+        (world.participant_b, route),
+        (None, route),  # one that does not exist is logged without an id
+    ]
+    assert count_rows(session, Suggestion) == 0
+
+
 @pytest.mark.parametrize("who", ["coordinator", "evaluator", "admin"])
 def test_only_caseworkers_ask_for_suggestions(client, world, who):
     assert _suggest(client, world, who=who).status_code == 403

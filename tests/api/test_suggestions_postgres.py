@@ -14,6 +14,7 @@ from models.suggestion import SuggestionItem
 from tests.api.on_postgres import client, engine  # noqa: F401
 from tests.api.test_suggestions import (  # noqa: F401  (collected here too)
     _suggest,
+    test_a_missing_or_hidden_participant_is_refused_and_the_attempt_logged,
     test_another_units_participant_is_not_found_and_nothing_is_stored,
     test_the_list_is_stored_before_it_is_returned,
     test_the_read_is_in_the_access_log,
