@@ -153,6 +153,7 @@ class Server:
     """The service (``python -m api.cli serve``) on loopback, ready when it answers."""
 
     READY = "/readyz"
+    COMMAND = ("-m", "api.cli", "serve", "--no-demo")  # after sys.executable
 
     def __init__(self, url: str, workers: int) -> None:
         self.port = 18000 + int(uuid.uuid4().int % 1000)
@@ -162,7 +163,7 @@ class Server:
         self.process = subprocess.Popen(
             [
                 sys.executable,  # any Python with the project installed, not a checkout's .venv
-                *self.command(workers),
+                *self.COMMAND,
                 "--port",
                 str(self.port),
                 "--workers",
@@ -183,9 +184,6 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("service did not start")
 
-    def command(self, workers: int) -> list[str]:
-        return ["-m", "api.cli", "serve", "--no-demo"]
-
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
@@ -195,10 +193,8 @@ class FloorServer(Server):
     """bench/_floor_app.py on uvicorn: the least a logged read costs on this stack."""
 
     READY = "/healthz"
-
-    def command(self, workers: int) -> list[str]:
-        return ["-m", "uvicorn", "_floor_app:app", "--app-dir", str(ROOT / "bench"),
-                "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    COMMAND = ("-m", "uvicorn", "_floor_app:app", "--app-dir", str(ROOT / "bench"),
+               "--log-level", "warning", "--no-access-log")  # fmt: skip
 
 
 def floor_costs(url: str, database: str, token: str, ids: list[int]) -> dict[str, float]:
@@ -206,10 +202,10 @@ def floor_costs(url: str, database: str, token: str, ids: list[int]) -> dict[str
     and its read, on 2 workers with the same client as the real routes (PostgreSQL)."""
     server = FloorServer(url, workers=2)
     try:
-        latency_floor = [server.base + f"/api/v1/participants/{i}" for i in ids[:WARMUP]]
-        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
-            for address in latency_floor:  # warm-up, and fail early on an error
-                client.get(address).raise_for_status()
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=server.base, headers=headers, timeout=30) as client:
+            for i in ids[:WARMUP]:  # warm-up, and fail early on an error
+                client.get(f"/api/v1/participants/{i}").raise_for_status()
         return {
             name: cpu_per_request(server, database, token, ids, path, FLOOR_SECONDS)[1]
             for name, path in (
@@ -770,9 +766,9 @@ def main() -> None:
             print(f"  paced at 80 % of saturation ({paced_rate:.0f}/s, {done} answered, "
                   f"{paced_client}): p50 {p50_paced:.1f} ms, p99 {p99_paced:.1f} ms; "
                   f"CPU s per worker {worker_split}")  # fmt: skip
-            for report in paced_rounds or []:
-                print(f"    round at {report['rate']}/s: p50 {report['p50_ms']} ms, "
-                      f"p99 {report['p99_ms']} ms, {report['answered']} answered")  # fmt: skip
+            for one in paced_rounds or []:
+                print(f"    round at {one['rate']}/s: p50 {one['p50_ms']} ms, "
+                      f"p99 {one['p99_ms']} ms, {one['answered']} answered")  # fmt: skip
             suggestion_ms = costs["suggestions"][1]
             print(
                 f"  of a suggestion's {suggestion_ms:.2f} ms, the engine (rank + reasons, "
